@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const librarySource = fileURLToPath(new URL('./packages/cdp-session/src/index.ts', import.meta.url))
+
+export default defineConfig({
+  resolve: { alias: { 'cdp-session': librarySource } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/cdp-session/test/**/*.test.ts', 'e2e/fixtures/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts', 'packages/examples/test/**/*.test.ts'],
+          exclude: ['e2e/fixtures/**'],
+          // One browser per test file; files run in separate forks, two at a time (2 cores).
+          pool: 'forks',
+          maxWorkers: 2,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
