@@ -1,0 +1,131 @@
+import type { ConnectionTransport } from 'puppeteer-core/internal/common/ConnectionTransport.js'
+import { NodeWebSocketTransport } from 'puppeteer-core/internal/node/NodeWebSocketTransport.js'
+import { BrowserClosedError, LaunchError } from '../common/errors.js'
+import { detach } from '../common/util.js'
+import { CdpConnection } from './client.js'
+import { launchChromium, type ChromiumLaunchOptions, type LaunchedChromium } from './launcher.js'
+import { TargetManager, type TargetOwner } from './target-manager.js'
+
+/**
+ * One browser process (launched by us or connected to) with its connection
+ * and target manager. Owners (Sessions) are registered per browser context.
+ */
+export class BrowserProcess {
+  readonly connection: CdpConnection
+  readonly targets: TargetManager
+  readonly launched: LaunchedChromium | undefined
+  readonly defaultContextId: string | undefined
+  readonly userAgent: string
+  readonly product: string
+  readonly #owners = new Map<string, TargetOwner>()
+  #closing: Promise<void> | undefined
+
+  private constructor(
+    connection: CdpConnection,
+    launched: LaunchedChromium | undefined,
+    defaultContextId: string | undefined,
+    version: { userAgent: string; product: string },
+  ) {
+    this.connection = connection
+    this.launched = launched
+    this.defaultContextId = defaultContextId
+    this.userAgent = version.userAgent
+    this.product = version.product
+    this.targets = new TargetManager(connection, (id) => this.#owners.get(id ?? this.#defaultKey))
+  }
+
+  static async launch(options: ChromiumLaunchOptions): Promise<BrowserProcess> {
+    const launched = await launchChromium(options)
+    const connection = new CdpConnection(launched.transport, 'pipe')
+    launched.exited.then(
+      (exit) => {
+        const how = exit.signal ? `signal ${exit.signal}` : `code ${String(exit.code)}`
+        connection.setCloseReason(`the browser process ${launched.pid} exited (${how})`)
+        connection.dispose()
+      },
+      () => undefined,
+    )
+    try {
+      return await BrowserProcess.#open(connection, launched)
+    } catch (error) {
+      await launched.close()
+      throw error
+    }
+  }
+
+  static async connect(endpoint: { browserWSEndpoint: string }): Promise<BrowserProcess> {
+    let transport: ConnectionTransport
+    try {
+      transport = await NodeWebSocketTransport.create(endpoint.browserWSEndpoint)
+    } catch (error) {
+      throw new LaunchError(`connect: cannot open ${endpoint.browserWSEndpoint}: ${(error as Error).message}. Is Chrome running with --remote-debugging-port?`, { cause: error })
+    }
+    const connection = new CdpConnection(transport, endpoint.browserWSEndpoint)
+    connection.setCloseReason(`the connection to ${endpoint.browserWSEndpoint} closed`)
+    return BrowserProcess.#open(connection, undefined)
+  }
+
+  static async #open(connection: CdpConnection, launched: LaunchedChromium | undefined): Promise<BrowserProcess> {
+    const [version, contexts] = await Promise.all([
+      connection.browser.send('Browser.getVersion'),
+      connection.browser.send('Target.getBrowserContexts'),
+    ])
+    return new BrowserProcess(connection, launched, contexts.defaultBrowserContextId, version)
+  }
+
+  get #defaultKey(): string {
+    return this.defaultContextId ?? ''
+  }
+
+  get closed(): boolean {
+    return this.connection.closed
+  }
+
+  /** Targets of `browserContextId` (undefined: the default context) belong to `owner`. */
+  setOwner(browserContextId: string | undefined, owner: TargetOwner): void {
+    this.#owners.set(browserContextId ?? this.#defaultKey, owner)
+  }
+
+  deleteOwner(browserContextId: string | undefined): void {
+    this.#owners.delete(browserContextId ?? this.#defaultKey)
+  }
+
+  /** Starts attaching to targets; register the default context's owner first. */
+  start(): Promise<void> {
+    return this.targets.start()
+  }
+
+  /**
+   * A launched browser is closed (Browser.close, then SIGKILL after 5 s) and
+   * its temporary profile removed; a connected one is only disconnected.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    const { launched, connection } = this
+    if (!launched) {
+      connection.dispose('the browser was disconnected by browser.close()')
+      return
+    }
+    connection.setCloseReason('the browser was closed by browser.close()')
+    await launched.close(async () => {
+      await connection.browser.send('Browser.close').catch((error: unknown) => {
+        // The pipe may close before the answer arrives: that is a success.
+        if (!(error instanceof BrowserClosedError)) throw error
+      })
+    })
+    connection.dispose()
+  }
+
+  /** Kills a launched browser at once (no effect on a connected one). */
+  kill(): void {
+    this.launched?.kill()
+  }
+
+  whenClosed(callback: () => void): void {
+    detach(this.connection.whenClosed.then(callback), 'browser closed callback')
+  }
+}

@@ -1,0 +1,218 @@
+import type { Protocol } from 'devtools-protocol'
+import { debug, deferred, detach, type Deferred } from '../common/util.js'
+import type { CdpClient, CdpConnection } from './client.js'
+import { hasFrames, TargetSession, targetKind } from './target-session.js'
+
+/** What a target's owner (a Session) does with it; the manager never applies settings itself. */
+export interface TargetOwner {
+  /**
+   * Called while the target is paused before its first instruction. Register
+   * listeners, then *send* every setup command without awaiting in between and
+   * return their promises: the manager sends the resume in the same batch.
+   * (Chromium holds some setup answers, e.g. Network.enable, until the resume.)
+   */
+  configureTarget(target: TargetSession): Array<Promise<unknown>>
+  /** The target has been configured and resumed. */
+  targetReady(target: TargetSession): void
+  /** The target is gone (closed, crashed and detached, or its context disposed). */
+  targetClosed(target: TargetSession): void
+}
+
+// Chromium's own UI surfaces (omnibox popups, …) also wait for the debugger;
+// they are not part of any web session and must never be held paused.
+const AUTO_ATTACH_FILTER: Protocol.Target.TargetFilter = [
+  { type: 'browser', exclude: true },
+  { type: 'tab', exclude: true },
+  { type: 'browser_ui', exclude: true },
+  {},
+]
+
+// Inside a page or frame we want cross-site iframes and dedicated workers. A
+// service worker or shared worker is reported at browser level already;
+// reporting it again here would give one target two sessions.
+const CHILD_AUTO_ATTACH_FILTER: Protocol.Target.TargetFilter = [
+  { type: 'service_worker', exclude: true },
+  { type: 'shared_worker', exclude: true },
+  { type: 'browser_ui', exclude: true },
+  {},
+]
+
+/**
+ * The only component that handles `Target.*`. Every target of the browser is
+ * attached paused (`waitForDebuggerOnStart`), handed to its owner for setup
+ * and resumed only after that, so nothing runs before the session's settings.
+ */
+export class TargetManager {
+  readonly #connection: CdpConnection
+  readonly #resolveOwner: (browserContextId: string | undefined) => TargetOwner | undefined
+  readonly #targets = new Map<string, TargetSession>()
+  readonly #owners = new Map<TargetSession, TargetOwner>()
+  readonly #waiters = new Map<string, Deferred<TargetSession>>()
+
+  constructor(
+    connection: CdpConnection,
+    resolveOwner: (browserContextId: string | undefined) => TargetOwner | undefined,
+  ) {
+    this.#connection = connection
+    this.#resolveOwner = resolveOwner
+    this.#listen(connection.browser, undefined)
+    connection.whenClosed.then(
+      () => {
+        for (const waiter of this.#waiters.values()) waiter.reject(connection.closedError('waiting for a new target'))
+        this.#waiters.clear()
+        for (const target of [...this.#targets.values()]) this.#forget(target)
+      },
+      () => undefined,
+    )
+  }
+
+  /** Starts attaching to every existing and future target of the browser. */
+  async start(): Promise<void> {
+    await this.#connection.browser.send('Target.setAutoAttach', {
+      autoAttach: true,
+      waitForDebuggerOnStart: true,
+      flatten: true,
+      filter: AUTO_ATTACH_FILTER,
+    })
+  }
+
+  async defaultBrowserContextId(): Promise<string | undefined> {
+    const { defaultBrowserContextId } = await this.#connection.browser.send('Target.getBrowserContexts')
+    return defaultBrowserContextId
+  }
+
+  async createBrowserContext(params: Protocol.Target.CreateBrowserContextRequest = {}): Promise<string> {
+    const { browserContextId } = await this.#connection.browser.send('Target.createBrowserContext', params)
+    return browserContextId
+  }
+
+  async disposeBrowserContext(browserContextId: string): Promise<void> {
+    await this.#connection.browser.send('Target.disposeBrowserContext', { browserContextId })
+  }
+
+  /**
+   * Opens a page in a context and resolves once it is attached, configured by
+   * its owner and resumed. Pages start at about:blank: a URL given to
+   * createTarget starts loading before the attach handshake ends.
+   */
+  async createPage(browserContextId: string | undefined): Promise<TargetSession> {
+    const { targetId } = await this.#connection.browser.send('Target.createTarget', {
+      url: 'about:blank',
+      ...(browserContextId ? { browserContextId } : {}),
+    })
+    return this.waitForTarget(targetId)
+  }
+
+  async closeTarget(targetId: string): Promise<void> {
+    await this.#connection.browser.send('Target.closeTarget', { targetId })
+  }
+
+  /** Resolves when the target is configured and running (or at once if it is). */
+  waitForTarget(targetId: string): Promise<TargetSession> {
+    const target = this.#targets.get(targetId)
+    if (target && target.applied.get('ready') === true) return Promise.resolve(target)
+    let waiter = this.#waiters.get(targetId)
+    if (!waiter) {
+      waiter = deferred<TargetSession>()
+      this.#waiters.set(targetId, waiter)
+    }
+    return waiter.promise
+  }
+
+  /** Live targets of one owner, in attach order. */
+  targetsOf(owner: TargetOwner): TargetSession[] {
+    const result: TargetSession[] = []
+    for (const [target, o] of this.#owners) if (o === owner && !target.closed) result.push(target)
+    return result
+  }
+
+  target(targetId: string): TargetSession | undefined {
+    return this.#targets.get(targetId)
+  }
+
+  #listen(client: CdpClient, parent: TargetSession | undefined): void {
+    client.on('Target.attachedToTarget', (event) => {
+      this.#onAttached(client, parent, event)
+    })
+  }
+
+  #onAttached(
+    parentClient: CdpClient,
+    parent: TargetSession | undefined,
+    event: Protocol.Target.AttachedToTargetEvent,
+  ): void {
+    const { targetInfo, sessionId, waitingForDebugger } = event
+    const client = this.#connection.client(sessionId)
+    const kind = targetKind(targetInfo.type)
+    const owner = kind ? this.#resolveOwner(targetInfo.browserContextId) : undefined
+    if (!kind || !owner || this.#targets.has(targetInfo.targetId)) {
+      // Not ours (another client's context, an unknown kind) or a second report
+      // of a target we already hold: let it run and let go of this session.
+      if (waitingForDebugger) detach(client.send('Runtime.runIfWaitingForDebugger'), 'resume unowned target')
+      if (kind && this.#targets.has(targetInfo.targetId)) {
+        detach(parentClient.send('Target.detachFromTarget', { sessionId }), 'detach duplicate target session')
+      }
+      return
+    }
+    const target = new TargetSession(client, targetInfo, kind, parent)
+    this.#targets.set(target.targetId, target)
+    this.#owners.set(target, owner)
+    client.whenDetached.then(
+      () => {
+        this.#forget(target)
+      },
+      () => undefined,
+    )
+
+    const steps: Array<Promise<unknown>> = []
+    if (hasFrames(kind)) {
+      this.#listen(client, target)
+      steps.push(
+        client.send('Target.setAutoAttach', {
+          autoAttach: true,
+          waitForDebuggerOnStart: true,
+          flatten: true,
+          filter: CHILD_AUTO_ATTACH_FILTER,
+        }),
+      )
+    }
+    let setup: Array<Promise<unknown>>
+    try {
+      setup = owner.configureTarget(target)
+    } catch (error) {
+      setup = [Promise.reject(error)]
+    }
+    steps.push(...setup)
+    if (waitingForDebugger) steps.push(client.send('Runtime.runIfWaitingForDebugger'))
+    detach(this.#finishAttach(target, owner, steps), 'finish attach')
+  }
+
+  async #finishAttach(target: TargetSession, owner: TargetOwner, steps: Array<Promise<unknown>>): Promise<void> {
+    const results = await Promise.allSettled(steps)
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    const waiter = this.#waiters.get(target.targetId)
+    if (failure && !target.closed) {
+      debug('setup of %s %s failed: %s', target.kind, target.targetId, String(failure.reason))
+    }
+    if (target.closed) {
+      this.#waiters.delete(target.targetId)
+      waiter?.reject(failure?.reason ?? new Error(`target ${target.targetId} closed during setup`))
+      return
+    }
+    target.applied.set('ready', true)
+    owner.targetReady(target)
+    if (waiter) {
+      this.#waiters.delete(target.targetId)
+      if (failure) waiter.reject(failure.reason)
+      else waiter.resolve(target)
+    }
+  }
+
+  #forget(target: TargetSession): void {
+    if (!this.#targets.has(target.targetId)) return
+    this.#targets.delete(target.targetId)
+    const owner = this.#owners.get(target)
+    this.#owners.delete(target)
+    owner?.targetClosed(target)
+  }
+}

@@ -1,0 +1,60 @@
+import type { Protocol } from 'devtools-protocol'
+import type { CdpClient } from './client.js'
+
+/** Our kinds of target; Chromium's `type` strings mapped to the ones a Session cares about. */
+export type TargetKind = 'page' | 'iframe' | 'worker' | 'shared_worker' | 'service_worker'
+
+export function targetKind(type: string): TargetKind | undefined {
+  switch (type) {
+    case 'page':
+    case 'iframe':
+    case 'worker':
+    case 'shared_worker':
+    case 'service_worker':
+      return type
+    default:
+      return undefined
+  }
+}
+
+/** Targets that have frames (and so a Page domain, documents, preloads). */
+export function hasFrames(kind: TargetKind): boolean {
+  return kind === 'page' || kind === 'iframe'
+}
+
+/**
+ * Our per-target object: one attached flat session of a page, cross-site iframe,
+ * worker or service worker, with the target it was attached under.
+ */
+export class TargetSession {
+  readonly targetId: string
+  readonly kind: TargetKind
+  readonly client: CdpClient
+  readonly parent: TargetSession | undefined
+  readonly browserContextId: string | undefined
+  readonly openerId: string | undefined
+  readonly initialUrl: string
+  /** Per-target state that the owning session applies (e.g. registered script ids). */
+  readonly applied = new Map<string, unknown>()
+
+  constructor(client: CdpClient, info: Protocol.Target.TargetInfo, kind: TargetKind, parent: TargetSession | undefined) {
+    this.client = client
+    this.targetId = info.targetId
+    this.kind = kind
+    this.parent = parent
+    this.browserContextId = info.browserContextId
+    this.openerId = info.openerId
+    this.initialUrl = info.url
+  }
+
+  get closed(): boolean {
+    return this.client.detached
+  }
+
+  /** The page at the top of this target's parent chain (itself for a page). */
+  get topPage(): TargetSession | undefined {
+    let node: TargetSession | undefined = this
+    while (node && node.kind !== 'page') node = node.parent
+    return node
+  }
+}

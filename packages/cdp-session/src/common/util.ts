@@ -1,0 +1,55 @@
+import { debuglog } from 'node:util'
+
+/** `NODE_DEBUG=cdp-session node app.js` prints internal diagnostics. */
+export const debug = debuglog('cdp-session')
+
+export interface Deferred<T> {
+  readonly promise: Promise<T>
+  resolve(value: T): void
+  reject(error: unknown): void
+  readonly settled: boolean
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  let settled = false
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return {
+    promise,
+    resolve: (value) => {
+      settled = true
+      resolve(value)
+    },
+    reject: (error) => {
+      settled = true
+      reject(error)
+    },
+    get settled() {
+      return settled
+    },
+  }
+}
+
+/**
+ * The one place for deliberate fire-and-forget: the failure is logged with its
+ * label (NODE_DEBUG=cdp-session), never thrown into an unhandled rejection.
+ */
+export function detach(promise: Promise<unknown>, label: string): void {
+  promise.then(undefined, (error: unknown) => {
+    debug('%s failed: %s', label, error instanceof Error ? error.message : String(error))
+  })
+}
+
+/** A promise that is never allowed to produce an unhandled rejection on its own. */
+export function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.then(undefined, () => undefined)
+  return promise
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,450 @@
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { isAbsolute } from 'node:path'
+import { watch, type FSWatcher } from 'chokidar'
+import { z } from 'zod'
+import { NotSupportedError, SessionClosedError, ValidationError } from '../common/errors.js'
+import { ElectronEvent } from '../common/event.js'
+import { debug, detach, quiet } from '../common/util.js'
+import { validateArg } from '../common/validate.js'
+import type { TargetManager, TargetOwner } from '../cdp/target-manager.js'
+import { hasFrames, type TargetSession } from '../cdp/target-session.js'
+import { WebContents } from './web-contents.js'
+
+/** Where a Session lives: a browser context of one browser process. */
+export interface SessionBinding {
+  readonly manager: TargetManager
+  /** undefined: the process's default context. */
+  readonly browserContextId: string | undefined
+  /** Disposes the context (in-memory) or stops the partition's browser (persistent). */
+  dispose(): Promise<void>
+}
+
+/** What a Session needs from the browser that made it. */
+export interface SessionHost {
+  allocateWebContentsId(): number
+  webContentsCreated(webContents: WebContents): void
+  webContentsDestroyed(webContents: WebContents): void
+  sessionClosed(session: Session): void
+}
+
+export interface SessionInit {
+  partition: string
+  persistent: boolean
+  storagePath: string | null
+  cache: boolean
+  defaultUserAgent: string
+  /** false for the default session: it lives as long as the browser. */
+  closable: boolean
+}
+
+export interface NetworkEmulationOptions {
+  offline?: boolean
+  /** Round-trip latency added to each request, in ms. */
+  latency?: number
+  /** Bytes per second; 0 or absent means no throttling. */
+  downloadThroughput?: number
+  uploadThroughput?: number
+}
+
+export interface SessionEvents {
+  /** A preload file could not be read. */
+  'preload-error': [event: ElectronEvent<Session>, preloadPath: string, error: Error]
+  /** (ours) The preload scripts were re-read and re-registered on every live page and frame. */
+  'preloads-updated': [paths: string[]]
+  /** (ours) The session was closed. */
+  closed: []
+}
+
+type State = 'open' | 'closing' | 'closed'
+interface UserAgentOverride {
+  userAgent: string
+  acceptLanguage?: string
+}
+
+const userAgentSchema = z.string().trim().min(1)
+const acceptLanguagesSchema = z
+  .string()
+  .regex(/^\s*[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*(\s*;\s*q=[01](\.\d{1,3})?)?(\s*,\s*[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*(\s*;\s*q=[01](\.\d{1,3})?)?)*\s*$/)
+const nonNegative = z.number().finite().nonnegative()
+const emulationSchema = z.strictObject({
+  offline: z.boolean().optional(),
+  latency: nonNegative.optional(),
+  downloadThroughput: nonNegative.optional(),
+  uploadThroughput: nonNegative.optional(),
+})
+const preloadsSchema = z.array(z.string().refine(isAbsolute, 'not an absolute path'))
+
+/**
+ * Electron's Session: one Chromium browser context. Each setting is held here
+ * and has one apply function that runs when a target attaches (paused) and,
+ * through forEachTarget, when the setting changes.
+ */
+export class Session extends EventEmitter<SessionEvents> implements TargetOwner {
+  readonly #host: SessionHost
+  readonly #init: SessionInit
+  readonly #binding: Promise<SessionBinding>
+  #state: State = 'open'
+  #closing: Promise<void> | undefined
+
+  #userAgent: UserAgentOverride | undefined
+  #emulation: NetworkEmulationOptions | undefined
+  #preloadPaths: string[] = []
+  #preloadSource = ''
+  #preloadWatcher: FSWatcher | undefined
+  #preloadQueue: Promise<void> = Promise.resolve()
+
+  readonly #webContents = new Map<string, WebContents>()
+
+  /** @internal Made by the session module (`browser.session.fromPartition`). */
+  constructor(host: SessionHost, init: SessionInit, binding: Promise<SessionBinding>) {
+    super()
+    this.#host = host
+    this.#init = init
+    this.#binding = quiet(binding)
+  }
+
+  // ---- identity ----------------------------------------------------------
+
+  /** The partition string this session was made from ('' for the default session). */
+  get partition(): string {
+    return this.#init.partition
+  }
+
+  isPersistent(): boolean {
+    return this.#init.persistent
+  }
+
+  /** The directory holding this session's data on disk; null for in-memory sessions. */
+  getStoragePath(): string | null {
+    return this.#init.storagePath
+  }
+
+  get closed(): boolean {
+    return this.#state !== 'open'
+  }
+
+  /** Resolves once the session's browser context exists (every method waits for it anyway). */
+  async ready(): Promise<void> {
+    await this.#bound('session.ready')
+  }
+
+  // ---- pages ---------------------------------------------------------------
+
+  /** Opens a new page (about:blank) in this session. */
+  async createWebContents(): Promise<WebContents> {
+    const binding = await this.#bound('session.createWebContents')
+    const target = await binding.manager.createPage(binding.browserContextId)
+    const webContents = this.#webContents.get(target.targetId)
+    if (!webContents) throw new SessionClosedError('session.createWebContents: the new page closed before it was ready.')
+    return webContents
+  }
+
+  /** Live pages of this session, oldest first. */
+  getAllWebContents(): WebContents[] {
+    return [...this.#webContents.values()].filter((wc) => !wc.isDestroyed())
+  }
+
+  /** @internal */
+  async closeTarget(targetId: string): Promise<void> {
+    const binding = await this.#binding
+    await binding.manager.closeTarget(targetId)
+  }
+
+  // ---- user agent ----------------------------------------------------------
+
+  /**
+   * Pages created from now on (and their frames and workers) report `userAgent`
+   * and, when given, `acceptLanguages` ('en-US,fr' → `Accept-Language:
+   * en-US,fr;q=0.9`). Pages already open keep theirs, as in Electron.
+   */
+  setUserAgent(userAgent: string, acceptLanguages?: string): void {
+    const api = 'session.setUserAgent'
+    this.#assertOpen(api)
+    const ua = validateArg(api, 'userAgent', userAgentSchema, userAgent, 'a non-empty string')
+    if (acceptLanguages !== undefined) {
+      validateArg(api, 'acceptLanguages', acceptLanguagesSchema, acceptLanguages, 'a comma-separated list of language tags such as "en-US,fr"')
+    }
+    this.#userAgent = acceptLanguages === undefined ? { userAgent: ua } : { userAgent: ua, acceptLanguage: acceptLanguages.replace(/\s+/g, '') }
+  }
+
+  getUserAgent(): string {
+    return this.#userAgent?.userAgent ?? this.#init.defaultUserAgent
+  }
+
+  #applyUserAgent(target: TargetSession): Array<Promise<unknown>> {
+    // A page, service worker or shared worker takes the session's current UA;
+    // frames and dedicated workers take the one their page started with.
+    const inherits = target.kind === 'iframe' || target.kind === 'worker'
+    const ua = inherits ? (target.topPage?.applied.get('ua') as UserAgentOverride | undefined) : this.#userAgent
+    target.applied.set('ua', ua)
+    if (!ua) return []
+    const params = ua.acceptLanguage === undefined ? { userAgent: ua.userAgent } : { userAgent: ua.userAgent, acceptLanguage: ua.acceptLanguage }
+    // Workers have no Emulation domain of their own; the Network override
+    // covers both their requests and navigator.userAgent/languages.
+    return hasFrames(target.kind)
+      ? [target.client.send('Emulation.setUserAgentOverride', params)]
+      : [target.client.send('Network.setUserAgentOverride', params)]
+  }
+
+  // ---- network emulation ---------------------------------------------------
+
+  /** Emulates network conditions for every page, frame and worker of the session, present and future. */
+  enableNetworkEmulation(options: NetworkEmulationOptions): Promise<void> {
+    const api = 'session.enableNetworkEmulation'
+    this.#assertOpen(api)
+    const parsed = validateArg(api, 'options', emulationSchema, options, '{ offline?: boolean, latency?: ms ≥ 0, downloadThroughput?: bytes/s ≥ 0, uploadThroughput?: bytes/s ≥ 0 }')
+    this.#emulation = parsed
+    return quiet(this.#forEachTarget((t) => this.#applyNetworkEmulation(t)))
+  }
+
+  disableNetworkEmulation(): Promise<void> {
+    this.#assertOpen('session.disableNetworkEmulation')
+    this.#emulation = undefined
+    return quiet(this.#forEachTarget((t) => this.#applyNetworkEmulation(t)))
+  }
+
+  #applyNetworkEmulation(target: TargetSession): Array<Promise<unknown>> {
+    const conditions = this.#emulation
+    if (!conditions && target.applied.get('emulation') !== true) return []
+    target.applied.set('emulation', Boolean(conditions))
+    const steps = [this.#ensureNetwork(target)]
+    // A dedicated worker cannot be given conditions (Chromium answers "Not
+    // supported"); once its Network domain is enabled it follows its page.
+    if (target.kind !== 'worker') {
+      steps.push(
+        target.client.send('Network.emulateNetworkConditions', {
+          offline: conditions?.offline ?? false,
+          latency: conditions?.latency ?? 0,
+          downloadThroughput: conditions?.downloadThroughput ? conditions.downloadThroughput : -1,
+          uploadThroughput: conditions?.uploadThroughput ? conditions.uploadThroughput : -1,
+        }),
+      )
+    }
+    return steps
+  }
+
+  // ---- cache ---------------------------------------------------------------
+
+  #applyCache(target: TargetSession): Array<Promise<unknown>> {
+    if (this.#init.cache || !hasFrames(target.kind)) return []
+    return [this.#ensureNetwork(target), target.client.send('Network.setCacheDisabled', { cacheDisabled: true })]
+  }
+
+  // ---- preloads ------------------------------------------------------------
+
+  /**
+   * Scripts (absolute paths) that run in every frame of every new document of
+   * the session before the page's own scripts. They run in the page's main
+   * world, each wrapped in its own function scope. Editing a file on disk
+   * applies to the next document ('preloads-updated' tells when).
+   */
+  setPreloads(paths: string[]): void {
+    const api = 'session.setPreloads'
+    this.#assertOpen(api)
+    const parsed = validateArg(api, 'preloads', preloadsSchema, paths, 'an array of absolute file paths')
+    const sources = parsed.map((path) => {
+      try {
+        return readFileSync(path, 'utf8')
+      } catch (error) {
+        throw new ValidationError(api, 'preloads', path, `a readable file (${(error as Error).message})`)
+      }
+    })
+    this.#preloadPaths = [...parsed]
+    this.#preloadSource = combinePreloads(parsed, sources)
+    closeWatcher(this.#preloadWatcher)
+    this.#preloadWatcher = undefined
+    if (parsed.length > 0) {
+      const watcher = watch(parsed, { ignoreInitial: true })
+      watcher.on('change', () => this.#reloadPreloads())
+      watcher.on('add', () => this.#reloadPreloads())
+      watcher.on('error', (error) => debug('preload watcher: %s', String(error)))
+      this.#preloadWatcher = watcher
+    }
+    this.#queuePreloadApply()
+  }
+
+  getPreloads(): string[] {
+    return [...this.#preloadPaths]
+  }
+
+  #reloadPreloads(): void {
+    const sources: string[] = []
+    for (const path of this.#preloadPaths) {
+      try {
+        sources.push(readFileSync(path, 'utf8'))
+      } catch (error) {
+        // Mid-save (an editor replaced the file): keep the last good source.
+        this.emit('preload-error', new ElectronEvent(this), path, error as Error)
+        return
+      }
+    }
+    this.#preloadSource = combinePreloads(this.#preloadPaths, sources)
+    this.#queuePreloadApply()
+  }
+
+  #queuePreloadApply(): void {
+    const paths = [...this.#preloadPaths]
+    this.#preloadQueue = this.#preloadQueue
+      .then(() => this.#forEachTarget((t) => this.#applyPreloads(t)))
+      .then(
+        () => {
+          this.emit('preloads-updated', paths)
+        },
+        (error: unknown) => debug('applying preloads failed: %s', String(error)),
+      )
+  }
+
+  #applyPreloads(target: TargetSession): Array<Promise<unknown>> {
+    if (!hasFrames(target.kind)) return []
+    const source = this.#preloadSource
+    const previous = target.applied.get('preload') as { source: string; id: Promise<string> } | undefined
+    if (previous?.source === source || (!previous && !source)) return []
+    const steps: Array<Promise<unknown>> = []
+    if (target.kind === 'iframe') steps.push(this.#ensurePage(target))
+    if (previous) {
+      steps.push(previous.id.then((identifier) => target.client.send('Page.removeScriptToEvaluateOnNewDocument', { identifier })))
+    }
+    if (source) {
+      const id = target.client.send('Page.addScriptToEvaluateOnNewDocument', { source }).then((r) => r.identifier)
+      target.applied.set('preload', { source, id })
+      steps.push(id)
+    } else {
+      target.applied.delete('preload')
+    }
+    return steps
+  }
+
+  // ---- targets (TargetOwner) -----------------------------------------------
+
+  /** @internal */
+  configureTarget(target: TargetSession): Array<Promise<unknown>> {
+    const steps: Array<Promise<unknown>> = []
+    if (target.kind === 'page') {
+      const webContents = new WebContents(this.#host.allocateWebContentsId(), this, target)
+      this.#webContents.set(target.targetId, webContents)
+      steps.push(...webContents.setup())
+      target.applied.set('page', true)
+    }
+    steps.push(
+      ...this.#applyUserAgent(target),
+      ...this.#applyNetworkEmulation(target),
+      ...this.#applyCache(target),
+      ...this.#applyPreloads(target),
+    )
+    return steps
+  }
+
+  /** @internal */
+  targetReady(target: TargetSession): void {
+    const webContents = this.#webContents.get(target.targetId)
+    if (webContents) this.#host.webContentsCreated(webContents)
+  }
+
+  /** @internal */
+  targetClosed(target: TargetSession): void {
+    const webContents = this.#webContents.get(target.targetId)
+    if (!webContents) return
+    this.#webContents.delete(target.targetId)
+    webContents.markDestroyed()
+    this.#host.webContentsDestroyed(webContents)
+  }
+
+  #ensureNetwork(target: TargetSession): Promise<unknown> {
+    let enabled = target.applied.get('network') as Promise<unknown> | undefined
+    if (!enabled) {
+      enabled = target.client.send('Network.enable', {})
+      target.applied.set('network', enabled)
+    }
+    return enabled
+  }
+
+  #ensurePage(target: TargetSession): Promise<unknown> {
+    let enabled = target.applied.get('page-enabled') as Promise<unknown> | undefined
+    if (!enabled) {
+      enabled = target.client.send('Page.enable', {})
+      target.applied.set('page-enabled', enabled)
+    }
+    return enabled
+  }
+
+  /** Applies a setting to every live target; a target that closes meanwhile is skipped. */
+  async #forEachTarget(apply: (target: TargetSession) => Array<Promise<unknown>>): Promise<void> {
+    const binding = await this.#binding
+    const targets = binding.manager.targetsOf(this)
+    await Promise.all(
+      targets.map((target) =>
+        Promise.all(apply(target)).catch((error: unknown) => {
+          if (!target.closed) throw error
+        }),
+      ),
+    )
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  /**
+   * (ours) Disposes an in-memory session (its context, pages and data) or stops
+   * a persistent one (its data stays on disk). Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#init.closable) {
+      return Promise.reject(new NotSupportedError('session.close: the default session lives as long as the browser. Close the browser instead.'))
+    }
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'closing'
+    closeWatcher(this.#preloadWatcher)
+    this.#preloadWatcher = undefined
+    try {
+      const binding = await this.#binding
+      await binding.dispose()
+    } catch (error) {
+      debug('closing session %s: %s', this.#init.partition, String(error))
+    } finally {
+      for (const webContents of this.#webContents.values()) {
+        webContents.markDestroyed()
+        this.#host.webContentsDestroyed(webContents)
+      }
+      this.#webContents.clear()
+      this.#state = 'closed'
+      this.#host.sessionClosed(this)
+      this.emit('closed')
+    }
+  }
+
+  /** @internal Marks the session closed because its browser went away. */
+  markBrowserGone(): void {
+    this.#state = 'closed'
+    closeWatcher(this.#preloadWatcher)
+    this.#preloadWatcher = undefined
+  }
+
+  async #bound(api: string): Promise<SessionBinding> {
+    this.#assertOpen(api)
+    return this.#binding
+  }
+
+  #assertOpen(api: string): void {
+    if (this.#state !== 'open') {
+      throw new SessionClosedError(`${api}: the session '${this.#init.partition}' is closed. Create a new one with session.fromPartition().`)
+    }
+  }
+}
+
+function combinePreloads(paths: readonly string[], sources: readonly string[]): string {
+  return sources
+    .map((source, i) => `;(() => {\ntry {\n${source}\n} catch (error) { console.error(${JSON.stringify(`preload ${paths[i]} threw:`)}, error) }\n})();`)
+    .join('\n')
+}
+
+function closeWatcher(watcher: FSWatcher | undefined): void {
+  if (watcher) detach(watcher.close(), 'close preload watcher')
+}

@@ -1,0 +1,22 @@
+export { launch, connect, webContents, Browser, SessionModule } from './electron/browser.js'
+export type { LaunchOptions, ConnectOptions, PartitionOptions, BrowserEvents } from './electron/browser.js'
+export { Session } from './electron/session.js'
+export type { NetworkEmulationOptions, SessionEvents } from './electron/session.js'
+export { WebContents } from './electron/web-contents.js'
+export type { WebContentsEvents, RenderProcessGoneDetails } from './electron/web-contents.js'
+export { ElectronEvent } from './common/event.js'
+export {
+  CdpSessionError,
+  ValidationError,
+  NotSupportedError,
+  ProtocolError,
+  TargetClosedError,
+  SessionClosedError,
+  BrowserClosedError,
+  BrowserNotFoundError,
+  LaunchError,
+  NavigationError,
+  TimeoutError,
+} from './common/errors.js'
+export type { CdpSessionErrorCode } from './common/errors.js'
+export { findChrome } from './cdp/find-chrome.js'
