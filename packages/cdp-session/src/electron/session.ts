@@ -94,7 +94,10 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   #preloadWatcher: FSWatcher | undefined
   #preloadQueue: Promise<void> = Promise.resolve()
 
+  /** Pages by target id, from the moment they attach (paused). */
   readonly #webContents = new Map<string, WebContents>()
+  /** Pages whose setup is done and that run. */
+  readonly #running = new WeakSet<WebContents>()
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -140,9 +143,9 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     return webContents
   }
 
-  /** Live pages of this session, oldest first. */
+  /** Live pages of this session (configured and running), oldest first. */
   getAllWebContents(): WebContents[] {
-    return [...this.#webContents.values()].filter((wc) => !wc.isDestroyed())
+    return [...this.#webContents.values()].filter((wc) => this.#running.has(wc))
   }
 
   /** @internal */
@@ -338,7 +341,9 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** @internal */
   targetReady(target: TargetSession): void {
     const webContents = this.#webContents.get(target.targetId)
-    if (webContents) this.#host.webContentsCreated(webContents)
+    if (!webContents) return
+    this.#running.add(webContents)
+    this.#host.webContentsCreated(webContents)
   }
 
   /** @internal */
