@@ -53,7 +53,8 @@ export class TargetSession {
 
   /** The page at the top of this target's parent chain (itself for a page). */
   get topPage(): TargetSession | undefined {
-    let node: TargetSession | undefined = this
+    if (this.kind === 'page') return this
+    let node = this.parent
     while (node && node.kind !== 'page') node = node.parent
     return node
   }
