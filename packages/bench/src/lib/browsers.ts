@@ -1,0 +1,185 @@
+/**
+ * Launch helpers shared by all scenarios: each returns a freshly started
+ * headless Chromium driven by one contender, plus a close() that never throws.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+
+import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core'
+import { launch as puppeteerLaunch, type Browser as PuppeteerBrowser } from 'puppeteer-core'
+import { Connection } from 'puppeteer-core/internal/cdp/Connection.js'
+import { PipeTransport } from 'puppeteer-core/internal/node/PipeTransport.js'
+
+export const CHROMIUM_PATH = process.env['BENCH_CHROMIUM'] ?? '/usr/bin/chromium'
+
+/** Switches every contender's browser gets (as far as its launcher allows). */
+export const COMMON_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+]
+
+/** Playwright and Puppeteer add their own headless switch when `headless: true`. */
+const FRAMEWORK_ARGS = COMMON_ARGS.filter((arg) => arg !== '--headless')
+
+export async function quietly(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action()
+  } catch {
+    // Closing a browser that already went away is not worth reporting.
+  }
+}
+
+// ---------------------------------------------------------------- Playwright
+
+export async function launchPlaywright(): Promise<PlaywrightBrowser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...FRAMEWORK_ARGS] })
+}
+
+// ----------------------------------------------------------------- Puppeteer
+
+export async function launchPuppeteer(): Promise<PuppeteerBrowser> {
+  return puppeteerLaunch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    pipe: true,
+    args: [...FRAMEWORK_ARGS],
+  })
+}
+
+// --------------------------------------------------------------- cdp-session
+
+/**
+ * The slice of cdp-session's public API the benchmarks use. Declared here
+ * (instead of imported) so the bench type-checks and runs even while the
+ * library is unbuilt; a failed import just makes the contender unavailable.
+ */
+export interface CdpSessionWebContents {
+  loadURL(url: string): Promise<unknown>
+}
+export interface CdpSessionSession {
+  createWebContents(): Promise<CdpSessionWebContents>
+  close(): Promise<unknown>
+}
+export interface CdpSessionBrowser {
+  session: { fromPartition(partition: string): CdpSessionSession | Promise<CdpSessionSession> }
+  close(): Promise<unknown>
+}
+interface CdpSessionModule {
+  launch(options: { executablePath: string }): Promise<CdpSessionBrowser>
+}
+
+export async function launchCdpSession(): Promise<CdpSessionBrowser> {
+  // A variable specifier keeps tsc from resolving the (maybe unbuilt) package.
+  const specifier: string = 'cdp-session'
+  let mod: Partial<CdpSessionModule>
+  try {
+    mod = (await import(specifier)) as Partial<CdpSessionModule>
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new Error('cdp-session is not built yet (run `pnpm build`)')
+    throw new Error(`cannot import cdp-session: ${describeError(error)}`)
+  }
+  if (typeof mod.launch !== 'function') throw new Error('cdp-session does not export launch() yet')
+  return mod.launch({ executablePath: CHROMIUM_PATH })
+}
+
+// ------------------------------------------------------------------- raw CDP
+
+/** A bare Chromium on --remote-debugging-pipe with puppeteer's low-level Connection. */
+export interface RawBrowser {
+  connection: Connection
+  close(): Promise<void>
+}
+
+export async function launchRaw(): Promise<RawBrowser> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'cdp-bench-raw-'))
+  const child = spawn(
+    CHROMIUM_PATH,
+    [...COMMON_ARGS, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'],
+    // fd 3: we write commands, fd 4: the browser writes replies.
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+  )
+  // Keep the tail of stderr for error messages, and keep the pipe drained.
+  let stderrTail = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-2000)
+  })
+  const killOnExit = (): void => {
+    child.kill('SIGKILL')
+  }
+  process.once('exit', killOnExit)
+
+  const transport = new PipeTransport(child.stdio[3] as Writable, child.stdio[4] as Readable)
+  const connection = new Connection('pipe', transport, 0, 30_000)
+
+  let closed = false
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    if (child.exitCode === null && child.signalCode === null) {
+      await quietly(() => withTimeout(connection.send('Browser.close'), 5_000, 'Browser.close'))
+      if (!(await waitForExit(child, 5_000))) {
+        child.kill('SIGKILL')
+        await waitForExit(child, 5_000)
+      }
+    }
+    connection.dispose()
+    process.removeListener('exit', killOnExit)
+    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 })
+  }
+
+  try {
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', reject)
+      child.once('exit', (code, signal) =>
+        reject(new Error(`chromium exited early (code ${code}, signal ${signal}): ${stderrTail.trim()}`)),
+      )
+    })
+    exited.catch(() => undefined)
+    await withTimeout(Promise.race([connection.send('Browser.getVersion'), exited]), 30_000, 'raw launch')
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { connection, close }
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+}
+
+// --------------------------------------------------------------------- utils
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name
+  return String(error)
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Turning results into a stdout table and into docs/benchmarks.md sections.
+ * The docs file is split into marked blocks so each run only replaces what
+ * it measured: the intro, and one block per scenario it ran. Text outside
+ * the markers is left alone.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+import { CHROMIUM_PATH } from './browsers.js'
+import type { MachineInfo } from './machine.js'
+import type { Summary } from './stats.js'
+import type { ContenderId, Scenario } from './types.js'
+
+export const GOALS = { vsPlaywright: 0.9, vsRaw: 1.15 } as const
+
+export interface ContenderResult {
+  id: ContenderId
+  label: string
+  status: 'ok' | 'unavailable' | 'failed'
+  reason?: string
+  summary?: Summary
+}
+
+export interface ScenarioResult {
+  scenario: Scenario
+  finishedAt: Date
+  iterations: number
+  warmup: number
+  rounds: number
+  contenders: ContenderResult[]
+}
+
+interface Row {
+  label: string
+  median: string
+  p90: string
+  mean: string
+  vsPlaywright: string
+  vsRaw: string
+  note: string
+}
+
+const ms = (value: number): string => value.toFixed(1)
+const ratio = (value: number | undefined): string => (value === undefined ? '—' : `${value.toFixed(2)}×`)
+
+function medianOf(result: ScenarioResult, id: ContenderId): number | undefined {
+  const found = result.contenders.find((c) => c.id === id && c.status === 'ok')
+  return found?.summary?.median
+}
+
+function ratioTo(result: ScenarioResult, c: ContenderResult, ref: ContenderId): number | undefined {
+  const base = medianOf(result, ref)
+  if (c.status !== 'ok' || !c.summary || base === undefined || base <= 0) return undefined
+  return c.summary.median / base
+}
+
+function rows(result: ScenarioResult): Row[] {
+  return result.contenders.map((c) => {
+    if (c.status !== 'ok' || !c.summary) {
+      const note = `${c.status}: ${c.reason ?? 'no reason given'}`
+      return { label: c.label, median: '—', p90: '—', mean: '—', vsPlaywright: '—', vsRaw: '—', note }
+    }
+    return {
+      label: c.label,
+      median: ms(c.summary.median),
+      p90: ms(c.summary.p90),
+      mean: ms(c.summary.mean),
+      vsPlaywright: ratio(ratioTo(result, c, 'playwright')),
+      vsRaw: ratio(ratioTo(result, c, 'raw-cdp')),
+      note: `n=${c.summary.count}`,
+    }
+  })
+}
+
+/** One line per goal for cdp-session, or why it cannot be judged. */
+export function goalLines(result: ScenarioResult): string[] {
+  const ours = result.contenders.find((c) => c.id === 'cdp-session')
+  if (!ours || ours.status !== 'ok') return ['Goals not evaluated: cdp-session did not run.']
+  const check = (name: string, value: number | undefined, limit: number): string =>
+    value === undefined
+      ? `${name}: cannot compare (reference did not run)`
+      : `${name}: ${value.toFixed(2)}× (goal ≤ ${limit}×) — ${value <= limit ? 'met' : 'NOT met'}`
+  return [
+    check('cdp-session vs Playwright', ratioTo(result, ours, 'playwright'), GOALS.vsPlaywright),
+    check('cdp-session vs raw CDP floor', ratioTo(result, ours, 'raw-cdp'), GOALS.vsRaw),
+  ]
+}
+
+const HEADERS: Row = {
+  label: 'contender',
+  median: 'median ms',
+  p90: 'p90 ms',
+  mean: 'mean ms',
+  vsPlaywright: '× Playwright',
+  vsRaw: '× raw floor',
+  note: 'notes',
+}
+const COLUMNS = Object.keys(HEADERS) as (keyof Row)[]
+
+export function textTable(result: ScenarioResult): string {
+  const all = [HEADERS, ...rows(result)]
+  const widths = COLUMNS.map((col) => Math.max(...all.map((r) => r[col].length)))
+  const line = (r: Row): string =>
+    COLUMNS.map((col, i) => (i === 0 || col === 'note' ? r[col].padEnd(widths[i]!) : r[col].padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  const [head, ...body] = all.map(line)
+  return [head, widths.map((w) => '-'.repeat(w)).join('  '), ...body].join('\n')
+}
+
+function markdownTable(result: ScenarioResult): string {
+  const escape = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
+  const line = (r: Row): string => `| ${COLUMNS.map((c) => escape(r[c])).join(' | ')} |`
+  const align = `| ${COLUMNS.map((c) => (c === 'label' || c === 'note' ? '---' : '---:')).join(' | ')} |`
+  return [line(HEADERS), align, ...rows(result).map(line)].join('\n')
+}
+
+function introBlock(machine: MachineInfo, when: Date): string {
+  return `## Last run
+
+- Date: ${when.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}
+- Machine: ${machine.cores} cores (nproc), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM; 1-min load average at start ${machine.loadAtStart.toFixed(2)}
+- Browser: ${machine.chromium} (\`${CHROMIUM_PATH}\`, headless, \`--no-sandbox\`)
+- Node ${machine.node}; playwright-core ${machine.playwright}; puppeteer-core ${machine.puppeteer}`
+}
+
+function scenarioBlock(result: ScenarioResult, machine: MachineInfo): string {
+  const r = result
+  return `## ${r.scenario.id}: ${r.scenario.title}
+
+${r.scenario.description}
+
+Measured ${r.finishedAt.toISOString().slice(0, 10)} on ${machine.cores} cores (load average ${machine.loadAtStart.toFixed(2)} at start) / ${machine.chromium} / Node ${machine.node}:
+${r.iterations} timed iterations per contender (after ${r.warmup} warm-up), in ${r.rounds} interleaved rounds.
+Times are wall-clock milliseconds per iteration; ratios compare medians.
+
+${markdownTable(r)}
+
+${goalLines(r)
+  .map((g) => `- ${g}`)
+  .join('\n')}`
+}
+
+const STATIC_HEAD = `# Benchmarks
+
+How fast is cdp-session compared with the usual ways of driving Chromium?
+\`pnpm bench\` answers this by running the same work through every contender,
+side by side in one run on the same machine and the same Chromium binary.
+
+## Goals
+
+- cdp-session at most **${GOALS.vsPlaywright}×** Playwright's median time per iteration;
+- cdp-session at most **${GOALS.vsRaw}×** the raw CDP floor (the fewest protocol commands that do the job, no framework).
+
+## Running
+
+\`\`\`sh
+pnpm bench                                           # builds cdp-session, then runs every scenario
+BENCH_ITERATIONS=5 pnpm --filter cdp-session-bench bench   # quick smoke run
+\`\`\`
+
+Environment knobs: \`BENCH_ITERATIONS\` (timed iterations per contender, default 50),
+\`BENCH_WARMUP\` (default 5), \`BENCH_ROUNDS\` (default 5), \`BENCH_SCENARIOS\` and
+\`BENCH_CONTENDERS\` (comma-separated ids to run only some), \`BENCH_DOCS=0\` (do not rewrite this file).
+
+## Method
+
+- Each contender gets its own freshly launched headless Chromium (\`/usr/bin/chromium\`) with the same switches where
+  its launcher allows: \`--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+  --disable-component-update --disable-sync --disable-quic\`. Playwright and Puppeteer add their usual default switches
+  on top; cdp-session uses its own defaults. Debian's \`/usr/bin/chromium\` wrapper adds the switches from
+  \`/etc/chromium.d\` to every launch alike. All contenders talk to the browser over \`--remote-debugging-pipe\`.
+- All contenders' browsers stay up for the whole scenario (idle while another contender is timed), and the harness
+  pauses briefly whenever it switches contender, so one library's teardown work is not billed to the next.
+- After the warm-up, the timed iterations are split into rounds; in each round every contender runs its share of
+  iterations back to back, and the order of contenders rotates from round to round so that background noise on the
+  machine is spread evenly.
+- The raw CDP floor uses puppeteer-core's low-level \`Connection\` and \`PipeTransport\` and nothing else.
+- Contenders that cannot be loaded or launched are listed as unavailable; the rest still run.
+
+The sections below are rewritten by \`pnpm bench\`; anything outside the \`<!-- bench:... -->\` markers is kept.
+`
+
+const marker = (key: string, edge: 'start' | 'end'): string => `<!-- bench:${key}:${edge} -->`
+
+function replaceBlock(doc: string, key: string, body: string): string {
+  const start = marker(key, 'start')
+  const end = marker(key, 'end')
+  const block = `${start}\n${body.trim()}\n${end}`
+  const from = doc.indexOf(start)
+  const to = doc.indexOf(end)
+  if (from !== -1 && to > from) return doc.slice(0, from) + block + doc.slice(to + end.length)
+  return `${doc.trimEnd()}\n\n${block}\n`
+}
+
+export async function updateDocs(
+  path: string,
+  machine: MachineInfo,
+  when: Date,
+  results: readonly ScenarioResult[],
+): Promise<void> {
+  let doc = existsSync(path) ? await readFile(path, 'utf8') : STATIC_HEAD
+  doc = replaceBlock(doc, 'intro', introBlock(machine, when))
+  for (const result of results) {
+    doc = replaceBlock(doc, `scenario:${result.scenario.id}`, scenarioBlock(result, machine))
+  }
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${doc.trimEnd()}\n`)
+}

@@ -1,0 +1,45 @@
+/**
+ * The shapes a scenario file fills in. A scenario prepares its fixtures
+ * (servers, files...), then hands the runner one Contender per library.
+ * The runner launches every contender, warms it up, and times
+ * `iteration()` in interleaved rounds.
+ */
+
+/** Well-known contender ids; the report computes ratios against two of them. */
+export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp'
+
+export interface Contender {
+  id: ContenderId
+  /** Human label for tables. */
+  label: string
+  /**
+   * Launch a browser (and anything else the contender needs). Throwing here
+   * marks the contender "unavailable" in the report; the rest still run.
+   */
+  start(): Promise<ContenderRun>
+}
+
+export interface ContenderRun {
+  /**
+   * One timed unit of work. `n` is unique per call within a run (warm-up
+   * calls get negative numbers), handy for naming partitions.
+   */
+  iteration(n: number): Promise<void>
+  /** Release everything start() acquired. Must not throw for a dead browser. */
+  close(): Promise<void>
+}
+
+export interface PreparedScenario {
+  contenders: Contender[]
+  /** Tear down the fixtures created by prepare(). */
+  dispose(): Promise<void>
+}
+
+export interface Scenario {
+  /** Stable id, used as the section key in docs/benchmarks.md. */
+  id: string
+  title: string
+  /** Markdown: what one iteration does, for the docs section. */
+  description: string
+  prepare(): Promise<PreparedScenario>
+}
