@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+pnpm build
 pnpm lint
 pnpm typecheck
-pnpm build
 mkdir -p .test-results
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile=.test-results/results.json || status=$?
