@@ -195,9 +195,9 @@ describe('ses.setUserAgent', () => {
     expect(fetchIdentity(report)).toEqual(OVERRIDDEN)
   })
 
-  // Known gap (Chromium 156), same as the shared worker's below: the service worker reports the
-  // browser's UA in navigator.userAgent although its requests carry the override.
-  test.fails('a service worker: navigator.userAgent', async ({ session, server }) => {
+  // Chromium 156 leaves a service worker's navigator.userAgent at the browser's UA under the
+  // Network override; the session defines it in the paused worker (see #applyUserAgent).
+  test('a service worker: navigator.userAgent', async ({ session, server }) => {
     const report = await probe(session, server, 'probeServiceWorker()')
     expect(report.ua).toBe(UA)
   })
@@ -219,14 +219,10 @@ describe('ses.setUserAgent', () => {
     for (const record of requestsFor(server, '/shared-worker.js')) expect(identity(record)).toEqual(OVERRIDDEN)
   })
 
-  // Known gap (Chromium 156): a shared worker's (and a service worker's) navigator.userAgent stays
-  // the browser's UA. Measured with raw CDP on the paused shared_worker/service_worker target: Network.setUserAgentOverride,
-  // Network.enable + Network.setUserAgentOverride, Emulation.setUserAgentOverride (accepted,
-  // answers {}), or both, all sent before Runtime.runIfWaitingForDebugger, change the worker's
-  // request headers and navigator.languages but never navigator.userAgent (the browser fixes it
-  // when it creates the worker). Only a script shim evaluated in the paused worker
-  // (redefining WorkerNavigator.prototype.userAgent) makes it report the override.
-  test.fails('a shared worker: navigator.userAgent', async ({ session, server }) => {
+  // Chromium 156 fixes a shared worker's navigator.userAgent when it creates the worker: Network
+  // and Emulation overrides sent to the paused target change its headers and languages only. The
+  // session defines navigator.userAgent in the paused worker before its first instruction.
+  test('a shared worker: navigator.userAgent', async ({ session, server }) => {
     const report = await probe(session, server, 'probeSharedWorker()')
     expect(report.ua).toBe(UA)
   })

@@ -183,11 +183,17 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     target.applied.set('ua', ua)
     if (!ua) return []
     const params = ua.acceptLanguage === undefined ? { userAgent: ua.userAgent } : { userAgent: ua.userAgent, acceptLanguage: ua.acceptLanguage }
-    // Workers have no Emulation domain of their own; the Network override
-    // covers both their requests and navigator.userAgent/languages.
-    return hasFrames(target.kind)
-      ? [target.client.send('Emulation.setUserAgentOverride', params)]
-      : [target.client.send('Network.setUserAgentOverride', params)]
+    if (hasFrames(target.kind)) return [target.client.send('Emulation.setUserAgentOverride', params)]
+    // Workers: the Network override sets their request headers and
+    // navigator.languages. Service and shared workers (started by the browser,
+    // not by a page) still report the browser's navigator.userAgent under it
+    // (Chromium 156), so the paused worker gets the value defined before its
+    // first instruction.
+    const steps: Array<Promise<unknown>> = [target.client.send('Network.setUserAgentOverride', params)]
+    if (target.kind === 'service_worker' || target.kind === 'shared_worker') {
+      steps.push(target.client.send('Runtime.evaluate', { expression: workerNavigatorOverride(ua.userAgent) }))
+    }
+    return steps
   }
 
   // ---- network emulation ---------------------------------------------------
@@ -442,6 +448,15 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       throw new SessionClosedError(`${api}: the session '${this.#init.partition}' is closed. Create a new one with session.fromPartition().`)
     }
   }
+}
+
+function workerNavigatorOverride(userAgent: string): string {
+  const appVersion = userAgent.replace(/^Mozilla\//, '')
+  return `(() => {
+  const define = (name, value) => Object.defineProperty(WorkerNavigator.prototype, name, { get: () => value, configurable: true, enumerable: true })
+  define('userAgent', ${JSON.stringify(userAgent)})
+  define('appVersion', ${JSON.stringify(appVersion)})
+})()`
 }
 
 function combinePreloads(paths: readonly string[], sources: readonly string[]): string {
