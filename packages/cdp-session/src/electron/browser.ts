@@ -153,7 +153,15 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     if (options.session && options.partition !== undefined) {
       return Promise.reject(new ValidationError(api, 'options', options, 'either session or partition, not both'))
     }
-    const session = options.session ?? this.session.fromPartition(options.partition ?? '')
+    // A Promise-returning API never throws synchronously: once the browser is
+    // gone, fromPartition() would throw (it re-creates the closed default session).
+    if (this.#main.closed) return Promise.reject(this.#main.connection.closedError(api))
+    let session: Session
+    try {
+      session = options.session ?? this.session.fromPartition(options.partition ?? '')
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return session.createWebContents()
   }
 
@@ -223,6 +231,12 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       const session = new Session(this, { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false }, Promise.resolve(binding))
       main.setOwner(undefined, session)
       return session
+    }
+    if (path !== undefined && !this.#launchOptions) {
+      // Same limit as 'persist:' below, reported the same way (not as a LaunchError from a later call).
+      throw new NotSupportedError(
+        `session.fromPath: a session on disk needs a browser process of its own, which a connect()ed browser cannot start. Use launch(), or an in-memory partition.`,
+      )
     }
     const persistentDir = path ?? this.#persistentDir(partition)
     if (persistentDir) {
