@@ -179,6 +179,7 @@ describe('browser lifecycle', () => {
         expect(error).toBeInstanceOf(CdpSessionError)
         expect(ms).toBeLessThan(50)
       }
+      expect(later[0]!.error).toBeInstanceOf(BrowserClosedError)
       expect(later[2]!.error).toBeInstanceOf(BrowserClosedError)
       expect(() => browser.session.fromPartition('after-kill')).toThrow(/browser is closed/)
 

@@ -186,7 +186,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
 
   #onMainGone(): void {
     if (!liveBrowsers.delete(this)) return
-    for (const session of this.session.all()) session.markBrowserGone()
+    for (const session of this.session.all()) session.markBrowserGone((api) => this.#main.connection.closedError(api))
     for (const process of this.#partitionProcesses) detach(process.close(), 'close partition browser')
     for (const webContents of [...this.#webContents.values()]) webContents.markDestroyed()
     this.#webContents.clear()

@@ -86,6 +86,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   readonly #binding: Promise<SessionBinding>
   #state: State = 'open'
   #closing: Promise<void> | undefined
+  #goneReason: ((api: string) => Error) | undefined
 
   #userAgent: UserAgentOverride | undefined
   #emulation: NetworkEmulationOptions | undefined
@@ -431,9 +432,10 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     }
   }
 
-  /** @internal Marks the session closed because its browser went away. */
-  markBrowserGone(): void {
+  /** @internal Marks the session closed because its browser went away; later calls fail with `reason(api)`. */
+  markBrowserGone(reason: (api: string) => Error): void {
     this.#state = 'closed'
+    this.#goneReason = reason
     closeWatcher(this.#preloadWatcher)
     this.#preloadWatcher = undefined
   }
@@ -444,6 +446,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   }
 
   #assertOpen(api: string): void {
+    if (this.#goneReason) throw this.#goneReason(api)
     if (this.#state !== 'open') {
       throw new SessionClosedError(`${api}: the session '${this.#init.partition}' is closed. Create a new one with session.fromPartition().`)
     }
