@@ -11,6 +11,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Unit tests first, then the e2e files (projects with different pools need distinct groups).
+          sequence: { groupOrder: 0 },
           include: ['packages/cdp-session/test/**/*.test.ts', 'e2e/fixtures/**/*.test.ts'],
         },
       },
@@ -18,6 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 1 },
           include: ['e2e/**/*.test.ts', 'packages/examples/test/**/*.test.ts'],
           exclude: ['e2e/fixtures/**'],
           // One browser per test file; files run in separate forks, two at a time (2 cores).

@@ -14,6 +14,8 @@ const passed = report.numPassedTests ?? 0
 const failed = report.numFailedTests ?? 0
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
 // A file that failed to load has no tests of its own: count it as a failure.
-const brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length
+let brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0).length
+// A run that failed outside any test (config error, unhandled error) must not read as green.
+if (report.success === false && failed + brokenFiles === 0) brokenFiles = 1
 console.log(`${passed} passed, ${failed + brokenFiles} failed, ${skipped} skipped`)
 process.exit(failed + brokenFiles > 0 ? 1 : 0)

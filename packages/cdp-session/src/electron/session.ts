@@ -218,7 +218,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     const conditions = this.#emulation
     if (!conditions && target.applied.get('emulation') !== true) return []
     target.applied.set('emulation', Boolean(conditions))
-    const steps = [this.#ensureNetwork(target)]
+    const steps = [this.#enableOnce(target, 'Network')]
     // A dedicated worker cannot be given conditions (Chromium answers "Not
     // supported"); once its Network domain is enabled it follows its page.
     if (target.kind !== 'worker') {
@@ -238,7 +238,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   #applyCache(target: TargetSession): Array<Promise<unknown>> {
     if (this.#init.cache || !hasFrames(target.kind)) return []
-    return [this.#ensureNetwork(target), target.client.send('Network.setCacheDisabled', { cacheDisabled: true })]
+    return [this.#enableOnce(target, 'Network'), target.client.send('Network.setCacheDisabled', { cacheDisabled: true })]
   }
 
   // ---- preloads ------------------------------------------------------------
@@ -311,7 +311,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     const previous = target.applied.get('preload') as { source: string; id: Promise<string> } | undefined
     if (previous?.source === source || (!previous && !source)) return []
     const steps: Array<Promise<unknown>> = []
-    if (target.kind === 'iframe') steps.push(this.#ensurePage(target))
+    if (target.kind === 'iframe') steps.push(this.#enableOnce(target, 'Page'))
     if (previous) {
       steps.push(previous.id.then((identifier) => target.client.send('Page.removeScriptToEvaluateOnNewDocument', { identifier })))
     }
@@ -362,20 +362,13 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.#host.webContentsDestroyed(webContents)
   }
 
-  #ensureNetwork(target: TargetSession): Promise<unknown> {
-    let enabled = target.applied.get('network') as Promise<unknown> | undefined
+  /** Sends `Network.enable` or `Page.enable` to a target once; later callers share the first answer. */
+  #enableOnce(target: TargetSession, domain: 'Network' | 'Page'): Promise<unknown> {
+    const key = `enabled:${domain}`
+    let enabled = target.applied.get(key) as Promise<unknown> | undefined
     if (!enabled) {
-      enabled = target.client.send('Network.enable', {})
-      target.applied.set('network', enabled)
-    }
-    return enabled
-  }
-
-  #ensurePage(target: TargetSession): Promise<unknown> {
-    let enabled = target.applied.get('page-enabled') as Promise<unknown> | undefined
-    if (!enabled) {
-      enabled = target.client.send('Page.enable', {})
-      target.applied.set('page-enabled', enabled)
+      enabled = domain === 'Network' ? target.client.send('Network.enable', {}) : target.client.send('Page.enable', {})
+      target.applied.set(key, enabled)
     }
     return enabled
   }
