@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 const librarySource = fileURLToPath(new URL('./packages/cdp-session/src/index.ts', import.meta.url))
 
@@ -22,7 +22,7 @@ export default defineConfig({
           name: 'e2e',
           sequence: { groupOrder: 1 },
           include: ['e2e/**/*.test.ts', 'packages/examples/test/**/*.test.ts'],
-          exclude: ['e2e/fixtures/**'],
+          exclude: [...configDefaults.exclude, 'e2e/fixtures/**'],
           // One browser per test file; files run in separate forks, two at a time (2 cores).
           pool: 'forks',
           maxWorkers: 2,
