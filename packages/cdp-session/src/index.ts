@@ -16,7 +16,6 @@ export {
   BrowserNotFoundError,
   LaunchError,
   NavigationError,
-  TimeoutError,
 } from './common/errors.js'
 export type { CdpSessionErrorCode } from './common/errors.js'
 export { findChrome } from './cdp/find-chrome.js'

@@ -46,11 +46,6 @@ export function registerBrowser(browser: RegisteredBrowser): () => void {
   }
 }
 
-/** The pids of browsers launched by this process that are still running. */
-export function liveBrowserPids(): number[] {
-  return [...live].map((browser) => browser.pid)
-}
-
 function syncListeners(): void {
   if (live.size > 0 && !exitListenerInstalled) {
     process.on('exit', onExit)

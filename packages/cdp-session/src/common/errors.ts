@@ -12,7 +12,6 @@ export type CdpSessionErrorCode =
   | 'ERR_BROWSER_NOT_FOUND'
   | 'ERR_LAUNCH_FAILED'
   | 'ERR_NAVIGATION'
-  | 'ERR_TIMEOUT'
 
 export class CdpSessionError extends Error {
   readonly code: CdpSessionErrorCode
@@ -95,12 +94,6 @@ export class NavigationError extends CdpSessionError {
     this.errorCode = errorCode
     this.errorDescription = errorDescription
     this.url = url
-  }
-}
-
-export class TimeoutError extends CdpSessionError {
-  constructor(message: string) {
-    super('ERR_TIMEOUT', message)
   }
 }
 

@@ -49,7 +49,3 @@ export function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.then(undefined, () => undefined)
   return promise
 }
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
