@@ -202,12 +202,10 @@ describe('ses.setUserAgent', () => {
     expect(report.ua).toBe(UA)
   })
 
-  // Known gap: the service worker's script (/sw.js) is fetched by the browser process for the
-  // registration job, before the service worker target exists and outside the page: neither the
-  // page's Emulation override nor the worker's Network override applies, so it goes out with the
-  // browser's User-Agent and Accept-Language (measured: 'HeadlessChrome/156', 'en-US,en;q=0.9').
-  // Closing it needs request-level rewriting (e.g. browser-level Fetch), not a per-target override.
-  test.fails('a service worker: its script request', async ({ session, server }) => {
+  // The service worker's script (/sw.js) is fetched by the browser for the registration; no
+  // target's override reaches it (Chromium 156 sends it with the browser's User-Agent and
+  // Accept-Language). The session rewrites it through browser-level Fetch.
+  test('a service worker: its script request', async ({ session, server }) => {
     await probe(session, server, 'probeServiceWorker()')
     for (const record of requestsFor(server, '/sw.js')) expect(identity(record)).toEqual(OVERRIDDEN)
   })

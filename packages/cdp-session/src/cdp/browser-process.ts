@@ -4,6 +4,7 @@ import { BrowserClosedError, LaunchError } from '../common/errors.js'
 import { detach } from '../common/util.js'
 import { CdpConnection } from './client.js'
 import { launchChromium, type ChromiumLaunchOptions, type LaunchedChromium } from './launcher.js'
+import { RequestInterceptor } from './request-interceptor.js'
 import { TargetManager, type TargetOwner } from './target-manager.js'
 
 /**
@@ -13,6 +14,7 @@ import { TargetManager, type TargetOwner } from './target-manager.js'
 export class BrowserProcess {
   readonly connection: CdpConnection
   readonly targets: TargetManager
+  readonly interceptor: RequestInterceptor
   readonly launched: LaunchedChromium | undefined
   readonly defaultContextId: string | undefined
   readonly userAgent: string
@@ -32,6 +34,7 @@ export class BrowserProcess {
     this.userAgent = version.userAgent
     this.product = version.product
     this.targets = new TargetManager(connection, (id) => this.#owners.get(id ?? this.#defaultKey))
+    this.interceptor = new RequestInterceptor(connection.browser, this.targets)
   }
 
   static async launch(options: ChromiumLaunchOptions): Promise<BrowserProcess> {

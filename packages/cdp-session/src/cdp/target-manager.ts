@@ -130,6 +130,10 @@ export class TargetManager {
     return this.#targets.get(targetId)
   }
 
+  ownerOf(target: TargetSession): TargetOwner | undefined {
+    return this.#owners.get(target)
+  }
+
   #listen(client: CdpClient, parent: TargetSession | undefined): void {
     client.on('Target.attachedToTarget', (event) => {
       this.#onAttached(client, parent, event)

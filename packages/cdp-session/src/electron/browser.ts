@@ -225,6 +225,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       const userDataDir = main.launched?.userDataDir ?? null
       const binding: SessionBinding = {
         manager: main.targets,
+        interceptor: main.interceptor,
         browserContextId: undefined,
         dispose: () => Promise.reject(new NotSupportedError('the default session cannot be closed')),
       }
@@ -274,6 +275,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     main.setOwner(browserContextId, session())
     return {
       manager: main.targets,
+      interceptor: main.interceptor,
       browserContextId,
       dispose: async () => {
         try {
@@ -295,6 +297,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     await process.start()
     return {
       manager: process.targets,
+      interceptor: process.interceptor,
       browserContextId: undefined,
       dispose: async () => {
         this.#partitionProcesses.delete(process)

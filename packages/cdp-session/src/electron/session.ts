@@ -7,13 +7,16 @@ import { NotSupportedError, SessionClosedError, ValidationError } from '../commo
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach, quiet } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
+import type { PausedRequestHandler, RequestInterceptor } from '../cdp/request-interceptor.js'
 import type { TargetManager, TargetOwner } from '../cdp/target-manager.js'
+import { acceptLanguageHeader, replaceHeaders } from '../common/headers.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { WebContents } from './web-contents.js'
 
 /** Where a Session lives: a browser context of one browser process. */
 export interface SessionBinding {
   readonly manager: TargetManager
+  readonly interceptor: RequestInterceptor
   /** undefined: the process's default context. */
   readonly browserContextId: string | undefined
   /** Disposes the context (in-memory) or stops the partition's browser (persistent). */
@@ -94,6 +97,8 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   #preloadSource = ''
   #preloadWatcher: FSWatcher | undefined
   #preloadQueue: Promise<void> = Promise.resolve()
+  /** Browser-level interception of service worker scripts, on once a UA override is set. */
+  #workerScriptHook: { ready: Promise<unknown>; remove(): void } | Promise<unknown> | undefined
 
   /** Pages by target id, from the moment they attach (paused). */
   readonly #webContents = new Map<string, WebContents>()
@@ -138,6 +143,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Opens a new page (about:blank) in this session. */
   async createWebContents(): Promise<WebContents> {
     const binding = await this.#bound('session.createWebContents')
+    await this.#interceptionReady()
     const target = await binding.manager.createPage(binding.browserContextId)
     const webContents = this.#webContents.get(target.targetId)
     if (!webContents) throw new SessionClosedError('session.createWebContents: the new page closed before it was ready.')
@@ -147,6 +153,11 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Live pages of this session (configured and running), oldest first. */
   getAllWebContents(): WebContents[] {
     return [...this.#webContents.values()].filter((wc) => this.#running.has(wc))
+  }
+
+  async #interceptionReady(): Promise<void> {
+    const hook = this.#workerScriptHook
+    await (hook instanceof Promise ? hook : hook?.ready)
   }
 
   /** @internal */
@@ -170,6 +181,31 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       validateArg(api, 'acceptLanguages', acceptLanguagesSchema, acceptLanguages, 'a comma-separated list of language tags such as "en-US,fr"')
     }
     this.#userAgent = acceptLanguages === undefined ? { userAgent: ua } : { userAgent: ua, acceptLanguage: acceptLanguages.replace(/\s+/g, '') }
+    this.#workerScriptHook ??= this.#binding.then((binding) => {
+      if (this.closed) return undefined
+      this.#workerScriptHook = binding.interceptor.add(this.#serviceWorkerScript(binding.manager), [
+        // A service worker's main script is fetched by the browser with resource type Other.
+        { urlPattern: '*', resourceType: 'Other', requestStage: 'Request' },
+      ])
+      return this.#workerScriptHook.ready
+    })
+  }
+
+  /**
+   * A service worker's own script is fetched by the browser for the
+   * registration: no target's UA override applies to it (Chromium 156 sends it
+   * without our User-Agent). The paused request names the worker's target id,
+   * whose UA was chosen when the worker attached.
+   */
+  #serviceWorkerScript(manager: TargetManager): PausedRequestHandler {
+    return (event, target) => {
+      if (!target || target.kind !== 'service_worker' || manager.ownerOf(target) !== this) return undefined
+      const ua = target.applied.get('ua') as UserAgentOverride | undefined
+      if (!ua) return undefined
+      const replacements: Record<string, string> = { 'User-Agent': ua.userAgent }
+      if (ua.acceptLanguage) replacements['Accept-Language'] = acceptLanguageHeader(ua.acceptLanguage)
+      return replaceHeaders(event.request.headers, replacements)
+    }
   }
 
   getUserAgent(): string {
@@ -406,6 +442,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   async #close(): Promise<void> {
     this.#state = 'closing'
+    this.#removeInterception()
     closeWatcher(this.#preloadWatcher)
     this.#preloadWatcher = undefined
     try {
@@ -423,6 +460,12 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       this.#host.sessionClosed(this)
       this.emit('closed')
     }
+  }
+
+  #removeInterception(): void {
+    const hook = this.#workerScriptHook
+    if (hook && !(hook instanceof Promise)) hook.remove()
+    this.#workerScriptHook = undefined
   }
 
   /** @internal Marks the session closed because its browser went away; later calls fail with `reason(api)`. */
