@@ -48,6 +48,13 @@ export class TargetManager {
   readonly #targets = new Map<string, TargetSession>()
   readonly #owners = new Map<TargetSession, TargetOwner>()
   readonly #waiters = new Map<string, Deferred<TargetSession>>()
+  /**
+   * Contexts in which an internal page is being created. Until createTarget
+   * answers we cannot tell our page from one the user opens at the same time,
+   * so new top-level pages of that context wait (paused, harmlessly) here.
+   */
+  readonly #holding = new Map<string, { count: number; held: Array<() => void> }>()
+  readonly #internal = new Map<string, Deferred<CdpClient>>()
 
   constructor(
     connection: CdpConnection,
@@ -60,6 +67,7 @@ export class TargetManager {
       () => {
         for (const waiter of this.#waiters.values()) waiter.reject(connection.closedError('waiting for a new target'))
         this.#waiters.clear()
+        for (const waiter of this.#internal.values()) waiter.reject(connection.closedError('waiting for an internal page'))
         for (const target of [...this.#targets.values()]) this.#forget(target)
       },
       () => undefined,
@@ -101,6 +109,37 @@ export class TargetManager {
       ...(browserContextId ? { browserContextId } : {}),
     })
     return this.waitForTarget(targetId)
+  }
+
+  /**
+   * Runs `use` with a hidden page of a context (never handed to an owner, no
+   * settings, no WebContents) — for commands Chromium only accepts on a page
+   * session inside the context — and closes the page afterwards.
+   */
+  async withInternalPage<T>(browserContextId: string, use: (client: CdpClient) => Promise<T>): Promise<T> {
+    const hold = this.#holding.get(browserContextId) ?? { count: 0, held: [] }
+    hold.count++
+    this.#holding.set(browserContextId, hold)
+    let targetId: string | undefined
+    try {
+      ;({ targetId } = await this.#connection.browser.send('Target.createTarget', { url: 'about:blank', browserContextId, background: true }))
+      if (!this.#internal.has(targetId)) this.#internal.set(targetId, deferred<CdpClient>())
+    } finally {
+      if (--hold.count === 0) {
+        this.#holding.delete(browserContextId)
+        for (const release of hold.held.splice(0)) release()
+      }
+    }
+    const internalId = targetId
+    try {
+      const client = await this.#internal.get(internalId)!.promise
+      return await use(client)
+    } finally {
+      this.#internal.delete(internalId)
+      await this.#connection.browser.send('Target.closeTarget', { targetId: internalId }).catch((error: unknown) => {
+        debug('closing internal page: %s', String(error))
+      })
+    }
   }
 
   async closeTarget(targetId: string): Promise<void> {
@@ -148,6 +187,17 @@ export class TargetManager {
     const { targetInfo, sessionId, waitingForDebugger } = event
     const client = this.#connection.client(sessionId)
     const kind = targetKind(targetInfo.type)
+    const internal = this.#internal.get(targetInfo.targetId)
+    if (internal) {
+      if (waitingForDebugger) detach(client.send('Runtime.runIfWaitingForDebugger'), 'resume internal page')
+      internal.resolve(client)
+      return
+    }
+    const hold = kind === 'page' && !targetInfo.openerId ? this.#holding.get(targetInfo.browserContextId ?? '') : undefined
+    if (hold) {
+      hold.held.push(() => this.#onAttached(parentClient, parent, event))
+      return
+    }
     const owner = kind ? this.#resolveOwner(targetInfo.browserContextId) : undefined
     if (!kind || !owner || this.#targets.has(targetInfo.targetId)) {
       // Not ours (another client's context, an unknown kind) or a second report

@@ -227,6 +227,8 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
         manager: main.targets,
         interceptor: main.interceptor,
         browserContextId: undefined,
+        contextId: main.defaultContextId,
+        browser: main.connection.browser,
         dispose: () => Promise.reject(new NotSupportedError('the default session cannot be closed')),
       }
       const session = new Session(this, { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false }, Promise.resolve(binding))
@@ -277,6 +279,8 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       manager: main.targets,
       interceptor: main.interceptor,
       browserContextId,
+      contextId: browserContextId,
+      browser: main.connection.browser,
       dispose: async () => {
         try {
           await main.targets.disposeBrowserContext(browserContextId)
@@ -299,6 +303,8 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       manager: process.targets,
       interceptor: process.interceptor,
       browserContextId: undefined,
+      contextId: process.defaultContextId,
+      browser: process.connection.browser,
       dispose: async () => {
         this.#partitionProcesses.delete(process)
         await process.close()

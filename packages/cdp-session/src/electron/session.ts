@@ -7,10 +7,13 @@ import { NotSupportedError, SessionClosedError, ValidationError } from '../commo
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach, quiet } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
+import type { CdpClient } from '../cdp/client.js'
 import type { PausedRequestHandler, RequestInterceptor } from '../cdp/request-interceptor.js'
 import type { TargetManager, TargetOwner } from '../cdp/target-manager.js'
 import { acceptLanguageHeader, replaceHeaders } from '../common/headers.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
+import { Cookies } from './cookies.js'
+import * as storage from './storage.js'
 import { WebContents } from './web-contents.js'
 
 /** Where a Session lives: a browser context of one browser process. */
@@ -19,6 +22,10 @@ export interface SessionBinding {
   readonly interceptor: RequestInterceptor
   /** undefined: the process's default context. */
   readonly browserContextId: string | undefined
+  /** The context's real id, also for a default context (for browser-level Storage.* and Browser.* commands). */
+  readonly contextId: string | undefined
+  /** The browser-level CDP session of the process this session lives in. */
+  readonly browser: CdpClient
   /** Disposes the context (in-memory) or stops the partition's browser (persistent). */
   dispose(): Promise<void>
 }
@@ -60,6 +67,16 @@ export interface SessionEvents {
 }
 
 type State = 'open' | 'closing' | 'closed'
+
+/**
+ * Per-target setup owned by another component (e.g. cookie-change tracking):
+ * `apply` runs on every target of the session while it is paused at attach,
+ * and once on every live target when the hook is added. Same rules as the
+ * session's own apply functions: send, don't await in between.
+ */
+export interface TargetHook {
+  apply(target: TargetSession): Array<Promise<unknown>>
+}
 interface UserAgentOverride {
   userAgent: string
   acceptLanguage?: string
@@ -102,6 +119,9 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   /** Pages by target id, from the moment they attach (paused). */
   readonly #webContents = new Map<string, WebContents>()
+  readonly #targetHooks = new Set<TargetHook>()
+  /** Electron's `ses.cookies`. */
+  readonly cookies: Cookies
   /** Pages whose setup is done and that run. */
   readonly #running = new WeakSet<WebContents>()
 
@@ -111,6 +131,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.#host = host
     this.#init = init
     this.#binding = quiet(binding)
+    this.cookies = new Cookies(this)
   }
 
   // ---- identity ----------------------------------------------------------
@@ -136,6 +157,38 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Resolves once the session's browser context exists (every method waits for it anyway). */
   async ready(): Promise<void> {
     await this.#bound('session.ready')
+  }
+
+  /** @internal Where this session lives (waits for its context; throws if the session is closed). */
+  bindingFor(api: string): Promise<SessionBinding> {
+    return this.#bound(api)
+  }
+
+  // ---- storage and cache (storage.ts) ----------------------------------------
+
+  /** Clears the session's data: every origin and storage type by default, only this session's. */
+  clearStorageData(options?: storage.ClearStorageDataOptions): Promise<void> {
+    return storage.clearStorageData(this, options)
+  }
+
+  /** Newer Electron's clearData({ dataTypes, origins, excludeOrigins }). */
+  clearData(options?: storage.ClearDataOptions): Promise<void> {
+    return storage.clearData(this, options)
+  }
+
+  /** Empties this session's HTTP cache (other sessions keep theirs). */
+  clearCache(): Promise<void> {
+    return storage.clearCache(this)
+  }
+
+  /** Bytes in this session's HTTP cache. */
+  getCacheSize(): Promise<number> {
+    return storage.getCacheSize(this)
+  }
+
+  /** Writes pending DOM storage to disk now. */
+  flushStorageData(): Promise<void> {
+    return storage.flushStorageData(this)
   }
 
   // ---- pages ---------------------------------------------------------------
@@ -363,6 +416,27 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   // ---- targets (TargetOwner) -----------------------------------------------
 
+  /**
+   * @internal Adds a per-target hook; resolves when every live target has it.
+   * The returned `remove` stops applying it to new targets (undoing it on live
+   * ones is the hook owner's job).
+   */
+  addTargetHook(hook: TargetHook): { ready: Promise<void>; remove(): void } {
+    this.#targetHooks.add(hook)
+    return {
+      ready: quiet(this.#forEachTarget((t) => hook.apply(t))),
+      remove: () => {
+        this.#targetHooks.delete(hook)
+      },
+    }
+  }
+
+  /** @internal Live targets of this session (pages, frames, workers). */
+  async liveTargets(): Promise<TargetSession[]> {
+    const binding = await this.#binding
+    return binding.manager.targetsOf(this)
+  }
+
   /** @internal */
   configureTarget(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
@@ -378,6 +452,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       ...this.#applyCache(target),
       ...this.#applyPreloads(target),
     )
+    for (const hook of this.#targetHooks) steps.push(...hook.apply(target))
     return steps
   }
 
