@@ -71,33 +71,6 @@ export class CdpClient {
     }
   }
 
-  /** Resolves with the first event for which `predicate` holds; rejects if the target goes away. */
-  waitForEvent<E extends EventName>(
-    event: E,
-    predicate: (payload: EventPayload<E>) => boolean = () => true,
-  ): { promise: Promise<EventPayload<E>>; cancel(): void } {
-    const signal = deferred<EventPayload<E>>()
-    const off = this.on(event, (payload) => {
-      if (predicate(payload)) {
-        off()
-        signal.resolve(payload)
-      }
-    })
-    this.whenDetached.then(
-      () => {
-        off()
-        if (!signal.settled) signal.reject(this.#targetClosed(`waiting for ${event}`, new Error()))
-      },
-      () => undefined,
-    )
-    return {
-      promise: signal.promise,
-      cancel: () => {
-        off()
-      },
-    }
-  }
-
   /** Called by the connection when the target detached. */
   markDetached(): void {
     if (this.#detached) return
@@ -107,21 +80,23 @@ export class CdpClient {
 
   #targetClosed(what: string, site: Error): Error {
     if (this.#connection.closed) return this.#connection.closedError(what)
-    const error = new TargetClosedError(`${what}: the target closed (page, frame or worker is gone).`)
-    error.stack = `${error.name}: ${error.message}${site.stack?.slice(site.stack.indexOf('\n')) ?? ''}`
-    return error
+    return withCallerStack(new TargetClosedError(`${what}: the target closed (page, frame or worker is gone).`), site)
   }
 
   #mapError(method: string, error: unknown, site: Error): Error {
     if (this.#connection.closed || error instanceof ConnectionClosedError) return this.#connection.closedError(method)
     if (error instanceof TargetCloseError) return this.#targetClosed(method, site)
     if (error instanceof PuppeteerProtocolError) {
-      const mapped = new ProtocolError(method, error.originalMessage || error.message, { cause: error })
-      mapped.stack = `${mapped.name}: ${mapped.message}${site.stack?.slice(site.stack.indexOf('\n')) ?? ''}`
-      return mapped
+      return withCallerStack(new ProtocolError(method, error.originalMessage || error.message, { cause: error }), site)
     }
     return error instanceof Error ? error : new ProtocolError(method, String(error))
   }
+}
+
+/** Gives `error` the stack of `site` (captured when the command was sent), so it points at the caller. */
+function withCallerStack<E extends Error>(error: E, site: Error): E {
+  error.stack = `${error.name}: ${error.message}${site.stack?.slice(site.stack.indexOf('\n')) ?? ''}`
+  return error
 }
 
 /**

@@ -211,11 +211,6 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     this.#webContents.delete(webContents.id)
   }
 
-  /** @internal */
-  sessionClosed(): void {
-    // Sessions are re-created on the next fromPartition() with the same string.
-  }
-
   /** @internal Builds a Session for a partition key (see SessionModule). */
   createSession(partition: string, path: string | undefined, cache: boolean): Session {
     const defaultUserAgent = this.#main.userAgent

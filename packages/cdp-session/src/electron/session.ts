@@ -35,7 +35,6 @@ export interface SessionHost {
   allocateWebContentsId(): number
   webContentsCreated(webContents: WebContents): void
   webContentsDestroyed(webContents: WebContents): void
-  sessionClosed(session: Session): void
 }
 
 export interface SessionInit {
@@ -532,7 +531,6 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       }
       this.#webContents.clear()
       this.#state = 'closed'
-      this.#host.sessionClosed(this)
       this.emit('closed')
     }
   }
