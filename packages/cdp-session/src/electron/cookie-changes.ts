@@ -1,20 +1,428 @@
-// Cookie change tracking for `cookies.on('changed')` (issue #3). Skeleton: owned by the cookie-changes work.
-import type { Cookie, CookieChangedCause } from './cookie-types.js'
+// Cookie change tracking for `ses.cookies.on('changed')`.
+//
+// CDP has no cookie-change event, so the tracker keeps a snapshot of the
+// session's cookie store (`Storage.getCookies({ browserContextId })` on the
+// browser session) and turns the difference between two reads into Electron's
+// events (common/cookie-diff.ts has the rules). Events are computed only
+// against the last snapshot we emitted from, and reads run one at a time, so
+// every change is reported once and in read order.
+//
+// A read is triggered by:
+//   - poke(): a change made through `ses.cookies` (set/remove/…);
+//   - a page write: a script in the main world of every page and frame
+//     (registered for new documents, evaluated into live ones) wraps the
+//     `document.cookie` setter and `CookieStore.prototype.set/delete`, and calls
+//     a `Runtime.addBinding` function after each write. The same wrapper is
+//     evaluated into service workers (their `cookieStore`). The binding payload
+//     says which name was written and whether the write deletes it;
+//   - a `Set-Cookie` in `Network.responseReceivedExtraInfo` of any page, frame
+//     or worker (navigations, subresources, fetch/XHR);
+//   - the nearest expiry among the snapshot's cookies (Chromium drops an
+//     expired cookie lazily; reading the store is what removes it, and the
+//     diff reports it as 'expired');
+//   - a 1 s poll for anything else (changes from other CDP clients, …).
+// A write reaches the network service over a different pipe from the binding
+// call, so a read can miss it: a hint that the next read does not explain is
+// kept and retried a few times (10, 20, 40 ms later) before being dropped.
+//
+// Nothing runs while nobody listens: start() adds the per-target hook and the
+// timers, stop() removes the hook, the bindings, the new-document scripts and
+// the event subscriptions, and clears the timers. Two things stay on targets
+// that were live while listening: Network stays enabled (other settings of the
+// session may share it), and the wrapper stays in documents already loaded,
+// where it calls a binding nobody listens to any more (a no-op for CDP).
+//
+// Limits: two writes of the same cookie between two reads show as one change
+// (a snapshot holds only the last state); an identical rewrite (same value and
+// attributes) is invisible; the cause of a disappearance is inferred ('expired'
+// when its expiry has passed, 'expired-overwrite' when a page or response wrote
+// that name with a past expiry, else 'explicit'); 'evicted' is never reported.
+import type { Protocol } from 'devtools-protocol'
+import { diffCookies, parseCookieLine, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
+import { debug, detach } from '../common/util.js'
+import type { CdpClient } from '../cdp/client.js'
+import { hasFrames, type TargetSession } from '../cdp/target-session.js'
+import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
 import type { Session } from './session.js'
 
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
 
+const BINDING = '__cdpSessionCookieWrite'
+/** Safety net for changes no trigger saw. */
+const POLL_MS = 1000
+/** A write hint that no read explains is retried this many times, 10 ms, 20 ms, 40 ms later. */
+const HINT_RETRIES = 3
+const RETRY_BASE_MS = 10
+/** Slack after an expiry before reading (Chromium compares expiry <= now). */
+const EXPIRY_SLACK_MS = 5
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Runs in the main world of a document (or a service worker's global): wraps
+ * the cookie-writing APIs so that each successful write calls the binding.
+ * Idempotent per realm; also installs into same-origin child frames that are
+ * already loaded (new ones get it from the new-document script).
+ */
+const WRAPPER_SOURCE = `(() => {
+  const BINDING = ${JSON.stringify(BINDING)}
+  const MARK = Symbol.for('cdp-session.cookie-watch')
+  const install = (g) => {
+    if (!g || g[MARK]) return
+    Object.defineProperty(g, MARK, { value: true })
+    const notify = (payload) => {
+      const binding = g[BINDING]
+      if (typeof binding !== 'function') return
+      try { binding(JSON.stringify(payload)) } catch {}
+    }
+    const doc = g.Document && Object.getOwnPropertyDescriptor(g.Document.prototype, 'cookie')
+    if (doc && doc.set && doc.configurable) {
+      const originalSet = doc.set
+      const set = Object.getOwnPropertyDescriptor({ set cookie(value) {
+        const line = \`\${value}\`
+        originalSet.call(this, line)
+        notify({ kind: 'line', line })
+      } }, 'cookie').set
+      Object.defineProperty(g.Document.prototype, 'cookie', { ...doc, set })
+    }
+    const store = g.CookieStore && g.CookieStore.prototype
+    for (const method of ['set', 'delete']) {
+      const original = store && store[method]
+      if (typeof original !== 'function') continue
+      const wrapped = { [method](...args) {
+        const result = original.apply(this, args)
+        let name = ''
+        let expiring = method === 'delete'
+        try {
+          const first = args[0]
+          if (typeof first === 'string') name = first
+          else if (first && typeof first === 'object') {
+            name = String(first.name ?? '')
+            if (method === 'set' && first.expires != null) expiring = Number(first.expires) <= Date.now()
+          }
+        } catch {}
+        Promise.resolve(result).then(() => notify({ kind: 'store', name, expiring }), () => {})
+        return result
+      } }[method]
+      Object.defineProperty(store, method, { ...Object.getOwnPropertyDescriptor(store, method), value: wrapped })
+    }
+    try {
+      for (let i = 0; i < g.frames.length; i++) {
+        try { install(g.frames[i]) } catch {}
+      }
+    } catch {}
+  }
+  install(globalThis)
+})()`
+
+interface Hint {
+  name: string
+  expiring: boolean
+  attempts: number
+}
+
+interface Watched {
+  offs: Array<() => void>
+  scriptId: Promise<string | undefined> | undefined
+  binding: boolean
+}
+
 /** Watches one session's cookie store while someone listens to `changed`. */
 export class CookieChangeTracker {
-  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
-  constructor(_session: Session, _emit: CookieChangeListener) {}
+  readonly #session: Session
+  readonly #emit: CookieChangeListener
+  /** Bumped by start() and stop(): work of an older generation is dropped. */
+  #generation = 0
+  #active = false
+  #hook: { ready: Promise<void>; remove(): void } | undefined
+  readonly #watched = new Map<TargetSession, Watched>()
+  #browser: CdpClient | undefined
+  #contextId: string | undefined
+  /** The store as last read; undefined until the first (baseline) read. */
+  #snapshot: Map<string, Protocol.Network.Cookie> | undefined
+  #reading = false
+  #dirty = false
+  #hints: Hint[] = []
+  #poll: NodeJS.Timeout | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
+  #retryTimer: NodeJS.Timeout | undefined
+  #idle: Array<() => void> = []
+
+  constructor(session: Session, emit: CookieChangeListener) {
+    this.#session = session
+    this.#emit = emit
+  }
 
   /** Starts watching (first listener added). */
-  start(): void {}
+  start(): void {
+    if (this.#active) return
+    this.#active = true
+    const generation = ++this.#generation
+    this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation) })
+    this.#poll = setInterval(() => {
+      this.#request()
+    }, POLL_MS)
+    this.#poll.unref()
+    this.#request()
+  }
 
   /** Stops watching (last listener removed); no cost afterwards. */
-  stop(): void {}
+  stop(): void {
+    if (!this.#active) return
+    this.#active = false
+    this.#generation++
+    this.#hook?.remove()
+    this.#hook = undefined
+    for (const [target, watched] of this.#watched) this.#unwatch(target, watched)
+    this.#watched.clear()
+    clearInterval(this.#poll)
+    clearTimeout(this.#expiryTimer)
+    clearTimeout(this.#retryTimer)
+    this.#poll = this.#expiryTimer = this.#retryTimer = undefined
+    this.#snapshot = undefined
+    this.#hints = []
+    this.#dirty = false
+    // A read still in flight belongs to the old generation and drops its result.
+    this.#reading = false
+    this.#flushIdle()
+  }
 
   /** Re-reads the store now (called after changes made through the API). */
-  poke(): void {}
+  poke(): void {
+    this.#request()
+  }
+
+  /**
+   * (ours) Resolves once every change seen so far has been emitted: the
+   * per-target hooks are in place, and no read is running or pending.
+   */
+  async whenIdle(): Promise<void> {
+    await this.#hook?.ready
+    if (!this.#active || (!this.#reading && !this.#dirty)) return
+    await new Promise<void>((resolve) => this.#idle.push(resolve))
+  }
+
+  // ---- per-target triggers -------------------------------------------------
+
+  #apply(target: TargetSession, generation: number): Array<Promise<unknown>> {
+    if (generation !== this.#generation || this.#watched.has(target)) return []
+    const client = target.client
+    const watched: Watched = { offs: [], scriptId: undefined, binding: false }
+    this.#watched.set(target, watched)
+    detach(
+      client.whenDetached.then(() => this.#watched.delete(target)),
+      'forget watched target',
+    )
+    const steps: Array<Promise<unknown>> = []
+    watched.offs.push(client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event.headers)))
+    steps.push(enableOnce(target, 'Network'))
+
+    const frames = hasFrames(target.kind)
+    if (frames || target.kind === 'service_worker') {
+      watched.binding = true
+      watched.offs.push(
+        client.on('Runtime.bindingCalled', (event) => {
+          if (event.name === BINDING) this.#onPageWrite(event.payload)
+        }),
+      )
+      steps.push(client.send('Runtime.addBinding', { name: BINDING }))
+      if (frames) {
+        if (target.kind === 'iframe') steps.push(enableOnce(target, 'Page'))
+        const id = client.send('Page.addScriptToEvaluateOnNewDocument', { source: WRAPPER_SOURCE }).then(
+          (result) => result.identifier,
+          () => undefined,
+        )
+        watched.scriptId = id
+        steps.push(id)
+      }
+      // A live document (or a worker, which has no "new document") gets the
+      // wrapper now; a page still paused at attach gets it from the script above.
+      if (!frames || target.applied.get('ready') === true) {
+        steps.push(client.send('Runtime.evaluate', { expression: WRAPPER_SOURCE }))
+      }
+    }
+    // Our setup must never fail the target's own setup.
+    return steps.map((step) =>
+      step.catch((error: unknown) => {
+        if (!target.closed) debug('cookie watch on %s %s: %s', target.kind, target.targetId, String(error))
+      }),
+    )
+  }
+
+  #unwatch(target: TargetSession, watched: Watched): void {
+    for (const off of watched.offs) off()
+    if (target.closed) return
+    const client = target.client
+    if (watched.binding) detach(client.send('Runtime.removeBinding', { name: BINDING }), 'remove cookie binding')
+    const scriptId = watched.scriptId
+    if (scriptId) {
+      detach(
+        scriptId.then((identifier) => {
+          if (identifier !== undefined && !target.closed) return client.send('Page.removeScriptToEvaluateOnNewDocument', { identifier })
+          return undefined
+        }),
+        'remove cookie wrapper script',
+      )
+    }
+  }
+
+  #onPageWrite(payload: string): void {
+    let data: unknown
+    try {
+      data = JSON.parse(payload)
+    } catch {
+      return
+    }
+    if (!data || typeof data !== 'object') return
+    const record = data as { kind?: unknown; line?: unknown; name?: unknown; expiring?: unknown }
+    if (record.kind === 'line' && typeof record.line === 'string') {
+      const { name, expiring } = parseCookieLine(record.line, Date.now())
+      this.#hint(name, expiring)
+    } else if (record.kind === 'store') {
+      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true)
+    }
+    this.#request()
+  }
+
+  #onResponseHeaders(headers: Protocol.Network.Headers): void {
+    let seen = false
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() !== 'set-cookie') continue
+      for (const line of setCookieLines(value)) {
+        const parsed = parseCookieLine(line, Date.now())
+        this.#hint(parsed.name, parsed.expiring)
+        seen = true
+      }
+    }
+    if (seen) this.#request()
+  }
+
+  #hint(name: string, expiring: boolean): void {
+    if (this.#active) this.#hints.push({ name, expiring, attempts: 0 })
+  }
+
+  // ---- reading ---------------------------------------------------------------
+
+  #request(): void {
+    if (!this.#active) return
+    this.#dirty = true
+    if (!this.#reading) detach(this.#readLoop(this.#generation), 'cookie change read')
+  }
+
+  async #readLoop(generation: number): Promise<void> {
+    this.#reading = true
+    try {
+      while (this.#dirty && generation === this.#generation) {
+        this.#dirty = false
+        try {
+          await this.#readOnce(generation)
+        } catch (error) {
+          // The session or browser went away, or one read failed: the poll retries.
+          debug('reading cookies for change events: %s', String(error))
+        }
+      }
+    } finally {
+      if (generation === this.#generation) {
+        this.#reading = false
+        this.#flushIdle()
+      }
+    }
+  }
+
+  async #readOnce(generation: number): Promise<void> {
+    if (!this.#browser) {
+      const binding = await this.#session.bindingFor('cookies.on(changed)')
+      this.#browser = binding.browser
+      this.#contextId = binding.contextId
+    }
+    const hints = this.#hints
+    this.#hints = []
+    const params = this.#contextId === undefined ? {} : { browserContextId: this.#contextId }
+    const { cookies } = await this.#browser.send('Storage.getCookies', params)
+    const now = Date.now()
+    if (generation !== this.#generation) return
+    const next = snapshotOf(cookies)
+    const previous = this.#snapshot
+    this.#snapshot = next
+    this.#scheduleExpiry(now)
+    // The first read is the baseline: changes before it are not reported.
+    if (!previous) return
+    const changes = diffCookies(previous, next, {
+      now,
+      order: hints.map((hint) => hint.name),
+      expiringWrites: new Set(hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
+    })
+    this.#retryUnexplained(hints, changes)
+    for (const change of changes) this.#deliver(change, generation)
+  }
+
+  #deliver(change: CookieChange<Protocol.Network.Cookie>, generation: number): void {
+    if (generation !== this.#generation) return
+    try {
+      this.#emit(fromCdpCookie(change.cookie), change.cause, change.removed)
+    } catch (error) {
+      // A throwing listener is the app's bug: surface it as Node would for any
+      // emitter fired from I/O, after delivering the remaining events.
+      process.nextTick(() => {
+        throw error
+      })
+    }
+  }
+
+  /** Hints that no change explains may be writes the store has not applied yet: look again shortly. */
+  #retryUnexplained(hints: Hint[], changes: Array<CookieChange<Protocol.Network.Cookie>>): void {
+    const changed = new Set(changes.map((change) => change.cookie.name))
+    const again = hints.filter((hint) => !changed.has(hint.name) && hint.attempts < HINT_RETRIES)
+    if (again.length === 0) return
+    for (const hint of again) hint.attempts++
+    this.#hints = [...again, ...this.#hints]
+    const attempts = Math.min(...again.map((hint) => hint.attempts))
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = setTimeout(
+      () => {
+        this.#retryTimer = undefined
+        this.#request()
+      },
+      RETRY_BASE_MS * 2 ** (attempts - 1),
+    )
+    this.#retryTimer.unref()
+  }
+
+  #scheduleExpiry(now: number): void {
+    clearTimeout(this.#expiryTimer)
+    this.#expiryTimer = undefined
+    let nearest = Infinity
+    for (const cookie of this.#snapshot?.values() ?? []) {
+      if (cookie.session || cookie.expires < 0) continue
+      const at = cookie.expires * 1000
+      if (at > now && at < nearest) nearest = at
+    }
+    if (nearest === Infinity) return
+    const delay = Math.min(Math.ceil(nearest - now) + EXPIRY_SLACK_MS, MAX_TIMER_MS)
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = undefined
+      this.#request()
+    }, delay)
+    this.#expiryTimer.unref()
+  }
+
+  #flushIdle(): void {
+    if (this.#reading || (this.#dirty && this.#active)) return
+    const waiters = this.#idle
+    this.#idle = []
+    for (const resolve of waiters) resolve()
+  }
+}
+
+/**
+ * `Network.enable` / `Page.enable` once per target, sharing the session's
+ * record of it (the `enabled:<Domain>` entry of `target.applied`).
+ */
+function enableOnce(target: TargetSession, domain: 'Network' | 'Page'): Promise<unknown> {
+  const key = `enabled:${domain}`
+  let enabled = target.applied.get(key) as Promise<unknown> | undefined
+  if (!enabled) {
+    enabled = domain === 'Network' ? target.client.send('Network.enable', {}) : target.client.send('Page.enable', {})
+    target.applied.set(key, enabled)
+  }
+  return enabled
 }

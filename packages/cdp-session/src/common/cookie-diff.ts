@@ -1,0 +1,184 @@
+// Pure helpers for cookie change tracking: turning two reads of a cookie store
+// into the ordered change events Electron reports, and reading the little we
+// need (name, "is this a deletion?") out of a cookie line.
+//
+// Chromium's CookieMonster reports, per store mutation (Electron's names):
+//   - insert of a new cookie                → (cookie, 'explicit', removed=false)
+//   - replace of an equivalent cookie       → (old, 'overwrite', true), then (new, 'explicit', false)
+//   - set of an already-expired equivalent  → (old, 'expired-overwrite', true), nothing inserted
+//   - delete through an API                 → (old, 'explicit', true)
+//   - garbage collection of an expired one  → (old, 'expired', true)
+//   - eviction (store limits)               → (old, 'evicted', true)
+// Equivalence is (name, domain, path) plus the partition key of a partitioned
+// cookie. A snapshot diff sees only the net effect between two reads, so the
+// caller passes hints (what pages wrote, in which order) to pick the cause of
+// a disappearance and to order the events.
+
+/** The fields of a CDP `Network.Cookie` the diff looks at. */
+export interface StoreCookie {
+  name: string
+  value: string
+  domain: string
+  path: string
+  /** Seconds since the epoch; -1 (or any value) for a session cookie. */
+  expires: number
+  session: boolean
+  httpOnly: boolean
+  secure: boolean
+  sameSite?: string
+  priority?: string
+  sourceScheme?: string
+  sourcePort?: number
+  partitionKey?: { topLevelSite: string; hasCrossSiteAncestor: boolean }
+}
+
+export type ChangeCause = 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite'
+
+export interface CookieChange<C extends StoreCookie = StoreCookie> {
+  cookie: C
+  cause: ChangeCause
+  removed: boolean
+}
+
+export interface DiffHints {
+  /** Wall-clock time of the read that produced the newer snapshot, in ms. */
+  now: number
+  /**
+   * Names written since the previous read, oldest first (page writes and
+   * Set-Cookie lines). Changes of these names are ordered by their last write.
+   */
+  order?: readonly string[]
+  /** Names written with an expiry in the past (deletions by overwrite). */
+  expiringWrites?: ReadonlySet<string>
+}
+
+/** The store identity of a cookie: name, domain, path and partition. */
+export function storeKey(cookie: Pick<StoreCookie, 'name' | 'domain' | 'path' | 'partitionKey'>): string {
+  const partition = cookie.partitionKey ? `${cookie.partitionKey.topLevelSite}|${String(cookie.partitionKey.hasCrossSiteAncestor)}` : ''
+  return `${cookie.name}\u0000${cookie.domain}\u0000${cookie.path}\u0000${partition}`
+}
+
+/** A snapshot keyed by store identity, in the order the store listed the cookies. */
+export function snapshotOf<C extends StoreCookie>(cookies: readonly C[]): Map<string, C> {
+  const map = new Map<string, C>()
+  for (const cookie of cookies) map.set(storeKey(cookie), cookie)
+  return map
+}
+
+/** True when nothing Electron reports differs between the two versions of one cookie. */
+export function sameCookie(a: StoreCookie, b: StoreCookie): boolean {
+  return (
+    a.value === b.value &&
+    a.session === b.session &&
+    (a.session || a.expires === b.expires) &&
+    a.httpOnly === b.httpOnly &&
+    a.secure === b.secure &&
+    (a.sameSite ?? '') === (b.sameSite ?? '') &&
+    (a.priority ?? '') === (b.priority ?? '') &&
+    (a.sourceScheme ?? '') === (b.sourceScheme ?? '') &&
+    (a.sourcePort ?? 0) === (b.sourcePort ?? 0)
+  )
+}
+
+/** True when the cookie has an expiry and it is at or before `now` (ms). */
+export function isExpiredAt(cookie: StoreCookie, now: number): boolean {
+  return !cookie.session && cookie.expires >= 0 && cookie.expires * 1000 <= now
+}
+
+interface Group<C extends StoreCookie> {
+  events: Array<CookieChange<C>>
+  /** Sort keys: expiry removals first (by expiry), then written names (by last write), then the rest. */
+  tier: number
+  rank: number
+  position: number
+}
+
+/**
+ * The events that turn `before` into `after`, in the order they most likely
+ * happened: expirations first (by expiry time), then changes of names the
+ * hints say were written (by last write), then the others in store order
+ * (removals before additions).
+ */
+export function diffCookies<C extends StoreCookie>(
+  before: ReadonlyMap<string, C>,
+  after: ReadonlyMap<string, C>,
+  hints: DiffHints,
+): Array<CookieChange<C>> {
+  const lastWrite = new Map<string, number>()
+  hints.order?.forEach((name, index) => lastWrite.set(name, index))
+  const groups: Array<Group<C>> = []
+  const place = (name: string, position: number): { tier: number; rank: number; position: number } => {
+    const rank = lastWrite.get(name)
+    return rank === undefined ? { tier: 2, rank: 0, position } : { tier: 1, rank, position }
+  }
+
+  let position = 0
+  for (const [key, old] of before) {
+    position++
+    if (after.has(key)) continue
+    if (isExpiredAt(old, hints.now)) {
+      groups.push({ events: [{ cookie: old, cause: 'expired', removed: true }], tier: 0, rank: old.expires, position })
+      continue
+    }
+    const cause: ChangeCause = hints.expiringWrites?.has(old.name) ? 'expired-overwrite' : 'explicit'
+    groups.push({ events: [{ cookie: old, cause, removed: true }], ...place(old.name, position) })
+  }
+  for (const [key, cookie] of after) {
+    position++
+    const old = before.get(key)
+    if (!old) {
+      groups.push({ events: [{ cookie, cause: 'explicit', removed: false }], ...place(cookie.name, position) })
+    } else if (!sameCookie(old, cookie)) {
+      groups.push({
+        events: [
+          { cookie: old, cause: 'overwrite', removed: true },
+          { cookie, cause: 'explicit', removed: false },
+        ],
+        ...place(cookie.name, position),
+      })
+    }
+  }
+  groups.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
+  return groups.flatMap((group) => group.events)
+}
+
+/** What a cookie line (`document.cookie = …` or a Set-Cookie header value) says about itself. */
+export interface CookieLine {
+  name: string
+  /** The line deletes: Max-Age ≤ 0, or an Expires in the past without Max-Age. */
+  expiring: boolean
+}
+
+/**
+ * Reads the name and whether the line deletes the cookie. Follows RFC 6265's
+ * parsing of the name (text before the first '=', trimmed; no '=' means an
+ * empty name) and its precedence of Max-Age over Expires.
+ */
+export function parseCookieLine(line: string, now: number): CookieLine {
+  const [pair = '', ...attributes] = line.split(';')
+  const eq = pair.indexOf('=')
+  const name = eq < 0 ? '' : pair.slice(0, eq).trim()
+  let maxAge: number | undefined
+  let expires: number | undefined
+  for (const attribute of attributes) {
+    const at = attribute.indexOf('=')
+    const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
+    const value = at < 0 ? '' : attribute.slice(at + 1).trim()
+    if (key === 'max-age' && /^-?\d+$/.test(value)) maxAge = Number(value)
+    else if (key === 'expires') {
+      const time = Date.parse(value)
+      if (!Number.isNaN(time)) expires = time
+    }
+  }
+  const expiring = maxAge !== undefined ? maxAge <= 0 : expires !== undefined && expires <= now
+  return { name, expiring }
+}
+
+/** The lines of a `set-cookie` header as CDP reports it (several headers joined by newlines). */
+export function setCookieLines(header: string | undefined): string[] {
+  if (!header) return []
+  return header
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { diffCookies, parseCookieLine, sameCookie, setCookieLines, snapshotOf, storeKey, type StoreCookie } from '../src/common/cookie-diff.js'
+
+const NOW = Date.UTC(2030, 0, 1)
+
+function cookie(name: string, value: string, extra: Partial<StoreCookie> = {}): StoreCookie {
+  return { name, value, domain: 'a.test', path: '/', expires: -1, session: true, httpOnly: false, secure: false, ...extra }
+}
+
+/** [name=value, cause, removed] triples, easy to compare. */
+function summary(changes: ReturnType<typeof diffCookies>): string[] {
+  return changes.map((c) => `${c.cookie.name}=${c.cookie.value} ${c.cause} ${c.removed ? 'removed' : 'added'}`)
+}
+
+describe('diffCookies', () => {
+  it('reports nothing for equal snapshots', () => {
+    const list = [cookie('a', '1'), cookie('b', '2')]
+    expect(diffCookies(snapshotOf(list), snapshotOf([...list]), { now: NOW })).toEqual([])
+  })
+
+  it('a new cookie is explicit/added', () => {
+    const changes = diffCookies(snapshotOf([]), snapshotOf([cookie('a', '1')]), { now: NOW })
+    expect(summary(changes)).toEqual(['a=1 explicit added'])
+    expect(changes[0]?.cookie.domain).toBe('a.test')
+  })
+
+  it('a changed value is overwrite/removed (old) then explicit/added (new)', () => {
+    const changes = diffCookies(snapshotOf([cookie('a', '1')]), snapshotOf([cookie('a', '2')]), { now: NOW })
+    expect(summary(changes)).toEqual(['a=1 overwrite removed', 'a=2 explicit added'])
+  })
+
+  it('a changed attribute alone (expiry, httpOnly, sameSite) is an overwrite too', () => {
+    const before = snapshotOf([cookie('a', '1', { session: false, expires: NOW / 1000 + 60 })])
+    const after = snapshotOf([cookie('a', '1', { session: false, expires: NOW / 1000 + 120 })])
+    expect(summary(diffCookies(before, after, { now: NOW }))).toEqual(['a=1 overwrite removed', 'a=1 explicit added'])
+    expect(summary(diffCookies(snapshotOf([cookie('b', '1')]), snapshotOf([cookie('b', '1', { httpOnly: true })]), { now: NOW }))).toHaveLength(2)
+    expect(summary(diffCookies(snapshotOf([cookie('c', '1')]), snapshotOf([cookie('c', '1', { sameSite: 'Lax' })]), { now: NOW }))).toHaveLength(2)
+  })
+
+  it('same name on another path or domain is another cookie', () => {
+    const before = snapshotOf([cookie('a', '1')])
+    const after = snapshotOf([cookie('a', '1'), cookie('a', '2', { path: '/sub' }), cookie('a', '3', { domain: '.a.test' })])
+    expect(summary(diffCookies(before, after, { now: NOW }))).toEqual(['a=2 explicit added', 'a=3 explicit added'])
+  })
+
+  it('partitioned cookies of different partitions are distinct', () => {
+    const p1 = { topLevelSite: 'https://x.test', hasCrossSiteAncestor: true }
+    const p2 = { topLevelSite: 'https://y.test', hasCrossSiteAncestor: true }
+    expect(storeKey(cookie('a', '1', { partitionKey: p1 }))).not.toBe(storeKey(cookie('a', '1', { partitionKey: p2 })))
+    const changes = diffCookies(snapshotOf([cookie('a', '1', { partitionKey: p1 })]), snapshotOf([cookie('a', '1', { partitionKey: p1 }), cookie('a', '1', { partitionKey: p2 })]), { now: NOW })
+    expect(changes).toHaveLength(1)
+    expect(changes[0]?.cookie.partitionKey).toEqual(p2)
+  })
+
+  it('a cookie gone before its expiry is explicit/removed, or expired-overwrite when a write of that name deleted it', () => {
+    const before = snapshotOf([cookie('a', '1'), cookie('b', '2', { session: false, expires: NOW / 1000 + 3600 })])
+    const after = snapshotOf([])
+    expect(summary(diffCookies(before, after, { now: NOW }))).toEqual(['a=1 explicit removed', 'b=2 explicit removed'])
+    expect(summary(diffCookies(before, after, { now: NOW, expiringWrites: new Set(['b']) }))).toEqual(['a=1 explicit removed', 'b=2 expired-overwrite removed'])
+  })
+
+  it('a cookie gone after its expiry is expired/removed, and expirations come first, oldest expiry first', () => {
+    const before = snapshotOf([
+      cookie('late', '1', { session: false, expires: NOW / 1000 - 1 }),
+      cookie('x', '1'),
+      cookie('early', '1', { session: false, expires: NOW / 1000 - 5 }),
+    ])
+    const after = snapshotOf([cookie('y', '1')])
+    expect(summary(diffCookies(before, after, { now: NOW }))).toEqual([
+      'early=1 expired removed',
+      'late=1 expired removed',
+      'x=1 explicit removed',
+      'y=1 explicit added',
+    ])
+  })
+
+  it('an expiry exactly at "now" counts as expired (Chromium: expiry <= now)', () => {
+    const before = snapshotOf([cookie('a', '1', { session: false, expires: NOW / 1000 })])
+    expect(summary(diffCookies(before, snapshotOf([]), { now: NOW }))).toEqual(['a=1 expired removed'])
+  })
+
+  it('orders changes of written names by their last write, the others after in store order', () => {
+    const before = snapshotOf([cookie('a', '1'), cookie('z', '0')])
+    const after = snapshotOf([cookie('a', '2'), cookie('b', '1'), cookie('c', '1', { path: '/p' }), cookie('other', '1')])
+    const changes = diffCookies(before, after, { now: NOW, order: ['c', 'a', 'b', 'c'] })
+    expect(summary(changes)).toEqual([
+      'a=1 overwrite removed',
+      'a=2 explicit added',
+      'b=1 explicit added',
+      'c=1 explicit added',
+      'z=0 explicit removed',
+      'other=1 explicit added',
+    ])
+  })
+
+  it('keeps the order of 20 new cookies written in order even when the store lists them otherwise', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `k${i}`)
+    const listed = [...names].reverse().map((name) => cookie(name, 'v'))
+    expect(diffCookies(snapshotOf([]), snapshotOf(listed), { now: NOW, order: names }).map((c) => c.cookie.name)).toEqual(names)
+  })
+})
+
+describe('sameCookie', () => {
+  it('ignores the expiry field of session cookies', () => {
+    expect(sameCookie(cookie('a', '1', { expires: -1 }), cookie('a', '1', { expires: 0 }))).toBe(true)
+    expect(sameCookie(cookie('a', '1'), cookie('a', '1', { session: false, expires: 5 }))).toBe(false)
+  })
+})
+
+describe('parseCookieLine', () => {
+  it('reads the name', () => {
+    expect(parseCookieLine('a=1', NOW)).toEqual({ name: 'a', expiring: false })
+    expect(parseCookieLine('  sp ace =x=y; path=/', NOW)).toEqual({ name: 'sp ace', expiring: false })
+    expect(parseCookieLine('novalue', NOW)).toEqual({ name: '', expiring: false })
+  })
+  it('Max-Age ≤ 0 deletes, and wins over Expires', () => {
+    expect(parseCookieLine('a=; Max-Age=0', NOW).expiring).toBe(true)
+    expect(parseCookieLine('a=; max-age=-5; path=/', NOW).expiring).toBe(true)
+    expect(parseCookieLine('a=1; max-age=10', NOW).expiring).toBe(false)
+    expect(parseCookieLine('a=1; expires=Thu, 01 Jan 1970 00:00:00 GMT; max-age=100', NOW).expiring).toBe(false)
+    expect(parseCookieLine(`a=1; expires=${new Date(NOW + 1000).toUTCString()}; max-age=0`, NOW).expiring).toBe(true)
+  })
+  it('an Expires in the past deletes', () => {
+    expect(parseCookieLine('a=; expires=Thu, 01 Jan 1970 00:00:00 GMT', NOW).expiring).toBe(true)
+    expect(parseCookieLine(`a=1; Expires=${new Date(NOW + 60_000).toUTCString()}`, NOW).expiring).toBe(false)
+    expect(parseCookieLine('a=1; expires=garbage', NOW).expiring).toBe(false)
+  })
+})
+
+describe('setCookieLines', () => {
+  it('splits the newline-joined header CDP reports', () => {
+    expect(setCookieLines('a=1; Path=/\nb=2\n')).toEqual(['a=1; Path=/', 'b=2'])
+    expect(setCookieLines(undefined)).toEqual([])
+  })
+})
