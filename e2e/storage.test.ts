@@ -1,0 +1,222 @@
+// Session storage and cache (issue #3): clearStorageData/clearData, clearCache,
+// getCacheSize and flushStorageData against real Chromium.
+import { NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
+import { describe, expect, test } from './fixtures/test.js'
+import type { TestServer } from './fixtures/server.js'
+
+interface State {
+  ls: string | null
+  idb: string | null
+  cookie: string | null
+  cache: string | null
+}
+
+const PAGE = '/storage-page.html'
+
+function usePage(server: TestServer): void {
+  server.setContent(PAGE, '<!doctype html><title>storage</title>')
+}
+
+// Writes `tag` into localStorage, IndexedDB, a cookie and Cache Storage of the page's origin.
+const WRITE_ALL = (tag: string): string => `(async () => {
+  localStorage.setItem('k', ${JSON.stringify(tag)})
+  document.cookie = 'c=' + ${JSON.stringify(tag)} + '; max-age=3600; path=/'
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('db')
+    open.onupgradeneeded = () => open.result.createObjectStore('s')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const tx = open.result.transaction('s', 'readwrite')
+      tx.objectStore('s').put(${JSON.stringify(tag)}, 'k')
+      tx.oncomplete = () => { open.result.close(); resolve() }
+      tx.onerror = () => reject(tx.error)
+    }
+  })
+  const cache = await caches.open('c')
+  await cache.put('/cached-entry', new Response(${JSON.stringify(tag)}))
+})()`
+
+const READ_ALL = `(async () => {
+  const idb = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('db')
+    open.onupgradeneeded = () => open.result.createObjectStore('s')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const req = open.result.transaction('s').objectStore('s').get('k')
+      req.onsuccess = () => { open.result.close(); resolve(req.result ?? null) }
+      req.onerror = () => reject(req.error)
+    }
+  })
+  let cache = null
+  if (await caches.has('c')) {
+    const hit = await (await caches.open('c')).match('/cached-entry')
+    cache = hit ? await hit.text() : null
+  }
+  const cookie = /(?:^|; )c=([^;]*)/.exec(document.cookie)?.[1] ?? null
+  return { ls: localStorage.getItem('k'), idb, cookie, cache }
+})()`
+
+async function writeAll(session: Session, origin: string, tag: string): Promise<void> {
+  const wc = await session.createWebContents()
+  await wc.loadURL(origin + PAGE)
+  await wc.executeJavaScript(WRITE_ALL(tag))
+  await wc.close()
+}
+
+/** Reads every kind of storage from a fresh page of `origin` (no renderer-side caches). */
+async function readAll(session: Session, origin: string): Promise<State> {
+  const wc = await session.createWebContents()
+  try {
+    await wc.loadURL(origin + PAGE)
+    return (await wc.executeJavaScript(READ_ALL)) as State
+  } finally {
+    await wc.close()
+  }
+}
+
+const all = (tag: string | null): State => ({ ls: tag, idb: tag, cookie: tag, cache: tag })
+
+describe('ses storage', () => {
+  test('clearStorageData() with no options and no open page clears every origin of this session only', async ({ browser, server, session }) => {
+    usePage(server)
+    const other = browser.session.fromPartition(`storage-other-${process.pid}`)
+    const main = browser.session.defaultSession
+    try {
+      await writeAll(session, server.origin, 'mine')
+      await writeAll(session, server.crossOrigin, 'mine2')
+      await writeAll(other, server.origin, 'other')
+      await writeAll(main, server.origin, 'default')
+      expect(session.getAllWebContents()).toEqual([])
+      await session.clearStorageData()
+      expect(session.getAllWebContents()).toEqual([])
+      expect(await readAll(session, server.origin)).toEqual(all(null))
+      expect(await readAll(session, server.crossOrigin)).toEqual(all(null))
+      expect(await readAll(other, server.origin)).toEqual(all('other'))
+      expect(await readAll(main, server.origin)).toEqual(all('default'))
+    } finally {
+      await other.close()
+      await main.clearStorageData({ origin: server.origin })
+    }
+  })
+
+  test('clearStorageData() is seen by a page that stays open', async ({ server, session }) => {
+    usePage(server)
+    const wc: WebContents = await session.createWebContents()
+    await wc.loadURL(server.url(PAGE))
+    await wc.executeJavaScript(WRITE_ALL('open'))
+    await session.clearStorageData()
+    expect(await wc.executeJavaScript(READ_ALL)).toEqual(all(null))
+  })
+
+  test('an origin-scoped clear leaves other origins and other sessions alone', async ({ browser, server, session }) => {
+    usePage(server)
+    const other = browser.session.fromPartition(`storage-other2-${process.pid}`)
+    try {
+      await writeAll(session, server.origin, 'a')
+      await writeAll(session, server.crossOrigin, 'b')
+      await writeAll(other, server.origin, 'o')
+      await session.clearStorageData({ origin: server.origin })
+      expect(await readAll(session, server.origin)).toEqual(all(null))
+      expect(await readAll(session, server.crossOrigin)).toEqual(all('b'))
+      expect(await readAll(other, server.origin)).toEqual(all('o'))
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('each storage name clears what it says and only that', async ({ server, session }) => {
+    usePage(server)
+    const cases: Array<[string, keyof State]> = [
+      ['localstorage', 'ls'],
+      ['indexdb', 'idb'],
+      ['cookies', 'cookie'],
+      ['cachestorage', 'cache'],
+    ]
+    for (const [name, field] of cases) {
+      await writeAll(session, server.origin, name)
+      await session.clearStorageData({ origin: server.origin, storages: [name], quotas: ['temporary'] })
+      expect(await readAll(session, server.origin), name).toEqual({ ...all(name), [field]: null })
+    }
+    // Names Chromium no longer has are accepted and clear nothing.
+    await writeAll(session, server.origin, 'gone')
+    await session.clearStorageData({ storages: ['appcache', 'websql'] })
+    expect(await readAll(session, server.origin)).toEqual(all('gone'))
+    // Without an origin a single type is cleared for every origin.
+    await writeAll(session, server.crossOrigin, 'gone')
+    await session.clearStorageData({ storages: ['localstorage'] })
+    expect(await readAll(session, server.origin)).toEqual({ ...all('gone'), ls: null })
+    expect(await readAll(session, server.crossOrigin)).toEqual({ ...all('gone'), ls: null })
+  })
+
+  test('bad origins throw ValidationError and clear nothing', async ({ server, session }) => {
+    usePage(server)
+    await writeAll(session, server.origin, 'keep')
+    for (const origin of ['*', '', 'http://a.test/path', 'nope', 'file:///x', `${server.origin}/`]) {
+      await expect(session.clearStorageData({ origin }), origin).rejects.toThrow(ValidationError)
+      await expect(session.clearData({ origins: [origin], dataTypes: ['localStorage'] }), origin).rejects.toThrow(ValidationError)
+    }
+    await expect(session.clearStorageData({ storages: ['everything'] })).rejects.toThrow(ValidationError)
+    expect(await readAll(session, server.origin)).toEqual(all('keep'))
+  })
+
+  test('clearData: dataTypes and origins, unsupported parts throw', async ({ server, session }) => {
+    usePage(server)
+    await writeAll(session, server.origin, 'a')
+    await writeAll(session, server.crossOrigin, 'b')
+    await session.clearData({ dataTypes: ['localStorage', 'indexedDB'], origins: [server.origin] })
+    expect(await readAll(session, server.origin)).toEqual({ ...all('a'), ls: null, idb: null })
+    expect(await readAll(session, server.crossOrigin)).toEqual(all('b'))
+    await expect(session.clearData({ origins: [server.origin], excludeOrigins: [server.crossOrigin] })).rejects.toThrow(ValidationError)
+    await expect(session.clearData({ excludeOrigins: [server.origin] })).rejects.toThrow(NotSupportedError)
+    await expect(session.clearData({ dataTypes: ['downloads'] })).rejects.toThrow(NotSupportedError)
+    await session.clearData()
+    expect(await readAll(session, server.origin)).toEqual(all(null))
+    expect(await readAll(session, server.crossOrigin)).toEqual(all(null))
+  })
+
+  test('clearCache makes the next load of a cacheable resource hit the server, in this session only', async ({ browser, server, session }) => {
+    usePage(server)
+    server.setContent('/cacheable.txt', 'cached body', 'text/plain', { 'cache-control': 'max-age=3600' })
+    const other = browser.session.fromPartition(`storage-cache-${process.pid}`)
+    const fetchIn = async (ses: Session): Promise<void> => {
+      const wc = await ses.createWebContents()
+      await wc.loadURL(server.url(PAGE))
+      expect(await wc.executeJavaScript(`fetch('/cacheable.txt').then((r) => r.text())`)).toBe('cached body')
+      await wc.close()
+    }
+    try {
+      await fetchIn(session)
+      await fetchIn(other)
+      expect(server.requestCount('/cacheable.txt')).toBe(2)
+      await fetchIn(session)
+      expect(server.requestCount('/cacheable.txt')).toBe(2)
+      await session.clearCache()
+      await fetchIn(session)
+      expect(server.requestCount('/cacheable.txt')).toBe(3)
+      await fetchIn(other)
+      expect(server.requestCount('/cacheable.txt')).toBe(3)
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('getCacheSize: real bytes on disk for a persistent session; NotSupportedError in memory', async ({ browser, server, session }) => {
+    await expect(session.getCacheSize()).rejects.toThrow(NotSupportedError)
+    usePage(server)
+    const body = 'x'.repeat(300_000)
+    server.setContent('/big.txt', body, 'text/plain', { 'cache-control': 'max-age=3600' })
+    const disk = browser.session.fromPartition(`persist:storage-cache-${process.pid}`)
+    try {
+      const wc = await disk.createWebContents()
+      await wc.loadURL(server.url(PAGE))
+      const before = await disk.getCacheSize()
+      expect(before).toBeLessThan(body.length)
+      expect(await wc.executeJavaScript(`fetch('/big.txt').then((r) => r.text()).then((t) => t.length)`)).toBe(body.length)
+      await expect.poll(() => disk.getCacheSize(), { timeout: 10_000 }).toBeGreaterThanOrEqual(before + body.length)
+      await disk.clearCache()
+      await expect.poll(() => disk.getCacheSize(), { timeout: 10_000 }).toBeLessThan(body.length)
+    } finally {
+      await disk.close()
+    }
+  })
+})
