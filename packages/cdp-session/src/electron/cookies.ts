@@ -1,18 +1,105 @@
 import { EventEmitter } from 'node:events'
-import { NotSupportedError } from '../common/errors.js'
+import type { Protocol } from 'devtools-protocol'
+import { z } from 'zod'
+import {
+  cookieMatchesUrl,
+  exclusionMessage,
+  filterCookies,
+  overwriteReason,
+  parseCookieUrl,
+  sanitizeCookie,
+  type CookieDetails,
+  type CookieFilter,
+  type SanitizedCookie,
+  type StoredCookie,
+} from '../common/cookie-rules.js'
 import { ElectronEvent } from '../common/event.js'
+import { validateArg } from '../common/validate.js'
 import { CookieChangeTracker } from './cookie-changes.js'
-import type { Cookie, CookieChangedCause } from './cookie-types.js'
-import type { Session } from './session.js'
+import { cookieKey, fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
+import type { Session, SessionBinding } from './session.js'
+
+export type { CookieDetails, CookieFilter } from '../common/cookie-rules.js'
 
 export interface CookiesEvents {
   changed: [event: ElectronEvent<Cookies>, cookie: Cookie, cause: CookieChangedCause, removed: boolean]
 }
 
-/** Electron's `ses.cookies`: the cookie store of one session (browser context). */
+const parseableUrl = z.string().refine((url) => url === '' || parseCookieUrl(url) !== undefined, { message: 'not a valid URL' })
+
+const filterSchema = z.object({
+  url: parseableUrl.optional(),
+  name: z.string().optional(),
+  domain: z.string().optional(),
+  path: z.string().optional(),
+  secure: z.boolean().optional(),
+  session: z.boolean().optional(),
+  httpOnly: z.boolean().optional(),
+})
+const FILTER_EXPECTED = 'an object with optional url (a valid URL), name, domain, path (strings), secure, session, httpOnly (booleans)'
+
+const SAME_SITE = ['unspecified', 'no_restriction', 'lax', 'strict'] as const
+const detailsSchema = z.object({
+  // Electron: "Missing required option 'url'".
+  url: z.string({ error: "Missing required option 'url'" }),
+  name: z.string().optional(),
+  value: z.string().optional(),
+  domain: z.string().optional(),
+  path: z.string().optional(),
+  secure: z.boolean().optional(),
+  httpOnly: z.boolean().optional(),
+  expirationDate: z.number().finite().optional(),
+  sameSite: z.enum(SAME_SITE, { error: "one of 'unspecified', 'no_restriction', 'lax', 'strict'" }).optional(),
+})
+const DETAILS_EXPECTED =
+  'an object with url (string, required), optional name, value, domain, path (strings), secure, httpOnly (booleans), ' +
+  "expirationDate (seconds since the epoch), sameSite ('unspecified' | 'no_restriction' | 'lax' | 'strict')"
+
+interface PendingSet {
+  cookie: SanitizedCookie
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+function storedFrom(cookie: Protocol.Network.Cookie): StoredCookie {
+  return { name: cookie.name, domain: cookie.domain, path: cookie.path, secure: cookie.secure, httpOnly: cookie.httpOnly }
+}
+
+/**
+ * The CDP form of a checked cookie. Host-only cookies leave `domain` out: CDP then takes the
+ * url's host. CDP marks every cookie set with an https url Secure (measured), so a non-Secure
+ * cookie is handed over with the url's http(s)/ws(s) scheme downgraded to http.
+ */
+function toCdpParam(cookie: SanitizedCookie): Protocol.Network.CookieParam {
+  const url = new URL(cookie.url)
+  url.protocol = cookie.secure ? 'https:' : 'http:'
+  const param: Protocol.Network.CookieParam = {
+    name: cookie.name,
+    value: cookie.value,
+    url: url.href,
+    path: cookie.path,
+    secure: cookie.secure,
+    httpOnly: cookie.httpOnly,
+  }
+  if (cookie.domain.startsWith('.')) param.domain = cookie.domain
+  const sameSite = sameSiteToCdp(cookie.sameSite)
+  if (sameSite) param.sameSite = sameSite
+  // Electron reads 0 as the epoch (an expired cookie); CDP would read 0 as "no expiry".
+  if (cookie.expires !== undefined) param.expires = cookie.expires > 0 ? cookie.expires : 1
+  return param
+}
+
+/**
+ * Electron's `ses.cookies`: the cookie store of one session (browser context).
+ *
+ * Everything goes through `Storage.getCookies/setCookies({ browserContextId })` on the
+ * browser-level CDP session: sent on a page session those commands act on the default context.
+ */
 export class Cookies extends EventEmitter<CookiesEvents> {
   readonly #session: Session
   readonly #tracker: CookieChangeTracker
+  #pending: PendingSet[] = []
+  #flushScheduled = false
 
   /** @internal */
   constructor(session: Session) {
@@ -41,7 +128,136 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     return this.#session
   }
 
-  get(_filter: unknown): Promise<Cookie[]> {
-    return Promise.reject(new NotSupportedError('cookies.get: not built yet'))
+  /**
+   * Cookies matching every given field of `filter` (Electron's matching; see cookie-rules.ts):
+   * `url` → the cookies Chromium would send to that url; `domain` → that domain and its
+   * subdomains; `name`, `path` exact; `secure`, `session`, `httpOnly` booleans.
+   */
+  async get(filter: CookieFilter): Promise<Cookie[]> {
+    const api = 'cookies.get'
+    const checked = validateArg(api, 'filter', filterSchema, filter, FILTER_EXPECTED)
+    const binding = await this.#session.bindingFor(api)
+    const cookies = (await this.#readStore(binding)).map(fromCdpCookie)
+    return filterCookies(cookies, checked)
+  }
+
+  /**
+   * Sets a cookie. Resolves once Chromium holds it; rejects with Electron's
+   * "Failed to set cookie - <reason>" when Chromium would refuse it.
+   *
+   * Calls made in the same tick are sent as one `Storage.setCookies` (Electron's API is per
+   * cookie; a `Promise.all` of many sets then costs two round trips, not two per cookie).
+   */
+  async set(details: CookieDetails): Promise<void> {
+    const api = 'cookies.set'
+    const checked = validateArg(api, 'details', detailsSchema, details, DETAILS_EXPECTED)
+    const binding = await this.#session.bindingFor(api)
+    const result = sanitizeCookie(checked)
+    if (!result.ok) throw new Error(exclusionMessage(result.reason))
+    await new Promise<void>((resolve, reject) => {
+      this.#pending.push({ cookie: result.cookie, resolve, reject })
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        setImmediate(() => void this.#flushSets(binding))
+      }
+    })
+    this.noteApiChange()
+  }
+
+  /**
+   * Removes the cookies named `name` that Chromium would send to `url` (Electron passes url and
+   * name to `CookieManager::DeleteCookies`, whose url filter is a request-url match).
+   *
+   * CDP has no per-context delete on the browser session (`Network.deleteCookies` exists only on
+   * page sessions and acts on the page's context), so each cookie is overwritten with an
+   * already-expired copy (same name, domain, path), which Chromium treats as a deletion.
+   */
+  async remove(url: string, name: string): Promise<void> {
+    const api = 'cookies.remove'
+    validateArg(api, 'url', z.string().refine((u) => parseCookieUrl(u) !== undefined), url, 'a valid URL string')
+    validateArg(api, 'name', z.string(), name, 'a string')
+    const binding = await this.#session.bindingFor(api)
+    const target = parseCookieUrl(url)
+    if (!target) return
+    const victims = (await this.#readStore(binding)).filter((c) => c.name === name && cookieMatchesUrl(fromCdpCookie(c), target))
+    if (victims.length === 0) return
+    const expired = victims.map((c): Protocol.Network.CookieParam => {
+      const param: Protocol.Network.CookieParam = {
+        name: c.name,
+        // CDP refuses a cookie with neither name nor value.
+        value: c.name === '' ? 'x' : '',
+        domain: c.domain,
+        path: c.path,
+        secure: c.secure,
+        httpOnly: c.httpOnly,
+        expires: 1,
+      }
+      if (c.partitionKey) param.partitionKey = c.partitionKey
+      return param
+    })
+    await binding.browser.send('Storage.setCookies', { cookies: expired, browserContextId: binding.contextId })
+    this.noteApiChange()
+  }
+
+  /**
+   * Electron's `flushStore()` asks the network service to write the cookie database to disk.
+   * CDP has no such command: this resolves after a `Storage.getCookies` round trip, which only
+   * guarantees that every earlier cookie change reached the cookie store. It does NOT force a
+   * disk write (Chromium writes persistent cookies on its own schedule, within ~30 s, and on a
+   * clean browser shutdown).
+   */
+  async flushStore(): Promise<void> {
+    const binding = await this.#session.bindingFor('cookies.flushStore')
+    await this.#readStore(binding)
+  }
+
+  async #readStore(binding: SessionBinding): Promise<Protocol.Network.Cookie[]> {
+    const { cookies } = await binding.browser.send('Storage.getCookies', { browserContextId: binding.contextId })
+    return cookies
+  }
+
+  /** Sends every queued set as one batch, applying Chromium's overwrite rules in call order. */
+  async #flushSets(binding: SessionBinding): Promise<void> {
+    const batch = this.#pending
+    this.#pending = []
+    this.#flushScheduled = false
+    let store: Map<string, StoredCookie>
+    try {
+      store = new Map((await this.#readStore(binding)).map((c) => [cookieKey(c), storedFrom(c)]))
+    } catch (error) {
+      for (const item of batch) item.reject(error as Error)
+      return
+    }
+    const now = Date.now() / 1000
+    const accepted: PendingSet[] = []
+    for (const item of batch) {
+      const reason = overwriteReason(item.cookie, store.values())
+      if (reason) {
+        item.reject(new Error(exclusionMessage(reason)))
+        continue
+      }
+      accepted.push(item)
+      const key = cookieKey(item.cookie)
+      if (item.cookie.expires !== undefined && item.cookie.expires <= now) store.delete(key)
+      else store.set(key, item.cookie)
+    }
+    if (accepted.length === 0) return
+    try {
+      await binding.browser.send('Storage.setCookies', { cookies: accepted.map((i) => toCdpParam(i.cookie)), browserContextId: binding.contextId })
+      for (const item of accepted) item.resolve()
+    } catch {
+      // One bad cookie fails the whole command: retry one by one so only that one rejects.
+      await Promise.all(
+        accepted.map(async (item) => {
+          try {
+            await binding.browser.send('Storage.setCookies', { cookies: [toCdpParam(item.cookie)], browserContextId: binding.contextId })
+            item.resolve()
+          } catch (error) {
+            const text = (error as Error).message
+            item.reject(/Invalid cookie fields|Sanitizing cookie failed/.test(text) ? new Error(exclusionMessage('EXCLUDE_FAILURE_TO_STORE')) : (error as Error))
+          }
+        }),
+      )
+    }
   }
 }
