@@ -1,5 +1,6 @@
 // Session storage and cache (issue #3): clearStorageData/clearData, clearCache,
 // getCacheSize and flushStorageData against real Chromium.
+import { readFileSync } from 'node:fs'
 import { NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
@@ -72,6 +73,102 @@ async function readAll(session: Session, origin: string): Promise<State> {
   } finally {
     await wc.close()
   }
+}
+
+/** Pids of every process of the browser a session lives in (browser, renderers, storage, network, GPU). */
+async function processTree(session: Session): Promise<number[]> {
+  const binding = await session.bindingFor('test')
+  const { processInfo } = await binding.browser.send('SystemInfo.getProcessInfo')
+  const browserPid = processInfo.find((p) => p.type === 'browser')?.id
+  if (browserPid === undefined) throw new Error('no browser process reported')
+  return [browserPid, ...processInfo.filter((p) => p.type !== 'browser').map((p) => p.id)]
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** SIGKILLs the whole process tree at once and waits until it is gone (file locks released). */
+async function killHard(pids: number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  await expect.poll(() => pids.filter(alive), { timeout: 10_000, interval: 50 }).toEqual([])
+}
+
+const LS_WRITE = (value: string): string => `(async () => {
+  localStorage.setItem('flush', ${JSON.stringify(value)})
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('flushdb')
+    open.onupgradeneeded = () => open.result.createObjectStore('s')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const tx = open.result.transaction('s', 'readwrite')
+      tx.objectStore('s').put(${JSON.stringify(value)}, 'k')
+      tx.oncomplete = () => { open.result.close(); resolve() }
+      tx.onerror = () => reject(tx.error)
+    }
+  })
+})()`
+const LS_READ = `new Promise((resolve, reject) => {
+  const open = indexedDB.open('flushdb')
+  open.onupgradeneeded = () => open.result.createObjectStore('s')
+  open.onerror = () => reject(open.error)
+  open.onsuccess = () => {
+    const req = open.result.transaction('s').objectStore('s').get('k')
+    req.onsuccess = () => { open.result.close(); resolve(String(localStorage.getItem('flush')) + '|' + String(req.result ?? null)) }
+  }
+})`
+
+/**
+ * One partition, `rounds` write → (flush) → SIGKILL → reopen cycles over `origins`.
+ * Returns one line per origin and round: the expected and the read-back value.
+ */
+async function killTrials(
+  browser: { session: { fromPartition(p: string): Session; fromPath(p: string): Session } },
+  server: TestServer,
+  name: string,
+  origins: string[],
+  rounds: number,
+  flush: boolean,
+): Promise<Array<{ expected: string; got: string }>> {
+  const results: Array<{ expected: string; got: string }> = []
+  let session = browser.session.fromPartition(`persist:${name}`)
+  const dir = session.getStoragePath()!
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const pages: WebContents[] = []
+      for (const [i, origin] of origins.entries()) {
+        const wc = await session.createWebContents()
+        await wc.loadURL(origin + PAGE)
+        await wc.executeJavaScript(LS_WRITE(`${name}-${round}-${i}`))
+        pages.push(wc) // stays open until the kill, as a live app's pages would
+      }
+      const pids = await processTree(session)
+      if (flush) await session.flushStorageData()
+      await killHard(pids)
+      await session.close().catch(() => undefined)
+      session = browser.session.fromPath(dir)
+      for (const [i, origin] of origins.entries()) {
+        const wc = await session.createWebContents()
+        await wc.loadURL(origin + PAGE)
+        const expected = `${name}-${round}-${i}`
+        results.push({ expected: `${expected}|${expected}`, got: String(await wc.executeJavaScript(LS_READ)) })
+        await wc.close()
+      }
+    }
+  } finally {
+    await session.close().catch(() => undefined)
+  }
+  return results
 }
 
 const all = (tag: string | null): State => ({ ls: tag, idb: tag, cookie: tag, cache: tag })
@@ -219,4 +316,27 @@ describe('ses storage', () => {
       await disk.close()
     }
   })
+
+  test('control: without flushStorageData a SIGKILL right after a write loses localStorage (IndexedDB survives)', async ({ browser, server }) => {
+    usePage(server)
+    const results = await killTrials(browser, server, `flush-control-${process.pid}`, [server.origin, server.crossOrigin], 1, false)
+    // localStorage is still in memory (Chromium commits it ~5 s later); IndexedDB is on disk.
+    expect(results.map((r) => r.got)).toEqual(results.map((r) => `null|${r.expected.split('|')[1]}`))
+  })
+
+  test('flushStorageData: 24 SIGKILL trials right after it resolves lose no localStorage or IndexedDB', async ({ browser, server }) => {
+    usePage(server)
+    const origins = [server.origin, server.crossOrigin, `http://a.test:${server.port}`, `http://b.test:${server.port}`]
+    const started = Date.now()
+    const runs = await Promise.all([
+      killTrials(browser, server, `flush-a-${process.pid}`, origins, 3, true),
+      killTrials(browser, server, `flush-b-${process.pid}`, origins, 3, true),
+    ])
+    const results = runs.flat()
+    expect(results).toHaveLength(24)
+    const lost = results.filter((r) => r.got !== r.expected)
+    expect(lost).toEqual([])
+    // It waits (no CDP flush exists): at least the documented bound per round.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 6_000)
+  }, 120_000)
 })
