@@ -40,10 +40,9 @@
 import type { Protocol } from 'devtools-protocol'
 import { diffCookies, parseCookieLine, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
 import { debug, detach } from '../common/util.js'
-import type { CdpClient } from '../cdp/client.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
-import type { Session } from './session.js'
+import type { Session, SessionBinding } from './session.js'
 
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
 
@@ -55,6 +54,8 @@ const HINT_RETRIES = 3
 const RETRY_BASE_MS = 10
 /** Slack after an expiry before reading (Chromium compares expiry <= now). */
 const EXPIRY_SLACK_MS = 5
+/** How long a change no hint names waits for a late binding call. */
+const HINT_GRACE_MS = 15
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
@@ -135,8 +136,8 @@ export class CookieChangeTracker {
   #active = false
   #hook: { ready: Promise<void>; remove(): void } | undefined
   readonly #watched = new Map<TargetSession, Watched>()
-  #browser: CdpClient | undefined
-  #contextId: string | undefined
+  /** The session's binding once known (fetched when the tracker is made). */
+  #binding: SessionBinding | undefined
   /** The store as last read; undefined until the first (baseline) read. */
   #snapshot: Map<string, Protocol.Network.Cookie> | undefined
   #reading = false
@@ -150,19 +151,33 @@ export class CookieChangeTracker {
   constructor(session: Session, emit: CookieChangeListener) {
     this.#session = session
     this.#emit = emit
+    this.#session.bindingFor('cookies.on(changed)').then(
+      (binding) => {
+        this.#binding = binding
+      },
+      () => undefined,
+    )
+    this.#session.once('closed', () => {
+      this.stop()
+    })
   }
 
   /** Starts watching (first listener added). */
   start(): void {
-    if (this.#active) return
+    if (this.#active || this.#session.closed) return
     this.#active = true
     const generation = ++this.#generation
+    // With the session's binding at hand, the baseline read and the wrapper of
+    // live pages go out now, ahead of any command the caller sends after
+    // adding its listener: a write made right after on('changed') is reported.
+    const binding = this.#binding
+    this.#request()
+    if (binding) for (const target of binding.manager.targetsOf(this.#session)) this.#apply(target, generation)
     this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation) })
     this.#poll = setInterval(() => {
       this.#request()
     }, POLL_MS)
     this.#poll.unref()
-    this.#request()
   }
 
   /** Stops watching (last listener removed); no cost afterwards. */
@@ -224,7 +239,9 @@ export class CookieChangeTracker {
           if (event.name === BINDING) this.#onPageWrite(event.payload)
         }),
       )
-      steps.push(client.send('Runtime.addBinding', { name: BINDING }))
+      // Without Runtime enabled, V8 gives the binding to the contexts that exist
+      // now but not to later ones (new documents).
+      steps.push(enableOnce(target, 'Runtime'), client.send('Runtime.addBinding', { name: BINDING }))
       if (frames) {
         if (target.kind === 'iframe') steps.push(enableOnce(target, 'Page'))
         const id = client.send('Page.addScriptToEvaluateOnNewDocument', { source: WRAPPER_SOURCE }).then(
@@ -304,6 +321,10 @@ export class CookieChangeTracker {
 
   #request(): void {
     if (!this.#active) return
+    if (this.#session.closed) {
+      this.stop()
+      return
+    }
     this.#dirty = true
     if (!this.#reading) detach(this.#readLoop(this.#generation), 'cookie change read')
   }
@@ -329,15 +350,9 @@ export class CookieChangeTracker {
   }
 
   async #readOnce(generation: number): Promise<void> {
-    if (!this.#browser) {
-      const binding = await this.#session.bindingFor('cookies.on(changed)')
-      this.#browser = binding.browser
-      this.#contextId = binding.contextId
-    }
-    const hints = this.#hints
-    this.#hints = []
-    const params = this.#contextId === undefined ? {} : { browserContextId: this.#contextId }
-    const { cookies } = await this.#browser.send('Storage.getCookies', params)
+    this.#binding ??= await this.#session.bindingFor('cookies.on(changed)')
+    const { browser, contextId } = this.#binding
+    const { cookies } = await browser.send('Storage.getCookies', contextId === undefined ? {} : { browserContextId: contextId })
     const now = Date.now()
     if (generation !== this.#generation) return
     const next = snapshotOf(cookies)
@@ -346,13 +361,28 @@ export class CookieChangeTracker {
     this.#scheduleExpiry(now)
     // The first read is the baseline: changes before it are not reported.
     if (!previous) return
-    const changes = diffCookies(previous, next, {
-      now,
-      order: hints.map((hint) => hint.name),
-      expiringWrites: new Set(hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
-    })
-    this.#retryUnexplained(hints, changes)
+    let changes = this.#diff(previous, next, now)
+    // The store can be ahead of the binding calls that name the writes: give
+    // late hints a moment before choosing the order and the causes.
+    if (changes.some((change) => change.cause !== 'expired' && !this.#hints.some((hint) => hint.name === change.cookie.name))) {
+      await new Promise((resolve) => setTimeout(resolve, HINT_GRACE_MS))
+      if (generation !== this.#generation) return
+      changes = this.#diff(previous, next, now)
+    }
+    this.#consumeHints(changes)
     for (const change of changes) this.#deliver(change, generation)
+  }
+
+  #diff(
+    previous: Map<string, Protocol.Network.Cookie>,
+    next: Map<string, Protocol.Network.Cookie>,
+    now: number,
+  ): Array<CookieChange<Protocol.Network.Cookie>> {
+    return diffCookies(previous, next, {
+      now,
+      order: this.#hints.map((hint) => hint.name),
+      expiringWrites: new Set(this.#hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
+    })
   }
 
   #deliver(change: CookieChange<Protocol.Network.Cookie>, generation: number): void {
@@ -368,13 +398,16 @@ export class CookieChangeTracker {
     }
   }
 
-  /** Hints that no change explains may be writes the store has not applied yet: look again shortly. */
-  #retryUnexplained(hints: Hint[], changes: Array<CookieChange<Protocol.Network.Cookie>>): void {
+  /**
+   * Drops the hints the changes explain. The others may name writes the store
+   * has not applied yet: they are kept for a few more reads, shortly after.
+   */
+  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>): void {
     const changed = new Set(changes.map((change) => change.cookie.name))
-    const again = hints.filter((hint) => !changed.has(hint.name) && hint.attempts < HINT_RETRIES)
+    const again = this.#hints.filter((hint) => !changed.has(hint.name) && hint.attempts < HINT_RETRIES)
+    this.#hints = again
     if (again.length === 0) return
     for (const hint of again) hint.attempts++
-    this.#hints = [...again, ...this.#hints]
     const attempts = Math.min(...again.map((hint) => hint.attempts))
     clearTimeout(this.#retryTimer)
     this.#retryTimer = setTimeout(
@@ -417,11 +450,12 @@ export class CookieChangeTracker {
  * `Network.enable` / `Page.enable` once per target, sharing the session's
  * record of it (the `enabled:<Domain>` entry of `target.applied`).
  */
-function enableOnce(target: TargetSession, domain: 'Network' | 'Page'): Promise<unknown> {
+function enableOnce(target: TargetSession, domain: 'Network' | 'Page' | 'Runtime'): Promise<unknown> {
   const key = `enabled:${domain}`
   let enabled = target.applied.get(key) as Promise<unknown> | undefined
   if (!enabled) {
-    enabled = domain === 'Network' ? target.client.send('Network.enable', {}) : target.client.send('Page.enable', {})
+    const { client } = target
+    enabled = domain === 'Network' ? client.send('Network.enable', {}) : domain === 'Page' ? client.send('Page.enable', {}) : client.send('Runtime.enable')
     target.applied.set(key, enabled)
   }
   return enabled
