@@ -182,3 +182,508 @@ describe('resolveProxy vectors (Chromium unit tests and Electron spec)', () => {
     expect(resolve(JSON.parse(config) as ProxyConfigInput, url)).toBe(expected)
   })
 })
+
+function rulesError(rules: string): ValidationError {
+  try {
+    parseProxyRules(rules)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError)
+    return error as ValidationError
+  }
+  throw new Error(`expected ${JSON.stringify(rules)} to be rejected`)
+}
+
+function bypassError(rules: string): ValidationError {
+  try {
+    parseBypassRules(rules)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError)
+    return error as ValidationError
+  }
+  throw new Error(`expected ${JSON.stringify(rules)} to be rejected`)
+}
+
+describe('parseProxyRules: grammar forms', () => {
+  it('a single list for every URL, with fail-over and direct://', () => {
+    expect(parseProxyRules('foopy:80,bar,direct://')).toEqual({
+      type: 'single',
+      proxies: [{ scheme: 'http', host: 'foopy', port: 80 }, { scheme: 'http', host: 'bar', port: 80 }, { scheme: 'direct' }],
+    })
+  })
+  it('per-scheme lists and the socks= fallback (SOCKS4 unless socks5:// is written)', () => {
+    expect(parseProxyRules('http=foopy;socks=foopy2')).toEqual({
+      type: 'per-scheme',
+      http: [{ scheme: 'http', host: 'foopy', port: 80 }],
+      https: [],
+      ftp: [],
+      fallback: [{ scheme: 'socks4', host: 'foopy2', port: 1080 }],
+    })
+    const rules = parseProxyRules('socks=socks5://s:9')
+    expect(rules.type === 'per-scheme' && rules.fallback).toEqual([{ scheme: 'socks5', host: 's', port: 9 }])
+  })
+  it('the seed examples', () => {
+    // Electron docs (seed): "http=foopy:80;ftp=foopy2", "socks4://foopy", "http=foopy,socks5://bar.com", "http=foopy,direct://"
+    expect(resolve({ proxyRules: 'http=foopy:80;ftp=foopy2' }, 'ftp://x/')).toBe('PROXY foopy2:80')
+    expect(resolve({ proxyRules: 'socks4://foopy' }, 'https://x/')).toBe('SOCKS foopy:1080')
+    expect(resolve({ proxyRules: 'http=foopy,socks5://bar.com' }, 'http://x/')).toBe('PROXY foopy:80;SOCKS5 bar.com:1080')
+    expect(resolve({ proxyRules: 'http=foopy,direct://' }, 'http://x/')).toBe('PROXY foopy:80;DIRECT')
+    expect(resolve({ proxyRules: 'http=foopy;socks=foopy2' }, 'https://x/')).toBe('SOCKS foopy2:1080')
+  })
+  it('empty and white-space-only rules mean no proxy; empty items are skipped', () => {
+    expect(parseProxyRules('')).toEqual({ type: 'empty' })
+    expect(parseProxyRules(' ;  ; ')).toEqual({ type: 'empty' })
+    const skipped = parseProxyRules('a,,b')
+    expect(skipped.type === 'single' && toPacString(skipped.proxies)).toBe('PROXY a:80;PROXY b:80')
+    expect(resolve({ proxyRules: '' }, 'http://x/')).toBe('DIRECT')
+  })
+  it('URI form round trip (CR_URI ProxyUriToProxyServer expected_uri)', () => {
+    const cases: Array<[string, string]> = [
+      ['foopy:10', 'foopy:10'], // CR_URI "foopy:10"
+      ['http://foopy', 'foopy:80'], // CR_URI "http://foopy"
+      ['socks4://foopy', 'socks4://foopy:1080'], // CR_URI "socks4://foopy"
+      ['socks://foopy:10', 'socks5://foopy:10'], // CR_URI "socks://foopy:10"
+      ['https://foopy', 'https://foopy:443'], // CR_URI "https://foopy"
+      ['http://[::FFFF:129.144.52.38]:80', '[::ffff:8190:3426]:80'], // CR_URI canonicalization
+    ]
+    for (const [input, uri] of cases) {
+      const rules = parseProxyRules(input)
+      expect(rules.type === 'single' && rules.proxies.map(toProxyUri)).toEqual([uri])
+    }
+  })
+})
+
+describe('parseProxyRules: invalid input is a ValidationError (Chromium would drop it silently)', () => {
+  const invalid: Array<[string, RegExp]> = [
+    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Give a scheme-specific proxy as well as a non-scheme specific" (Chromium keeps only "foopy")
+    ['foopy ; ftp=ftp-proxy', /either one proxy list for all URLs, or entries of the form scheme=list/],
+    // CR_CONFIG same test, other order (Chromium keeps only the ftp list)
+    ['ftp=ftp-proxy ; foopy', /not both/],
+    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Include unsupported schemes -- they are discarded"
+    ['crazy=foopy ; foo=bar ; https=myhttpsproxy', /a URL scheme before "=": http, https, ftp or socks/],
+    // Chromium compares the key case-sensitively, so HTTP= is ignored there
+    ['HTTP=foopy', /a URL scheme before "="/],
+    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Multi-proxy bracketed URIs will result in no proxy being set"
+    ['http=[https://proxy1:8080 https://proxy2:8080]', /bracketed multi-proxy chains/],
+    // CR_CONFIG ProxyConfigTest.ParseProxyRulesQuicIsNotAllowed
+    ['quic://foopy:443', /other than quic:\/\//],
+    // CR_URI ProxySpecificationUtilTest.InvalidProxyUriToProxyServer
+    ['dddf:', /a port number after ":"/],
+    ['dddd:d', /a port number after ":"/],
+    ['http://', /a proxy host/],
+    ['http:/', /host\[:port\] only/],
+    ['http:', /a port number after ":"/],
+    ['foopy.111', /a valid host name or IP address/],
+    ['foo.test/', /no user name, path/],
+    ['foo.test:123/', /no user name, path/],
+    ['foo.test/foo', /no user name, path/],
+    // CR_URI ProxySpecificationUtilTest.DirectProxyUriToProxyChain "direct://xyz"
+    ['direct://xyz', /nothing after direct:\/\//],
+    // our own decisions
+    ['http=', /at least one proxy after "http="/],
+    ['=foopy', /a URL scheme before "="/],
+    ['http=a=b', /one "=" per entry/],
+    ['ftp://foopy', /a proxy scheme of http, https, socks4, socks5, socks or direct/],
+    ['user:pass@foopy:80', /no user name/],
+    ['foopy:0', /1-65535/],
+    ['foopy:65536', /1-65535/],
+    ['foopy:+80', /a port number/],
+    ['::1', /IPv6 proxy address in brackets/],
+    ['[::1', /closed by "]"/],
+  ]
+  it.each(invalid)('%j', (rules, message) => {
+    const error = rulesError(rules)
+    expect(error.argument).toBe('proxyRules')
+    expect(error.code).toBe('ERR_INVALID_ARGUMENT')
+    expect(error.message).toMatch(message)
+    expect(error.message).toMatch(/^ses\.setProxy: argument 'proxyRules' is "/)
+  })
+  it('names the bad piece and its entry', () => {
+    expect(rulesError('http=a:1;https=b:x').message).toBe(
+      'ses.setProxy: argument \'proxyRules\' is "b:x"; expected a port number after ":" (1-65535) (in entry 2: "https=b:x").',
+    )
+  })
+  it('rejects non-strings and oversized input', () => {
+    expect(() => parseProxyRules(42 as unknown as string)).toThrow(ValidationError)
+    expect(() => parseProxyRules('a,'.repeat(40000))).toThrow(/at most 65536 characters/)
+  })
+})
+
+describe('parseBypassRules', () => {
+  it('normalises rules like Chromium (CR_BYPASS DoesNotUseSuffixMatching, IPV6Address, ParseAndMatchBasicHost)', () => {
+    // CR_BYPASS ProxyBypassRulesTest.DoesNotUseSuffixMatching
+    expect(parseBypassRules('foo1.com, .foo2.com, 192.168.1.1, *foobar.com:80, *.foo, http://baz, <local>').rules).toEqual([
+      'foo1.com',
+      '*.foo2.com',
+      '192.168.1.1',
+      '*foobar.com:80',
+      '*.foo',
+      'http://baz',
+      '<local>',
+    ])
+    // CR_BYPASS ProxyBypassRulesTest.IPV6Address (canonicalised)
+    expect(parseBypassRules('[3ffe:2a00:100:7031:0:0::1]').rules).toEqual(['[3ffe:2a00:100:7031::1]'])
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchBasicHost (lower-cased)
+    expect(parseBypassRules('wWw.gOogle.com').rules).toEqual(['www.google.com'])
+    // CR_BYPASS ProxyBypassRulesTest.LoopbackAndLocalCaseInsensitive
+    expect(parseBypassRules('<Local>; <-LoopBacK>; <LoCaL>; <-LoOpBack>').rules).toEqual(['<local>', '<-loopback>', '<local>', '<-loopback>'])
+    // seed example "127.0.1" is an IPv4 literal
+    expect(parseBypassRules('127.0.1').rules).toEqual(['127.0.0.1'])
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchCIDR_IPv6
+    expect(parseBypassRules('a:b:c:d::/48').rules).toEqual(['a:b:c:d::/48'])
+    // empty items are skipped
+    expect(parseBypassRules(' , ;;').rules).toEqual([])
+  })
+
+  const table: Array<{ rules: string; yes: string[]; no: string[] }> = [
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchBasicHost
+    {
+      rules: 'wWw.gOogle.com',
+      yes: ['http://www.google.com', 'ftp://www.google.com:99', 'https://www.google.com:81'],
+      no: ['http://foo.www.google.com', 'http://xxx.google.com', 'http://google.com', 'http://www.google.com.baz.org'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchBasicDomain
+    {
+      rules: '.gOOgle.com',
+      yes: ['http://www.google.com', 'ftp://www.google.com:99', 'https://a.google.com:81', 'http://foo.google.com/x/y?q', 'http://foo:bar@baz.google.com#x'],
+      no: ['http://google.com', 'http://foo.google.com.baz.org'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchBasicDomainWithPort
+    {
+      rules: '*.GOOGLE.com:80',
+      yes: ['http://www.google.com', 'ftp://www.google.com:80', 'https://a.google.com:80?x'],
+      no: ['http://google.com', 'http://foo.google.com.baz.org', 'http://www.google.com:90', 'https://www.google.com'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.MatchAll
+    { rules: '*', yes: ['http://www.google.com', 'ftp://www.foobar.com:99', 'https://a.google.com:80?x'], no: [] },
+    // CR_BYPASS ProxyBypassRulesTest.WildcardAtStart
+    {
+      rules: '*.org:443',
+      yes: ['http://www.google.org:443', 'https://www.google.org'],
+      no: ['http://www.google.org', 'https://www.google.com', 'https://www.google.org.com'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.IPV4Address
+    { rules: '192.168.1.1', yes: ['http://192.168.1.1', 'https://192.168.1.1:90'], no: ['http://www.google.com', 'http://sup.192.168.1.1'] },
+    // CR_BYPASS ProxyBypassRulesTest.IPV4AddressWithPort
+    { rules: '192.168.1.1:33', yes: ['http://192.168.1.1:33'], no: ['http://www.google.com', 'http://192.168.1.1', 'http://sup.192.168.1.1:33'] },
+    // CR_BYPASS ProxyBypassRulesTest.IPV6Address
+    {
+      rules: '[3ffe:2a00:100:7031:0:0::1]',
+      yes: ['http://[3ffe:2a00:100:7031::1]', 'http://[3ffe:2a00:100:7031::1]:33'],
+      no: ['http://www.google.com', 'http://sup.192.168.1.1:33'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.IPV6AddressWithPort
+    {
+      rules: '[3ffe:2a00:100:7031::1]:33',
+      yes: ['http://[3ffe:2a00:100:7031::1]:33'],
+      no: ['http://[3ffe:2a00:100:7031::1]', 'http://www.google.com'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.HTTPOnly
+    {
+      rules: 'http://www.google.com',
+      yes: ['http://www.google.com/foo', 'http://www.google.com:99'],
+      no: ['https://www.google.com', 'ftp://www.google.com', 'http://foo.www.google.com', 'http://www.google.com.org'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.HTTPOnlyWithWildcard
+    {
+      rules: 'http://*www.google.com',
+      yes: ['http://www.google.com/foo', 'http://www.google.com:99', 'http://foo.www.google.com'],
+      no: ['https://www.google.com', 'ftp://www.google.com', 'http://www.google.com.org'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.DoesNotUseSuffixMatching
+    { rules: 'foo1.com, .foo2.com, 192.168.1.1, *foobar.com:80, *.foo, http://baz, <local>', yes: ['http://foo1.com'], no: ['http://aaafoo1.com', 'http://aaafoo1.com.net'] },
+    // CR_BYPASS ProxyBypassRulesTest.MultipleRules
+    {
+      rules: '.google.com , .foobar.com:30',
+      yes: ['http://baz.google.com:40', 'http://bar.foobar.com:30'],
+      no: ['http://google.com:40', 'http://bar.foobar.com', 'http://bar.foobar.com:33'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchCIDR_IPv4
+    {
+      rules: '192.168.1.1/16',
+      yes: ['http://192.168.1.1', 'ftp://192.168.4.4', 'https://192.168.0.0:81', 'http://[::ffff:192.168.11.11]'],
+      no: ['http://foobar.com', 'http://192.169.1.1', 'http://xxx.192.168.1.1', 'http://192.168.1.1.xx'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchCIDR_IPv6
+    { rules: 'a:b:c:d::/48', yes: ['http://[A:b:C:9::]'], no: ['http://foobar.com', 'http://192.169.1.1'] },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchCIDR_IPv6 (IPv4-mapped prefix matches IPv4 literals)
+    { rules: '::ffff:192.168.1.1/112', yes: ['http://[::ffff:192.168.1.3]', 'http://192.168.11.11'], no: ['http://10.10.1.1'] },
+    // CR_BYPASS ProxyBypassRulesTest.ParseAndMatchCIDR_IPv6 (close to mapped, but not)
+    {
+      rules: '::fffe:192.168.1.1/112',
+      yes: ['http://[::fffe:192.168.1.3]'],
+      no: ['http://[::ffff:192.168.1.3]', 'http://192.168.11.11', 'http://10.10.1.1'],
+    },
+    // CR_BYPASS ProxyBypassRulesTest.BypassSimpleHostnames
+    {
+      rules: '<-loopback>; <local>',
+      yes: ['http://example/'],
+      no: ['http://example./', 'http://example.com/', 'http://[dead::beef]/', 'http://192.168.1.1/'],
+    },
+    // seed example "https://x.*.y.com:99"
+    { rules: 'https://x.*.y.com:99', yes: ['https://x.a.y.com:99', 'https://x.a.b.y.com:99'], no: ['https://x.a.y.com', 'http://x.a.y.com:99'] },
+    // seed example "http://[::1]:99"
+    { rules: '<-loopback>, http://[::1]:99', yes: ['http://[::1]:99'], no: ['http://[::1]', 'https://[::1]:99'] },
+  ]
+  it.each(table)('$rules', ({ rules, yes, no }) => {
+    const matches = parseBypassRules(rules)
+    for (const url of yes) expect(matches(new URL(url)), url).toBe(true)
+    // Chromium lists a few hosts such as "sup.192.168.1.1" that the URL standard (and so Node)
+    // refuses outright (a host ending in a number must be an IPv4 address): they cannot be asked.
+    for (const url of no) if (URL.canParse(url)) expect(matches(new URL(url)), url).toBe(false)
+  })
+
+  // CR_BYPASS ExpectBypassLocalhost / ExpectBypassLinkLocal / ExpectBypassMisc host lists (non-Windows).
+  // "[::ffff::ffff:127.0.0.1]" is left out: it is not a valid URL, so no URL object can carry it.
+  const localhostHosts = ['localhost', 'localhost.', 'foo.localhost', '127.0.0.1', '127.100.0.2', '[::1]', '[::0:FFFF:127.0.0.1]', '[::fFfF:127.100.0.0]', '[0::ffff:7f00:1]']
+  const linkLocalHosts = ['169.254.3.2', '169.254.100.1', '[FE80::8]', '[fe91::1]', '[::ffff:169.254.3.2]']
+  const miscHosts = ['192.168.0.1', '170.254.0.0', '128.0.0.1', '[::2]', '[FD80::1]', 'foo', 'www.example3.com', '[::ffff:128.0.0.1]', '[::ffff:126.100.0.0]', '[::ffff:0:127.0.0.1]', '[::127.0.0.1]', 'loopback', 'loopback.']
+  function expectHosts(rules: string, hosts: string[], bypass: boolean, inverted: string[] = []): void {
+    const matches = parseBypassRules(rules)
+    for (const scheme of ['http://', 'https://', 'ftp://']) {
+      for (const host of hosts) {
+        expect(matches(new URL(scheme + host)), scheme + host).toBe(inverted.includes(host) ? !bypass : bypass)
+      }
+    }
+  }
+  it('CR_BYPASS ProxyBypassRulesTest.DefaultImplicitRules', () => {
+    expectHosts('', localhostHosts, true)
+    expectHosts('', linkLocalHosts, true)
+    expectHosts('', miscHosts, false)
+  })
+  it('CR_BYPASS ProxyBypassRulesTest.NegativeWinLoopback', () => {
+    expectHosts('www.example.com;<-loopback>', localhostHosts, false)
+    expectHosts('www.example.com;<-loopback>', linkLocalHosts, false)
+    expectHosts('www.example.com;<-loopback>', miscHosts, false)
+  })
+  it('CR_BYPASS ProxyBypassRulesTest.BypassSimpleHostnames (<local> is not about localhost)', () => {
+    expectHosts('<-loopback>; <local>', localhostHosts, false, ['localhost'])
+    expectHosts('<-loopback>; <local>', linkLocalHosts, false)
+    expectHosts('<-loopback>; <local>', miscHosts, false, ['foo', 'loopback'])
+  })
+  it('CR_BYPASS ProxyBypassRulesTest.RemoveImplicitAndAddLocalhost / AddLocalhostThenRemoveImplicit (later rule wins)', () => {
+    expectHosts('<-loopback>; localhost', localhostHosts, false, ['localhost'])
+    expectHosts('<-loopback>; localhost', linkLocalHosts, false)
+    expectHosts('localhost; <-loopback>', localhostHosts, false)
+    expectHosts('localhost; <-loopback>', miscHosts, false)
+  })
+  it('matchesImplicitBypassRules is the empty list', () => {
+    expect(matchesImplicitBypassRules(new URL('http://sub.localhost./'))).toBe(true)
+    expect(matchesImplicitBypassRules(new URL('http://0.0.0.0/'))).toBe(false)
+    expect(matchesImplicitBypassRules(new URL('http://example.com/'))).toBe(false)
+  })
+
+  const invalid: Array<[string, RegExp]> = [
+    // CR_BYPASS ProxyBypassRulesTest.BadInputs
+    ['://', /a URL scheme before ":\/\/"/],
+    ['http://', /a host after the scheme/],
+    ['*.foo.com:-34', /a port number 1-65535/],
+    // CR_BYPASS ProxyBypassRulesTest.ParseInvalidPort
+    ['*.com:+443', /a port number 1-65535/],
+    ['*.com:-443', /a port number 1-65535/],
+    // CR_BYPASS ProxyBypassRulesTest.ParseBracketedIPv6Range
+    ['[a:b:c:d::]/48', /unbracketed IPv6 address in a CIDR block/],
+    // our own decisions
+    ['foo.com:', /a port number/],
+    ['foo.com:0', /a port number 1-65535/],
+    ['::1', /IPv6 address in brackets/],
+    ['[::1', /closed by "]"/],
+    ['[::g]', /a valid IPv6 address/],
+    ['[::1]x', /":port" after the IPv6 literal/],
+    ['10.0.0.0/33', /a prefix length 0-32/],
+    ['::/129', /a prefix length 0-128/],
+    ['10.0.0.0/8/8', /a CIDR block ip\/bits/],
+    ['foo/8', /an IP address before "\/"/],
+    ['HTTP://10.0.0.0/8', /lower-case scheme in a CIDR rule/],
+    ['<localhost>', /no other <\.\.\.> keywords/],
+    ['foo bar', /a host name pattern of letters/],
+    ['müller.de', /punycode/],
+    ['1http://x', /a URL scheme/],
+  ]
+  it.each(invalid)('rejects %j', (rules, message) => {
+    const error = bypassError(rules)
+    expect(error.argument).toBe('proxyBypassRules')
+    expect(error.message).toMatch(message)
+  })
+  it('names the rule and its position', () => {
+    expect(bypassError('a.com, b.com:x').message).toBe(
+      'ses.setProxy: argument \'proxyBypassRules\' is "b.com:x"; expected a port number 1-65535 after ":" (rule 2 of the list).',
+    )
+  })
+})
+
+describe('chromiumMatchPattern (CR_PATTERN StringUtilTest.MatchPatternTest, escapes and UTF-8 left out)', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['www.google.com', '*.com', true],
+    ['www.google.com', '*', true],
+    ['www.google.com', 'www*.g*.org', false],
+    ['Hello', 'H?l?o', true],
+    ['www.msn.com', '*.COM', false],
+    ['', '*.*', false],
+    ['', '*', true],
+    ['', '?', true],
+    ['', '', true],
+    ['Hello', '', false],
+    ['abcd', '*???', true],
+    ['abcd', '???', false],
+    ['abcb', 'a*b', true],
+    ['abcb', 'a?b', false],
+    ['Hello', 'He********************************o', true],
+    ['123456789012345678', '?????????????????*', true],
+    ['aaaaaaaaaaab', 'a*a*a*a*a*a*a*a*a*a*a*b', true],
+    // follows from the algorithm: "?" is "up to one", and no backtracking after a literal piece
+    ['ac', 'a?c', true],
+    ['aaxb', '*a?b', false],
+  ]
+  it.each(cases)('%j ~ %j → %s', (text, pattern, expected) => {
+    expect(chromiumMatchPattern(text, pattern)).toBe(expected)
+  })
+})
+
+describe('PAC results (CR_LIST ProxyListTest.SetFromPacString, CR_URI PacResultElementToProxyServer)', () => {
+  const cases: Array<[string, string]> = [
+    ['PROXY foopy:10', 'PROXY foopy:10'],
+    [' DIRECT', 'DIRECT'],
+    ['PROXY foopy1 ; proxy foopy2;\t DIRECT', 'PROXY foopy1:80;PROXY foopy2:80;DIRECT'],
+    ['proxy foopy1 ; SOCKS foopy2', 'PROXY foopy1:80;SOCKS foopy2:1080'],
+    ['DIRECT ; proxy foopy1 ; DIRECT ; SOCKS5 foopy2;DIRECT ', 'DIRECT;PROXY foopy1:80;DIRECT;SOCKS5 foopy2:1080;DIRECT'],
+    ['DIRECT ; proxy foopy1:80; DIRECT ; DIRECT', 'DIRECT;PROXY foopy1:80;DIRECT;DIRECT'],
+    ['PROXY-foopy:10', 'DIRECT'],
+    ['PROXY', 'DIRECT'],
+    ['PROXY foopy1 ; JUNK ; JUNK ; SOCKS5 foopy2 ; ;', 'PROXY foopy1:80;SOCKS5 foopy2:1080'],
+    // CR_URI PacResultElementToProxyServer
+    ['   PROXY    foopy:10   ', 'PROXY foopy:10'],
+    ['pRoXy foopy:10', 'PROXY foopy:10'],
+    ['socks4 foopy', 'SOCKS foopy:1080'],
+    ['socks5 foopy:11', 'SOCKS5 foopy:11'],
+    ['https foopy', 'HTTPS foopy:443'],
+    ['PROXY [FEDC:BA98:7654:3210:FEDC:BA98:7654:3210]:10', 'PROXY [fedc:ba98:7654:3210:fedc:ba98:7654:3210]:10'],
+    ['PROXY f\u00fcpy:85', 'PROXY xn--fpy-hoa:85'],
+    // CR_URI InvalidPacResultElementToProxyServer: each alone falls back to DIRECT
+    ['HTTPS', 'DIRECT'],
+    ['DIRECT foopy:10', 'DIRECT'],
+    ['INVALIDSCHEME foopy:10', 'DIRECT'],
+    ['HTTP foopy:10', 'DIRECT'],
+  ]
+  it.each(cases)('%j → %j', (input, expected) => {
+    expect(toPacString(parsePacResult(input))).toBe(expected)
+  })
+})
+
+describe('parseProxyConfig (Electron setProxy semantics)', () => {
+  it('pacScript wins over proxyRules when no mode is given (seed; electron_api_session.cc SetProxy)', () => {
+    const config = parseProxyConfig({ pacScript: 'http://127.0.0.1:9/proxy.pac', proxyRules: 'http=myproxy:80' })
+    expect(config.mode).toBe('pac_script')
+    expect(decideProxy(config, 'https://google.com')).toEqual({ kind: 'pac', pacScript: 'http://127.0.0.1:9/proxy.pac' })
+    expect(() => resolveProxyString(config, 'https://google.com')).toThrow(NotSupportedError)
+  })
+  it('an explicit mode wins over pacScript', () => {
+    const config = parseProxyConfig({ mode: 'fixed_servers', pacScript: 'data:,x', proxyRules: 'p:1' })
+    expect(resolveProxyString(config, 'http://a.b/')).toBe('PROXY p:1')
+  })
+  it('PAC never sees localhost (ApplyPacBypassRules)', () => {
+    const config = parseProxyConfig({ pacScript: 'data:application/x-ns-proxy-autoconfig,x' })
+    expect(decideProxy(config, 'http://localhost:8080/')).toEqual({ kind: 'list', proxies: [{ scheme: 'direct' }], bypassed: true })
+  })
+  it('fixed_servers without rules is direct; auto_detect and system leave the decision elsewhere', () => {
+    expect(parseProxyConfig({ mode: 'fixed_servers' })).toEqual({ mode: 'direct' })
+    expect(parseProxyConfig({})).toEqual({ mode: 'direct' })
+    // EL_SPEC it('allows configuring proxy settings with mode `auto_detect`') / mode `system`: accepted
+    expect(decideProxy(parseProxyConfig({ mode: 'auto_detect' }), 'http://a.com/')).toEqual({ kind: 'auto_detect' })
+    expect(decideProxy(parseProxyConfig({ mode: 'system' }), 'http://a.com/')).toEqual({ kind: 'system' })
+  })
+  it("rejects what Electron rejects and what Chromium would ignore, naming the field", () => {
+    // EL_SPEC it('disallows configuring proxy settings with mode `invalid`')
+    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(/argument 'config\.mode' is "invalid"; expected .*one of direct, auto_detect, pac_script, fixed_servers or system/)
+    expect(() => parseProxyConfig({ proxyRule: 'x' })).toThrow(ValidationError)
+    expect(() => parseProxyConfig('http=x')).toThrow(ValidationError)
+    expect(() => parseProxyConfig({ proxyRules: 5 })).toThrow(/config\.proxyRules/)
+    expect(() => parseProxyConfig({ pacScript: 'not a url' })).toThrow(/argument 'pacScript'/)
+    expect(() => parseProxyConfig({ pacScript: 'ftp://x/p.pac' })).toThrow(/argument 'pacScript'/)
+    // checked even when the mode ignores them
+    expect(() => parseProxyConfig({ mode: 'direct', proxyRules: 'crazy=x' })).toThrow(/argument 'proxyRules'/)
+    expect(() => parseProxyConfig({ pacScript: 'data:,x', proxyBypassRules: '::1' })).toThrow(/argument 'proxyBypassRules'/)
+  })
+  it('rejects a URL that does not parse', () => {
+    expect(() => resolveProxyString(parseProxyConfig({ proxyRules: 'p:1' }), 'not a url')).toThrow(/argument 'url'/)
+  })
+})
+
+describe('fuzz: parsing never throws anything but ValidationError and never hangs', () => {
+  // Biased towards the grammar's own characters so that many inputs get deep into the parsers.
+  const grammarChar = fc.constantFrom(
+    ...'abcxyz019.:;,=/[]<>-*?@ \t\nHTTPSsocks'.split(''),
+    'http', 'https', 'socks', 'socks4', 'socks5', 'direct', 'quic', '://', '=', '<local>', '<-loopback>', '::', '[::1]', '127.0.0.1', 'ffff', '/16', ':80', 'ü',
+  )
+  const grammarString = fc.array(grammarChar, { maxLength: 60 }).map((parts) => parts.join(''))
+  const anyString = fc.oneof(grammarString, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }))
+  const probeUrls = ['http://a.example.com/', 'https://[::1]:8443/', 'ws://localhost/', 'ftp://10.1.2.3/', 'http://example/', 'foo://bar/']
+
+  // A hang shows as a run far over this; typical runs take well under 1 ms (p99 about 5 ms on a
+  // busy 2-core box), the margin is for GC pauses and neighbours' test load.
+  const PER_RUN_MS = 1000
+
+  function onlyValidationErrors(run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+    }
+  }
+
+  it('proxy rules', () => {
+    fc.assert(
+      fc.property(anyString, (rules) => {
+        const started = performance.now()
+        onlyValidationErrors(() => {
+          const config = parseProxyConfig({ proxyRules: rules })
+          for (const url of probeUrls) expect(resolveProxyString(config, url)).toMatch(/^(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+)(;(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+))*$/)
+        })
+        expect(performance.now() - started).toBeLessThan(PER_RUN_MS)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+  it('bypass rules, and the matcher on every probe URL', () => {
+    fc.assert(
+      fc.property(anyString, (rules) => {
+        const started = performance.now()
+        onlyValidationErrors(() => {
+          const matches = parseBypassRules(rules)
+          for (const url of probeUrls) expect(typeof matches(new URL(url))).toBe('boolean')
+        })
+        expect(performance.now() - started).toBeLessThan(PER_RUN_MS)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+  it('PAC results never throw', () => {
+    fc.assert(
+      fc.property(anyString, (result) => {
+        expect(parsePacResult(result).length).toBeGreaterThan(0)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+  it('generated valid rules always parse and resolve to the proxies written', () => {
+    // (labels starting "xn--" are punycode and must decode, so the generator leaves them out)
+    const host = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}(\.[a-z][a-z0-9-]{0,10}){0,3}$/).filter((h) => !/(^|\.)xn--/.test(h))
+    const scheme = fc.constantFrom(['', 'PROXY', 80], ['http://', 'PROXY', 80], ['https://', 'HTTPS', 443], ['socks4://', 'SOCKS', 1080], ['socks5://', 'SOCKS5', 1080], ['socks://', 'SOCKS5', 1080])
+    const proxy = fc.tuple(scheme, host, fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+    fc.assert(
+      fc.property(fc.array(proxy, { minLength: 1, maxLength: 5 }), (list) => {
+        const rules = list.map(([[prefix], h, port]) => `${prefix}${h}${port === undefined ? '' : `:${port}`}`).join(',')
+        const expected = list.map(([[, label, fallback], h, port]) => `${label} ${h}:${port ?? fallback}`).join(';')
+        expect(resolve({ proxyRules: `http=${rules}` }, 'http://example.com/')).toBe(expected)
+        expect(resolve({ proxyRules: rules }, 'wss://example.com/')).toBe(expected)
+      }),
+      { numRuns: 500 },
+    )
+  })
+  it('a huge input is refused quickly', () => {
+    const started = performance.now()
+    expect(() => parseBypassRules('*'.repeat(70000))).toThrow(ValidationError)
+    expect(() => parseBypassRules(`${'a*'.repeat(1000)}b`)).not.toThrow()
+    expect(parseBypassRules(`${'a*'.repeat(1000)}b`)(new URL(`http://${'a'.repeat(250)}/`))).toBe(false)
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+})
