@@ -221,9 +221,15 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     const batch = this.#pending
     this.#pending = []
     this.#flushScheduled = false
-    let store: Map<string, StoredCookie>
+    // The store indexed by name (the overwrite rules only look at cookies of the same name).
+    const byName = new Map<string, Map<string, StoredCookie>>()
+    const sameName = (name: string): Map<string, StoredCookie> => {
+      let entries = byName.get(name)
+      if (!entries) byName.set(name, (entries = new Map()))
+      return entries
+    }
     try {
-      store = new Map((await this.#readStore(binding)).map((c) => [cookieKey(c), storedFrom(c)]))
+      for (const c of await this.#readStore(binding)) sameName(c.name).set(cookieKey(c), storedFrom(c))
     } catch (error) {
       for (const item of batch) item.reject(error as Error)
       return
@@ -231,15 +237,16 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     const now = Date.now() / 1000
     const accepted: PendingSet[] = []
     for (const item of batch) {
-      const reason = overwriteReason(item.cookie, store.values())
+      const entries = sameName(item.cookie.name)
+      const reason = overwriteReason(item.cookie, entries.values())
       if (reason) {
         item.reject(new Error(exclusionMessage(reason)))
         continue
       }
       accepted.push(item)
       const key = cookieKey(item.cookie)
-      if (item.cookie.expires !== undefined && item.cookie.expires <= now) store.delete(key)
-      else store.set(key, item.cookie)
+      if (item.cookie.expires !== undefined && item.cookie.expires <= now) entries.delete(key)
+      else entries.set(key, item.cookie)
     }
     if (accepted.length === 0) return
     try {
