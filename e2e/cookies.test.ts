@@ -249,6 +249,12 @@ describe('ses.cookies', () => {
     expect(await cookieHeaderSent(session, server, at(server, 'a.test', '/e'))).toBe('e=1')
     await session.cookies.set({ url: at(server, 'a.test'), name: 'e', value: '2', expirationDate: Math.round(Date.now() / 1000) - 10 })
     expect(await session.cookies.get({ name: 'e' })).toEqual([])
+    // Chromium caps expiry at 400 days, as Electron reports it
+    const now = Date.now() / 1000
+    await session.cookies.set({ url: at(server, 'a.test'), name: 'far', value: '1', expirationDate: now + 1000 * 86400 })
+    const far = (await session.cookies.get({ name: 'far' }))[0]?.expirationDate ?? 0
+    expect(far).toBeGreaterThan(now + 399 * 86400)
+    expect(far).toBeLessThan(now + 401 * 86400)
     await session.cookies.set({ url: at(server, 'a.test'), name: 'z', value: '1' })
     await session.cookies.set({ url: at(server, 'a.test'), name: 'z', value: '1', expirationDate: 0 })
     expect(await session.cookies.get({ name: 'z' })).toEqual([])
@@ -309,6 +315,59 @@ describe('ses.cookies', () => {
     await session.cookies.set({ url: https, name: 'h', value: '3', httpOnly: true })
     await session.cookies.set({ url: https, name: 's', value: '4', secure: true })
     expect((await session.cookies.get({})).map((c) => `${c.name}=${c.value}`).sort()).toEqual(['h=3', 's=4'])
+  })
+
+  test('set() accepts exactly the Domain attributes Chromium accepts from a page', async ({ browser, session, server }) => {
+    const hosts = ['a.test', 'sub.a.test', 'x.sub.a.test']
+    const domains = ['a.test', '.a.test', 'sub.a.test', '.sub.a.test', 'x.sub.a.test', 'b.test', 'test', '.test', 'y.a.test', 'ub.a.test', 'A.TEST']
+    const viaApi = browser.session.fromPartition(uniquePartition('domain-api'))
+    try {
+      for (const host of hosts) {
+        server.setContent('/domain-probe', '<title>probe</title>')
+        const wc = await session.createWebContents()
+        await wc.loadURL(at(server, host, '/domain-probe'))
+        for (const [i, domain] of domains.entries()) {
+          const name = `d${i}_${host.replaceAll('.', '_')}`
+          await wc.executeJavaScript(`document.cookie = ${JSON.stringify(`${name}=1; path=/; domain=${domain}`)}`)
+          const [byPage] = await session.cookies.get({ name })
+          const apiResult = await viaApi.cookies.set({ url: at(server, host, '/'), name, value: '1', path: '/', domain }).then(
+            () => 'stored',
+            (error: Error) => error.message,
+          )
+          const [byApi] = await viaApi.cookies.get({ name })
+          const label = `host ${host}, domain ${domain}`
+          if (byPage) {
+            expect(apiResult, label).toBe('stored')
+            expect(byApi?.domain, label).toBe(byPage.domain)
+          } else {
+            expect(apiResult, label).toMatch(/^Failed to set cookie - The cookie was set with an invalid Domain attribute\./)
+            expect(byApi, label).toBeUndefined()
+          }
+        }
+        await wc.close()
+      }
+    } finally {
+      await viaApi.close()
+    }
+  })
+
+  test('Chromium itself refuses to let an http page shadow a Secure cookie (the rule set() applies)', async ({ session, server }) => {
+    await session.cookies.set({ url: `https://a.test:${server.https.port}/`, name: 's', value: 'secure', secure: true })
+    server.setContent('/shadow', '<title>shadow</title>')
+    const wc = await session.createWebContents()
+    await wc.loadURL(at(server, 'a.test', '/shadow'))
+    await wc.executeJavaScript(`document.cookie = 's=page; path=/'`)
+    await wc.executeJavaScript(`document.cookie = 'other=page; path=/'`)
+    await wc.close()
+    expect((await session.cookies.get({})).map((c) => `${c.name}=${c.value}`).sort()).toEqual(['other=page', 's=secure'])
+    await expectElectronRefusal(session.cookies.set({ url: at(server, 'a.test'), name: 's', value: 'api' }), 'The cookie would have overwritten a Secure cookie')
+  })
+
+  test('Secure cookies can be set for and are sent to http://localhost', async ({ session, server }) => {
+    const url = `http://localhost:${server.port}/local`
+    await session.cookies.set({ url, name: 'ls', value: '1', secure: true })
+    expect(names(await session.cookies.get({ url }))).toEqual(['ls'])
+    expect(await cookieHeaderSent(session, server, url)).toBe('ls=1')
   })
 
   test('bad arguments are ValidationErrors naming the argument', async ({ session, server }) => {
