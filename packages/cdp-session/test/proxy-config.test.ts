@@ -593,10 +593,14 @@ describe('parseProxyConfig (Electron setProxy semantics)', () => {
   })
   it("rejects what Electron rejects and what Chromium would ignore, naming the field", () => {
     // EL_SPEC it('disallows configuring proxy settings with mode `invalid`')
-    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(/argument 'config\.mode' is "invalid"; expected .*one of direct, auto_detect, pac_script, fixed_servers or system/)
-    expect(() => parseProxyConfig({ proxyRule: 'x' })).toThrow(ValidationError)
-    expect(() => parseProxyConfig('http=x')).toThrow(ValidationError)
-    expect(() => parseProxyConfig({ proxyRules: 5 })).toThrow(/config\.proxyRules/)
+    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(
+      'ses.setProxy: argument \'config.mode\' is "invalid"; expected one of direct, auto_detect, pac_script, fixed_servers or system (Invalid mode).',
+    )
+    expect(() => parseProxyConfig({ proxyRule: 'x' })).toThrow(/argument 'config\.proxyRule' is "x"; expected no such option/)
+    expect(() => parseProxyConfig('http=x')).toThrow(/argument 'config' is "http=x"; expected an object/)
+    expect(() => parseProxyConfig(null)).toThrow(ValidationError)
+    expect(() => parseProxyConfig({ proxyRules: 5 })).toThrow("argument 'config.proxyRules' is number 5; expected a string of proxy rules.")
+    expect(() => parseProxyConfig({ mode: undefined, proxyRules: 'p:1' })).not.toThrow()
     expect(() => parseProxyConfig({ pacScript: 'not a url' })).toThrow(/argument 'pacScript'/)
     expect(() => parseProxyConfig({ pacScript: 'ftp://x/p.pac' })).toThrow(/argument 'pacScript'/)
     // checked even when the mode ignores them

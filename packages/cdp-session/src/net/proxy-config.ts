@@ -183,14 +183,9 @@ export type ProxyConfig =
 
 const MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system'] as const
 
-const configSchema = z
-  .object({
-    mode: z.enum(MODES, { message: 'one of direct, auto_detect, pac_script, fixed_servers or system' }).optional(),
-    pacScript: z.string({ message: 'a string (a PAC URL: http:, https:, data: or file:)' }).optional(),
-    proxyRules: z.string({ message: 'a string of proxy rules' }).optional(),
-    proxyBypassRules: z.string({ message: 'a string of bypass rules' }).optional(),
-  })
-  .strict()
+const CONFIG_KEYS = ['mode', 'pacScript', 'proxyRules', 'proxyBypassRules'] as const
+const optionalString = z.string().optional()
+const modeSchema = z.enum(MODES).optional()
 
 const PAC_URL_SCHEMES = new Set(['http:', 'https:', 'data:', 'file:'])
 
@@ -202,16 +197,26 @@ const PAC_URL_SCHEMES = new Set(['http:', 'https:', 'data:', 'file:'])
  * mode ignores them, so a typo never passes silently.
  */
 export function parseProxyConfig(input: unknown, api = 'ses.setProxy'): ProxyConfig {
-  const config = validateArg(
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError(api, 'config', input, 'an object { mode?, pacScript?, proxyRules?, proxyBypassRules? }')
+  }
+  const record = input as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      throw new ValidationError(api, `config.${key}`, record[key], 'no such option: setProxy takes mode, pacScript, proxyRules and proxyBypassRules')
+    }
+  }
+  const modeOption = validateArg(
     api,
-    'config',
-    configSchema,
-    input,
-    'an object { mode?, pacScript?, proxyRules?, proxyBypassRules? }',
+    'config.mode',
+    modeSchema,
+    record.mode,
+    // Electron rejects with "Invalid mode, must be one of ..."; keep its words findable.
+    'one of direct, auto_detect, pac_script, fixed_servers or system (Invalid mode)',
   )
-  const pacScript = config.pacScript ?? ''
-  const proxyRulesText = config.proxyRules ?? ''
-  const bypassText = config.proxyBypassRules ?? ''
+  const pacScript = validateArg(api, 'config.pacScript', optionalString, record.pacScript, 'a string: the URL of a PAC script') ?? ''
+  const proxyRulesText = validateArg(api, 'config.proxyRules', optionalString, record.proxyRules, 'a string of proxy rules') ?? ''
+  const bypassText = validateArg(api, 'config.proxyBypassRules', optionalString, record.proxyBypassRules, 'a string of bypass rules') ?? ''
   const rules = parseProxyRules(proxyRulesText, api)
   const bypass = parseBypassRules(bypassText, api, 'proxyBypassRules')
   if (pacScript !== '') {
@@ -225,7 +230,7 @@ export function parseProxyConfig(input: unknown, api = 'ses.setProxy'): ProxyCon
       throw new ValidationError(api, 'pacScript', pacScript, 'the URL of a PAC script (http:, https:, data: or file:)')
     }
   }
-  const mode: ProxyMode = config.mode ?? (pacScript !== '' ? 'pac_script' : 'fixed_servers')
+  const mode: ProxyMode = modeOption ?? (pacScript !== '' ? 'pac_script' : 'fixed_servers')
   switch (mode) {
     case 'direct':
     case 'system':
