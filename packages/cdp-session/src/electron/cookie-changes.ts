@@ -56,6 +56,7 @@ const RETRY_BASE_MS = 10
 const EXPIRY_SLACK_MS = 5
 /** How long a change no hint names waits for a late binding call. */
 const HINT_GRACE_MS = 15
+const HINT_GRACE_ROUNDS = 4
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
@@ -143,6 +144,8 @@ export class CookieChangeTracker {
   #reading = false
   #dirty = false
   #hints: Hint[] = []
+  /** Count of hints ever received (tells whether more arrived while waiting). */
+  #hintsSeen = 0
   #poll: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
@@ -172,7 +175,7 @@ export class CookieChangeTracker {
     // adding its listener: a write made right after on('changed') is reported.
     const binding = this.#binding
     this.#request()
-    if (binding) for (const target of binding.manager.targetsOf(this.#session)) this.#apply(target, generation)
+    if (binding) for (const target of binding.manager.targetsOf(this.#session)) void this.#apply(target, generation)
     this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation) })
     this.#poll = setInterval(() => {
       this.#request()
@@ -314,7 +317,9 @@ export class CookieChangeTracker {
   }
 
   #hint(name: string, expiring: boolean): void {
-    if (this.#active) this.#hints.push({ name, expiring, attempts: 0 })
+    if (!this.#active) return
+    this.#hints.push({ name, expiring, attempts: 0 })
+    this.#hintsSeen++
   }
 
   // ---- reading ---------------------------------------------------------------
@@ -362,15 +367,22 @@ export class CookieChangeTracker {
     // The first read is the baseline: changes before it are not reported.
     if (!previous) return
     let changes = this.#diff(previous, next, now)
-    // The store can be ahead of the binding calls that name the writes: give
-    // late hints a moment before choosing the order and the causes.
-    if (changes.some((change) => change.cause !== 'expired' && !this.#hints.some((hint) => hint.name === change.cookie.name))) {
+    // The store can be ahead of the binding calls that name the writes: while
+    // some change is named by no hint, wait a moment for late hints (again
+    // only while they keep coming) before choosing the order and the causes.
+    for (let round = 0; round < HINT_GRACE_ROUNDS && this.#hasUnnamed(changes); round++) {
+      const known = this.#hintsSeen
       await new Promise((resolve) => setTimeout(resolve, HINT_GRACE_MS))
       if (generation !== this.#generation) return
       changes = this.#diff(previous, next, now)
+      if (this.#hintsSeen === known) break
     }
     this.#consumeHints(changes)
     for (const change of changes) this.#deliver(change, generation)
+  }
+
+  #hasUnnamed(changes: Array<CookieChange<Protocol.Network.Cookie>>): boolean {
+    return changes.some((change) => change.cause !== 'expired' && !this.#hints.some((hint) => hint.name === change.cookie.name))
   }
 
   #diff(

@@ -1,0 +1,328 @@
+// ses.cookies.on('changed'): changes by pages (document.cookie, CookieStore),
+// by responses (Set-Cookie of navigations, fetch, workers), by expiry, in
+// order and without duplicates; isolation between sessions; no work after the
+// last listener is gone; latency from a page write to the event in Node.
+import type { Session, WebContents } from 'cdp-session'
+import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
+import type { TestServer } from './fixtures/server.js'
+
+/** Electron's Cookie (the package does not export the type by name). */
+type Cookie = Awaited<ReturnType<Session['cookies']['get']>>[number]
+type Cause = 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite'
+interface Change {
+  cookie: Cookie
+  cause: Cause
+  removed: boolean
+  /** Date.now() in Node when the event arrived. */
+  at: number
+}
+
+const SENTINEL = '__listening'
+let sentinelCounter = 0
+
+/** Records 'changed' events of a session; `line()` gives "name=value cause added|removed". */
+function recorder(): { changes: Change[]; listener: (...args: never[]) => void; lines(filter?: (c: Change) => boolean): string[] } {
+  const changes: Change[] = []
+  const listener = (_event: unknown, cookie: Cookie, cause: Cause, removed: boolean): void => {
+    changes.push({ cookie, cause, removed, at: Date.now() })
+  }
+  return {
+    changes,
+    listener: listener as (...args: never[]) => void,
+    lines: (filter = (c: Change) => c.cookie.name !== SENTINEL) =>
+      changes.filter(filter).map((c) => `${c.cookie.name}=${c.cookie.value} ${c.cause} ${c.removed ? 'removed' : 'added'}`),
+  }
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function pageAt(session: Session, url: string): Promise<WebContents> {
+  const wc = await session.createWebContents()
+  await wc.loadURL(url)
+  return wc
+}
+
+/**
+ * Adds the listener and proves the tracking is live: a sentinel cookie written
+ * by `wc` must come back as an event. The recorded events are then cleared.
+ */
+async function listen(session: Session, wc: WebContents, rec: ReturnType<typeof recorder>): Promise<void> {
+  session.cookies.on('changed', rec.listener as never)
+  const value = String(++sentinelCounter)
+  await wc.executeJavaScript(`document.cookie = '${SENTINEL}=${value}; path=/'`)
+  await waitFor(() => rec.changes.some((c) => c.cookie.name === SENTINEL && c.cookie.value === value && !c.removed), 'the sentinel cookie event')
+  rec.changes.length = 0
+}
+
+/** Counts Storage.getCookies commands sent for this session's context (observed on the browser-level client). */
+async function countCookieReads(session: Session): Promise<{ count(): number; restore(): void }> {
+  const binding = await session.bindingFor('test')
+  const browser = binding.browser as unknown as { send: (method: string, params?: { browserContextId?: string }) => Promise<unknown> }
+  const original = browser.send.bind(browser)
+  let reads = 0
+  browser.send = (method, params) => {
+    if (method === 'Storage.getCookies' && params?.browserContextId === binding.contextId) reads++
+    return original(method, params)
+  }
+  return {
+    count: () => reads,
+    restore: () => {
+      delete (browser as { send?: unknown }).send
+    },
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
+}
+
+function host(server: TestServer): string {
+  return new URL(server.origin).hostname
+}
+
+describe('cookies changed event', () => {
+  test('document.cookie in a page loaded before listening fires (cookie, explicit, false) with Electron fields', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const before = Date.now() / 1000
+    await wc.executeJavaScript(`document.cookie = 'a=1; path=/; max-age=3600'`)
+    await waitFor(() => rec.changes.length >= 1, 'the change event')
+    await sleep(100)
+    expect(rec.lines()).toEqual(['a=1 explicit added'])
+    const { cookie } = rec.changes[0] as Change
+    expect(cookie).toMatchObject({ name: 'a', value: '1', domain: host(server), hostOnly: true, path: '/', secure: false, httpOnly: false, session: false, sameSite: 'unspecified' })
+    expect(cookie.expirationDate).toBeGreaterThan(before + 3590)
+    expect(cookie.expirationDate).toBeLessThan(before + 3610)
+  })
+
+  test('overwrite and deletion via document.cookie in a page opened while listening', async ({ session, server }) => {
+    const rec = recorder()
+    const first = await pageAt(session, server.url('/empty.html'))
+    await listen(session, first, rec)
+    // A new page and a new document: the wrapper comes from the new-document script.
+    const wc = await pageAt(session, server.url('/title.html'))
+    await wc.executeJavaScript(`document.cookie = 'b=1; path=/'`)
+    await waitFor(() => rec.changes.length >= 1, 'b=1')
+    await wc.executeJavaScript(`document.cookie = 'b=2; path=/'`)
+    await waitFor(() => rec.changes.length >= 3, 'the overwrite')
+    // Chromium deletes an existing cookie set again with a past expiry as EXPIRED_OVERWRITE.
+    await wc.executeJavaScript(`document.cookie = 'b=; path=/; max-age=0'`)
+    await waitFor(() => rec.changes.length >= 4, 'the deletion')
+    await sleep(150)
+    expect(rec.lines()).toEqual(['b=1 explicit added', 'b=1 overwrite removed', 'b=2 explicit added', 'b=2 expired-overwrite removed'])
+    // Deleting a cookie that does not exist changes nothing.
+    await wc.executeJavaScript(`document.cookie = 'never=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT'`)
+    await sleep(300)
+    expect(rec.changes).toHaveLength(4)
+  })
+
+  test('CookieStore.set / delete fire explicit/added and expired-overwrite/removed', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    await wc.executeJavaScript(`cookieStore.set('cs', 'one')`)
+    await waitFor(() => rec.changes.length >= 1, 'cookieStore.set')
+    await wc.executeJavaScript(`cookieStore.set({ name: 'cs', value: 'two' })`)
+    await waitFor(() => rec.changes.length >= 3, 'cookieStore.set overwrite')
+    await wc.executeJavaScript(`cookieStore.delete('cs')`)
+    await waitFor(() => rec.changes.length >= 4, 'cookieStore.delete')
+    await sleep(150)
+    expect(rec.lines()).toEqual(['cs=one explicit added', 'cs=one overwrite removed', 'cs=two explicit added', 'cs=two expired-overwrite removed'])
+  })
+
+  test('Set-Cookie from a navigation, a fetch, a dedicated worker and a same-site iframe fires, promptly (not by the 1 s poll)', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+
+    const timed = async (name: string, action: () => Promise<unknown>): Promise<number> => {
+      const start = Date.now()
+      await action()
+      await waitFor(() => rec.changes.some((c) => c.cookie.name === name), `${name} event`)
+      return (rec.changes.find((c) => c.cookie.name === name) as Change).at - start
+    }
+    const latencies: Record<string, number> = {}
+    latencies.navigation = await timed('nav', () => wc.loadURL(server.url('/set-cookie?nav=1')))
+    latencies.fetch = await timed('fetched', () => wc.executeJavaScript(`fetch('/set-cookie?fetched=1').then((r) => r.text())`))
+    server.setContent('/cookie-worker.js', `fetch('/set-cookie?worker=1').then((r) => r.text()).then(() => postMessage('done'))`, 'text/javascript')
+    latencies.worker = await timed('worker', () =>
+      wc.executeJavaScript(`new Promise((resolve) => { const w = new Worker('/cookie-worker.js'); w.onmessage = () => resolve(true) })`),
+    )
+    latencies.iframe = await timed('framed', () =>
+      wc.executeJavaScript(`new Promise((resolve) => { const f = document.createElement('iframe'); f.onload = () => resolve(true); f.src = '/set-cookie?framed=1'; document.body.append(f) })`),
+    )
+    await sleep(150)
+    expect(rec.lines()).toEqual(['nav=1 explicit added', 'fetched=1 explicit added', 'worker=1 explicit added', 'framed=1 explicit added'])
+    expect(rec.changes.map((c) => c.cookie.path)).toEqual(['/', '/', '/', '/'])
+    console.log('Set-Cookie → event latency (ms, from the start of the action):', latencies)
+    for (const ms of Object.values(latencies)) expect(ms).toBeLessThan(800)
+  })
+
+  test('document.cookie in a cross-site iframe (its own target) fires promptly: a partitioned cookie', async ({ server }) => {
+    // Chromium keeps third-party cookies out of the store, so the frame writes a
+    // partitioned (CHIPS) cookie, which needs https: this test has its own browser.
+    const browser = await launchTestBrowser({ args: ['--ignore-certificate-errors'] })
+    try {
+      const session = browser.session.fromPartition(`cookie-changes-oopif-${process.pid}`)
+      const wc = await pageAt(session, server.https.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      server.setContent(
+        '/frame-writes.html',
+        `<!doctype html><script>addEventListener('message', (e) => { document.cookie = 'chip=' + e.data + '; path=/; SameSite=None; Secure; Partitioned'; parent.postMessage('written', '*') })</script>`,
+      )
+      await wc.executeJavaScript(
+        `new Promise((resolve) => { const f = document.createElement('iframe'); f.id = 'x'; f.onload = () => resolve(true); f.src = ${JSON.stringify(`${server.https.crossOrigin}/frame-writes.html`)}; document.body.append(f) })`,
+      )
+      expect((await session.liveTargets()).map((t) => t.kind)).toContain('iframe')
+      const latencies: number[] = []
+      for (let i = 1; i <= 3; i++) {
+        const started = Date.now()
+        await wc.executeJavaScript(`new Promise((resolve) => { addEventListener('message', resolve, { once: true }); document.getElementById('x').contentWindow.postMessage('${i}', '*') })`)
+        await waitFor(() => rec.changes.some((c) => c.cookie.value === String(i) && !c.removed), `chip=${i}`, 3000)
+        latencies.push((rec.changes.find((c) => c.cookie.value === String(i) && !c.removed) as Change).at - started)
+      }
+      await sleep(150)
+      expect(rec.lines()).toEqual(['chip=1 explicit added', 'chip=1 overwrite removed', 'chip=2 explicit added', 'chip=2 overwrite removed', 'chip=3 explicit added'])
+      expect(rec.changes[0]?.cookie).toMatchObject({ domain: 'localhost', secure: true, sameSite: 'no_restriction', session: true })
+      console.log('cross-site iframe write → event (ms):', latencies)
+      // The 1 s poll would make these up to a second; the frame's own binding makes them prompt.
+      for (const ms of latencies) expect(ms).toBeLessThan(250)
+    } finally {
+      await browser.close()
+    }
+  })
+
+  test('a cookie that expires fires (cookie, expired, true) at its expiry', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    await wc.executeJavaScript(`document.cookie = 'short=1; path=/; max-age=2'`)
+    await waitFor(() => rec.changes.length >= 1, 'short=1')
+    const expiry = (rec.changes[0] as Change).cookie.expirationDate as number
+    await waitFor(() => rec.changes.length >= 2, 'the expiry', 5000)
+    expect(rec.lines()).toEqual(['short=1 explicit added', 'short=1 expired removed'])
+    const late = (rec.changes[1] as Change).at - expiry * 1000
+    console.log(`expiry reported ${late} ms after the cookie's expirationDate`)
+    expect(late).toBeGreaterThanOrEqual(0)
+    expect(late).toBeLessThan(300)
+  })
+
+  test('a change in another session fires nothing here', async ({ browser, session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const other = browser.session.fromPartition(`cookie-changes-other-${process.pid}`)
+    try {
+      const otherWc = await pageAt(other, server.url('/empty.html'))
+      await otherWc.executeJavaScript(`document.cookie = 'elsewhere=1; path=/'`)
+      await otherWc.loadURL(server.url('/set-cookie?elsewhere2=1'))
+      // A later change here proves the tracker read the store after the other session's writes.
+      await wc.executeJavaScript(`document.cookie = 'here=1; path=/'`)
+      await waitFor(() => rec.changes.length >= 1, 'here=1')
+      await sleep(1200) // one poll period too
+      expect(rec.lines()).toEqual(['here=1 explicit added'])
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('removing the last listener stops all reads; a new listener reports only later changes', async ({ session, server }) => {
+    const reads = await countCookieReads(session)
+    try {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await sleep(1100)
+      expect(reads.count()).toBeGreaterThan(0) // the poll runs while listening
+      session.cookies.off('changed', rec.listener as never)
+      await sleep(50) // a read in flight at the time may still complete
+      const after = reads.count()
+      // Page writes, Set-Cookie, a cookie with a near expiry, and two poll periods.
+      await wc.executeJavaScript(`document.cookie = 'unheard=1; path=/; max-age=1'; cookieStore.set('unheard2', '1')`)
+      await wc.loadURL(server.url('/set-cookie?unheard3=1'))
+      await wc.executeJavaScript(`document.cookie = 'unheard4=1; path=/'`)
+      await sleep(2200)
+      expect(reads.count()).toBe(after)
+      expect(rec.changes).toEqual([])
+
+      // Listening again: earlier changes (including the expiry that happened meanwhile) are not replayed.
+      await listen(session, wc, rec)
+      await wc.executeJavaScript(`document.cookie = 'heard=1; path=/'`)
+      await waitFor(() => rec.changes.length >= 1, 'heard=1')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['heard=1 explicit added'])
+    } finally {
+      reads.restore()
+    }
+  })
+
+  test('20 rapid document.cookie writes of different cookies: all reported once, in write order', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    // Varying paths too: the store lists cookies by path length, not by write order.
+    await wc.executeJavaScript(`for (let i = 0; i < 20; i++) document.cookie = 'r' + i + '=v; path=/' + (i % 3 === 0 ? '' : 'p' + (20 - i))`)
+    await waitFor(() => rec.changes.length >= 20, '20 events')
+    await sleep(1200)
+    expect(rec.lines()).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}=v explicit added`))
+  })
+
+  test('writes of one cookie: one per round trip are all reported; a synchronous burst collapses to its net change (documented limit)', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    for (let i = 0; i < 10; i++) {
+      await wc.executeJavaScript(`document.cookie = 'seq=${i}; path=/'`)
+      await waitFor(() => rec.lines().at(-1) === `seq=${i} explicit added`, `seq=${i}`)
+    }
+    const expected = ['seq=0 explicit added']
+    for (let i = 1; i < 10; i++) expected.push(`seq=${i - 1} overwrite removed`, `seq=${i} explicit added`)
+    expect(rec.lines()).toEqual(expected)
+
+    rec.changes.length = 0
+    await wc.executeJavaScript(`for (let i = 10; i < 30; i++) document.cookie = 'seq=' + i + '; path=/'`)
+    await waitFor(() => rec.lines().at(-1) === 'seq=29 explicit added', 'seq=29')
+    await sleep(300)
+    const burst = rec.lines()
+    console.log(`20 synchronous writes of one cookie produced ${burst.length / 2} overwrite pairs`)
+    // Whatever was collapsed, the events form a consistent chain from seq=9 to seq=29, no duplicates.
+    expect(burst.length % 2).toBe(0)
+    let current = 'seq=9'
+    for (let i = 0; i < burst.length; i += 2) {
+      expect(burst[i]).toBe(`${current} overwrite removed`)
+      const next = /^(seq=\d+) explicit added$/.exec(burst[i + 1] ?? '')?.[1]
+      expect(next).toBeDefined()
+      expect(Number(next!.slice(4))).toBeGreaterThan(Number(current.slice(4)))
+      current = next!
+    }
+    expect(current).toBe('seq=29')
+  })
+
+  test('latency: page write → event in Node over 50 writes (p50/p95)', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const latencies: number[] = []
+    for (let i = 0; i < 50; i++) {
+      const writtenAt = (await wc.executeJavaScript(`document.cookie = 'lat${i}=1; path=/'; Date.now()`)) as number
+      await waitFor(() => rec.changes.some((c) => c.cookie.name === `lat${i}`), `lat${i}`)
+      latencies.push((rec.changes.find((c) => c.cookie.name === `lat${i}`) as Change).at - writtenAt)
+    }
+    latencies.sort((a, b) => a - b)
+    const p50 = percentile(latencies, 50)
+    const p95 = percentile(latencies, 95)
+    console.log(`document.cookie → 'changed' latency over 50 writes: p50 ${p50} ms, p95 ${p95} ms, max ${latencies.at(-1)} ms`)
+    expect(rec.changes).toHaveLength(50)
+    expect(p95).toBeLessThan(300)
+  })
+})
