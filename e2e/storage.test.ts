@@ -339,4 +339,28 @@ describe('ses storage', () => {
     // It waits (no CDP flush exists): at least the documented bound per round.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 6_000)
   }, 120_000)
+
+  test('flushStorageData limit: a write to an origin that committed under a minute ago is still lost (Chromium commit rate limit)', async ({ browser, server }) => {
+    usePage(server)
+    let session = browser.session.fromPartition(`persist:flush-limit-${process.pid}`)
+    const dir = session.getStoragePath()!
+    try {
+      const wc = await session.createWebContents()
+      await wc.loadURL(server.url(PAGE))
+      await wc.executeJavaScript(`localStorage.setItem('flush', 'first')`)
+      await new Promise((resolve) => setTimeout(resolve, 7_000)) // the first write commits after 5 s
+      await wc.executeJavaScript(`localStorage.setItem('flush', 'second')`)
+      const pids = await processTree(session)
+      await session.flushStorageData()
+      await killHard(pids)
+      await session.close().catch(() => undefined)
+      session = browser.session.fromPath(dir)
+      const check = await session.createWebContents()
+      await check.loadURL(server.url(PAGE))
+      // If Chromium ever drops the rate limit this fails, and flushStorageData's doc comment must change.
+      expect(await check.executeJavaScript(`localStorage.getItem('flush')`)).toBe('first')
+    } finally {
+      await session.close().catch(() => undefined)
+    }
+  })
 })
