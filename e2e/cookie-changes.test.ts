@@ -202,6 +202,36 @@ describe('cookies changed event', () => {
     }
   })
 
+  test('changes through ses.cookies.set / remove fire as in Electron, promptly', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const url = `${server.origin}/`
+    const timed = async (count: number, action: () => Promise<unknown>): Promise<number> => {
+      const start = Date.now()
+      await action()
+      await waitFor(() => rec.changes.length >= count, `${count} events`)
+      return (rec.changes[count - 1] as Change).at - start
+    }
+    const latencies = [
+      await timed(1, () => session.cookies.set({ url, name: 'api', value: '1' })),
+      await timed(3, () => session.cookies.set({ url, name: 'api', value: '2', expirationDate: Date.now() / 1000 + 60, httpOnly: true })),
+      await timed(4, () => session.cookies.remove(url, 'api')),
+    ]
+    await sleep(150)
+    expect(rec.lines()).toEqual(['api=1 explicit added', 'api=1 overwrite removed', 'api=2 explicit added', 'api=2 explicit removed'])
+    expect(rec.changes[2]?.cookie).toMatchObject({ httpOnly: true, session: false, hostOnly: true, domain: host(server) })
+    console.log('cookies.set/set/remove → event (ms):', latencies)
+    for (const ms of latencies) expect(ms).toBeLessThan(250)
+
+    // Ten sets in one tick: ten events, each once.
+    rec.changes.length = 0
+    await Promise.all(Array.from({ length: 10 }, (_, i) => session.cookies.set({ url, name: `many${i}`, value: 'v' })))
+    await waitFor(() => rec.changes.length >= 10, '10 events')
+    await sleep(300)
+    expect([...rec.lines()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `many${i}=v explicit added`).sort())
+  })
+
   test('a cookie that expires fires (cookie, expired, true) at its expiry', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

@@ -204,8 +204,15 @@ export class CookieChangeTracker {
     this.#flushIdle()
   }
 
-  /** Re-reads the store now (called after changes made through the API). */
-  poke(): void {
+  /**
+   * Re-reads the store now (called after changes made through the API).
+   * `written` optionally names the cookies the call wrote, in call order, and
+   * whether each write deletes (a `set` with a past `expirationDate`): the
+   * events are then ordered by it and such a deletion reports
+   * 'expired-overwrite' as in Electron, instead of 'explicit'.
+   */
+  poke(written?: ReadonlyArray<{ name: string; expiring: boolean }>): void {
+    for (const write of written ?? []) this.#hint(write.name, write.expiring)
     this.#request()
   }
 
