@@ -607,6 +607,11 @@ describe('parseProxyConfig (Electron setProxy semantics)', () => {
     expect(() => parseProxyConfig({ mode: 'direct', proxyRules: 'crazy=x' })).toThrow(/argument 'proxyRules'/)
     expect(() => parseProxyConfig({ pacScript: 'data:,x', proxyBypassRules: '::1' })).toThrow(/argument 'proxyBypassRules'/)
   })
+  it('resolveProxyString also takes the raw setProxy object', () => {
+    expect(resolveProxyString({ proxyRules: 'http=myproxy:80' }, 'http://example.com/')).toBe('PROXY myproxy:80')
+    expect(resolveProxyString({ mode: 'direct' }, 'http://example.com/')).toBe('DIRECT')
+    expect(() => resolveProxyString({ proxyRules: 'crazy=x' }, 'http://example.com/')).toThrow(ValidationError)
+  })
   it('rejects a URL that does not parse', () => {
     expect(() => resolveProxyString(parseProxyConfig({ proxyRules: 'p:1' }), 'not a url')).toThrow(/argument 'url'/)
   })

@@ -262,8 +262,19 @@ function toUrl(url: URL | string, api: string): URL {
   }
 }
 
-/** Chromium's proxy decision for `url` without running PAC (ConfiguredProxyResolutionService). */
-export function decideProxy(config: ProxyConfig, url: URL | string, api = 'ses.resolveProxy'): ProxyDecision {
+/** A parsed config as is; a raw `setProxy` object is validated first. */
+function asParsed(config: ProxyConfig | ProxyConfigInput): ProxyConfig {
+  if ('bypass' in config && typeof config.bypass === 'function') return config as ProxyConfig
+  return parseProxyConfig(config)
+}
+
+/**
+ * Chromium's proxy decision for `url` without running PAC
+ * (ConfiguredProxyResolutionService). Takes a parsed config, or a raw
+ * `setProxy` object which is validated first.
+ */
+export function decideProxy(input: ProxyConfig | ProxyConfigInput, url: URL | string, api = 'ses.resolveProxy'): ProxyDecision {
+  const config = asParsed(input)
   const target = toUrl(url, api)
   switch (config.mode) {
     case 'direct':
@@ -290,7 +301,7 @@ export function decideProxy(config: ProxyConfig, url: URL | string, api = 'ses.r
  * script (or WPAD / the system) must decide — that resolution lives with the
  * PAC runner, which formats its result with `toPacString`.
  */
-export function resolveProxyString(config: ProxyConfig, url: URL | string, api = 'ses.resolveProxy'): string {
+export function resolveProxyString(config: ProxyConfig | ProxyConfigInput, url: URL | string, api = 'ses.resolveProxy'): string {
   const decision = decideProxy(config, url, api)
   if (decision.kind === 'list') return toPacString(decision.proxies)
   throw new NotSupportedError(
