@@ -368,6 +368,51 @@ describe('ses.cookies', () => {
     }
   })
 
+  test('set() refuses exactly the names, values and paths Chromium\'s cookie sanitizer refuses', async ({ session, server }) => {
+    // CDP's Storage.setCookies builds cookies with Chromium's CanonicalCookie::CreateSanitizedCookie
+    // (it skips only the domain/secure/SameSite checks), so its verdict on these is Chromium's.
+    const { browser: client, contextId } = await session.bindingFor('test')
+    const url = at(server, 'a.test')
+    const chars = ['a', ' ', '\t', ';', '=', '"', ',', '\u0001', '\u007f', 'é', '\n', '\r', '\u0000', '\\']
+    const cases: { name: string; value: string; path: string }[] = []
+    for (const c of chars) {
+      cases.push(
+        { name: `n${c}x`, value: 'v', path: '/' },
+        { name: `${c}n`, value: 'v', path: '/' },
+        { name: `n${c}`, value: 'v', path: '/' },
+        { name: 'n', value: `v${c}x`, path: '/' },
+        { name: 'n', value: `${c}v`, path: '/' },
+        { name: 'n', value: `v${c}`, path: '/' },
+        { name: 'n', value: 'v', path: `/p${c}q` },
+        { name: '', value: `${c}`, path: '/' },
+      )
+    }
+    cases.push(
+      { name: '', value: 'a=b', path: '/' },
+      { name: 'n', value: '', path: '/' },
+      { name: 'n'.repeat(2000), value: 'v'.repeat(2096), path: '/' },
+      { name: 'n'.repeat(2000), value: 'v'.repeat(2097), path: '/' },
+    )
+    for (const c of cases) {
+      const label = JSON.stringify(c).slice(0, 80)
+      const chromium = await client.send('Storage.setCookies', { cookies: [{ url, ...c }], browserContextId: contextId }).then(
+        () => true,
+        () => false,
+      )
+      const chromiumStored = chromium && (await session.cookies.get({})).some((k) => k.name === c.name && k.value === c.value)
+      await client.send('Storage.clearCookies', { browserContextId: contextId })
+      const ours = await session.cookies.set({ url, ...c }).then(
+        () => true,
+        (error: Error) => {
+          expect(error.message, label).toMatch(/^Failed to set cookie - /)
+          return false
+        },
+      )
+      expect(ours, label).toBe(chromiumStored)
+      await client.send('Storage.clearCookies', { browserContextId: contextId })
+    }
+  })
+
   test('Chromium itself refuses to let an http page shadow a Secure cookie (the rule set() applies)', async ({ session, server }) => {
     await session.cookies.set({ url: `https://a.test:${server.https.port}/`, name: 's', value: 'secure', secure: true })
     server.setContent('/shadow', '<title>shadow</title>')

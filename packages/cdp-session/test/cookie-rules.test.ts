@@ -179,6 +179,10 @@ describe('sanitizeCookie (Electron set() checks)', () => {
       }),
     )
     expect(sanitizeCookie({ url: 'http://a.test/', name: 'a=b', value: 'v' }).ok).toBe(false)
+    // measured against Chromium through CDP: tab is refused too; a nameless value may not hold '='
+    expect(sanitizeCookie({ url: 'http://a.test/', name: 'a\tb', value: 'v' }).ok).toBe(false)
+    expect(sanitizeCookie({ url: 'http://a.test/', name: '', value: 'a=b' }).ok).toBe(false)
+    expect(sanitizeCookie({ url: 'http://a.test/', name: '', value: 'ab' }).ok).toBe(true)
     expect(sanitizeCookie({ url: 'http://a.test/', name: 'n', value: 'a=b' }).ok).toBe(true)
   })
   it('secure needs https (or localhost); no_restriction needs secure; defaults follow Electron', () => {
@@ -191,6 +195,8 @@ describe('sanitizeCookie (Electron set() checks)', () => {
   })
   it('paths, schemes, prefixes, sizes, IP hosts', () => {
     expect(sanitizeCookie({ url: 'http://a.test/', name: 'n', path: 'rel' })).toEqual({ ok: false, reason: 'EXCLUDE_FAILURE_TO_STORE' })
+    for (const bad of [';', '\n', '\r', '\u0000']) expect(sanitizeCookie({ url: 'http://a.test/', name: 'n', path: `/a${bad}b` }).ok).toBe(false)
+    for (const fine of ['\t', '\u0001', '\u007f', ' ', '=']) expect(sanitizeCookie({ url: 'http://a.test/', name: 'n', path: `/a${fine}b` }).ok).toBe(true)
     expect(sanitizeCookie({ url: 'file:///x', name: 'n' })).toEqual({ ok: false, reason: 'EXCLUDE_NONCOOKIEABLE_SCHEME' })
     expect(sanitizeCookie({ url: '::', name: 'n' })).toEqual({ ok: false, reason: 'EXCLUDE_INVALID_DOMAIN' })
     expect(sanitizeCookie({ url: 'https://a.test/', name: '__Host-n', secure: true, domain: 'a.test' }).ok).toBe(false)

@@ -220,10 +220,14 @@ export function defaultCookiePath(urlPath: string): string {
   return urlPath.slice(0, last)
 }
 
-// Control characters Chromium refuses in names and values (tab is allowed inside).
+// Control characters Chromium refuses in names and values, tab included (measured through
+// CDP, which builds cookies with the same `CanonicalCookie::CreateSanitizedCookie`).
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
 const EDGE_WHITESPACE = /^[ \t]|[ \t]$/
+// Characters no attribute value (path, domain) may hold: ';', CR, LF, NUL.
+// eslint-disable-next-line no-control-regex
+const BAD_ATTRIBUTE_CHARS = /[;\r\n\u0000]/
 
 /** `ParsedCookie::IsValidCookieName`: no control characters, ';' or '=', no edge whitespace. */
 export function isValidCookieName(name: string): boolean {
@@ -283,7 +287,7 @@ function cookieDomain(host: string, domainAttr: string): { domain: string } | { 
 }
 
 function isValidPath(path: string): boolean {
-  return path.startsWith('/') && !CONTROL_CHARS.test(path) && !path.includes(';')
+  return path.startsWith('/') && !BAD_ATTRIBUTE_CHARS.test(path)
 }
 
 /**
@@ -310,6 +314,8 @@ export function sanitizeCookie(details: CookieDetails): SanitizeResult {
 
   if (!isValidCookieName(name) || !isValidCookieValue(value)) return fail('EXCLUDE_DISALLOWED_CHARACTER')
   if (name === '' && value === '') return fail('EXCLUDE_NO_COOKIE_CONTENT')
+  // A nameless cookie whose value holds '=' would read back as a different name=value pair.
+  if (name === '' && value.includes('=')) return fail('EXCLUDE_FAILURE_TO_STORE')
   if (Buffer.byteLength(name) + Buffer.byteLength(value) > MAX_NAME_VALUE_SIZE) return fail('EXCLUDE_NAME_VALUE_PAIR_EXCEEDS_MAX_SIZE')
 
   const domain = cookieDomain(url.host, details.domain ?? '')
