@@ -101,7 +101,12 @@ async function killHard(pids: number[]): Promise<void> {
       // already gone
     }
   }
-  await expect.poll(() => pids.filter(alive), { timeout: 10_000, interval: 50 }).toEqual([])
+  // A plain loop, not expect.poll: this also runs inside concurrent tests.
+  const deadline = Date.now() + 10_000
+  while (pids.some(alive)) {
+    if (Date.now() > deadline) throw new Error(`processes still alive after SIGKILL: ${pids.filter(alive).join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 const LS_WRITE = (value: string): string => `(async () => {
@@ -245,6 +250,31 @@ describe('ses storage', () => {
     expect(await readAll(session, server.crossOrigin)).toEqual({ ...all('gone'), ls: null })
   })
 
+  test('serviceworkers and filesystem clear service worker registrations and the origin private file system only', async ({ server, session }) => {
+    usePage(server)
+    server.setContent('/storage-sw.js', 'self.addEventListener("fetch", () => {})', 'text/javascript')
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url(PAGE))
+    const extra = `(async () => ({
+      sw: (await navigator.serviceWorker.getRegistrations()).length,
+      fs: await (async () => { try { const root = await navigator.storage.getDirectory(); const f = await (await root.getFileHandle('f')).getFile(); return await f.text() } catch { return null } })(),
+    }))()`
+    const writeExtra = `(async () => {
+      await navigator.serviceWorker.register('/storage-sw.js'); await navigator.serviceWorker.ready
+      const root = await navigator.storage.getDirectory()
+      const w = await (await root.getFileHandle('f', { create: true })).createWritable(); await w.write('opfs'); await w.close()
+    })()`
+    await wc.executeJavaScript(WRITE_ALL('x'))
+    await wc.executeJavaScript(writeExtra)
+    expect(await wc.executeJavaScript(extra)).toEqual({ sw: 1, fs: 'opfs' })
+    await session.clearStorageData({ origin: server.origin, storages: ['serviceworkers'] })
+    expect(await wc.executeJavaScript(extra)).toEqual({ sw: 0, fs: 'opfs' })
+    await session.clearStorageData({ origin: server.origin, storages: ['filesystem'] })
+    expect(await wc.executeJavaScript(extra)).toEqual({ sw: 0, fs: null })
+    await wc.close()
+    expect(await readAll(session, server.origin)).toEqual(all('x'))
+  })
+
   test('bad origins throw ValidationError and clear nothing', async ({ server, session }) => {
     usePage(server)
     await writeAll(session, server.origin, 'keep')
@@ -317,14 +347,14 @@ describe('ses storage', () => {
     }
   })
 
-  test('control: without flushStorageData a SIGKILL right after a write loses localStorage (IndexedDB survives)', async ({ browser, server }) => {
+  test.concurrent('control: without flushStorageData a SIGKILL right after a write loses localStorage (IndexedDB survives)', async ({ browser, server }) => {
     usePage(server)
     const results = await killTrials(browser, server, `flush-control-${process.pid}`, [server.origin, server.crossOrigin], 1, false)
     // localStorage is still in memory (Chromium commits it ~5 s later); IndexedDB is on disk.
     expect(results.map((r) => r.got)).toEqual(results.map((r) => `null|${r.expected.split('|')[1]}`))
   })
 
-  test('flushStorageData: 24 SIGKILL trials right after it resolves lose no localStorage or IndexedDB', async ({ browser, server }) => {
+  test.concurrent('flushStorageData: 24 SIGKILL trials right after it resolves lose no localStorage or IndexedDB', async ({ browser, server }) => {
     usePage(server)
     const origins = [server.origin, server.crossOrigin, `http://a.test:${server.port}`, `http://b.test:${server.port}`]
     const started = Date.now()
@@ -340,7 +370,7 @@ describe('ses storage', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 6_000)
   }, 120_000)
 
-  test('flushStorageData limit: a write to an origin that committed under a minute ago is still lost (Chromium commit rate limit)', async ({ browser, server }) => {
+  test.concurrent('flushStorageData limit: a write to an origin that committed under a minute ago is still lost (Chromium commit rate limit)', async ({ browser, server }) => {
     usePage(server)
     let session = browser.session.fromPartition(`persist:flush-limit-${process.pid}`)
     const dir = session.getStoragePath()!
