@@ -1,0 +1,517 @@
+// The session gateway: a small proxy on 127.0.0.1 that one session's browser context uses as
+// its only proxy. It accepts absolute-URI requests (http://, ws:// upgrades) and CONNECT
+// tunnels, asks the session's live `route(url)` for an ordered list of choices per request,
+// and tries them in order the way Chromium does: a proxy that cannot be reached is skipped
+// (and remembered as bad for a while), DIRECT connects through the gateway's caching resolver.
+// Only holders of the gateway's random credentials get through; everyone else gets 407.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { debug } from '../common/util.js'
+import { CachingResolver, toResolvedHost, type LookupFn, type ResolvedHost } from './resolver.js'
+import { describeChoice, openForRequest, openTunnel, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
+
+export { describeChoice, type ProxyChoice } from './upstream.js'
+
+/** Decides how a request for `url` leaves the gateway: the choices in the order to try. */
+export type RouteFn = (url: URL) => Promise<readonly ProxyChoice[]> | readonly ProxyChoice[]
+
+/** What the gateway reports for netLog-style diagnostics. */
+export type GatewayEvent =
+  | { type: 'request'; id: number; kind: 'forward' | 'connect' | 'upgrade'; url: string }
+  | { type: 'rejected'; id: number; reason: 'auth' | 'bad-request'; target: string }
+  | { type: 'attempt-failed'; id: number; via: string; error: string; failover: boolean }
+  | { type: 'connected'; id: number; via: string }
+  | { type: 'failed'; id: number; error: string }
+  | { type: 'closed'; id: number }
+
+export interface GatewayOptions {
+  /** The routing decision per request (the session's proxy config); can be swapped with setRoute(). */
+  route: RouteFn
+  /** Name lookup for DIRECT connections and proxy host names (cached); defaults to the system's. */
+  lookup?: LookupFn
+  /** Time allowed to reach the next hop (TCP connect, proxy handshake). */
+  connectTimeoutMs?: number
+  /** How long a proxy that could not be reached is tried last (Chromium: 5 minutes). */
+  badProxyRetryMs?: number
+  onEvent?: (event: GatewayEvent) => void
+}
+
+const REALM = 'cdp-session'
+
+// Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones.
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+
+function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set((typeof headers.connection === 'string' ? headers.connection : '').split(',').map((h) => h.trim().toLowerCase()))
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_HEADERS.has(name) && !named.has(name)) out[name] = value
+  }
+  return out
+}
+
+function rawReply(status: string, headers: string[] = []): string {
+  return [`HTTP/1.1 ${status}`, ...headers, 'Connection: close', 'Content-Length: 0', '', ''].join('\r\n')
+}
+
+/** Splits a CONNECT target (`host:port`, `[v6]:port`). */
+function parseAuthority(value: string): Destination | null {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value)
+  if (match === null) return null
+  const port = Number(match[3])
+  if (port < 1 || port > 65535) return null
+  return { host: match[1] ?? match[2] ?? '', port }
+}
+
+function destinationOf(url: URL): Destination {
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:'
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  return { host, port: url.port === '' ? (secure ? 443 : 80) : Number(url.port) }
+}
+
+/** A request without a body, which can be sent again if a pooled connection was stale. */
+function replayable(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
+}
+
+/**
+ * A keep-alive pool whose new connections go through one route choice. Node's Agent lets
+ * createConnection answer through its callback, so a connection is handed over only once the
+ * TCP connect (and any proxy handshake) succeeded; a failure reaches the request as its error.
+ */
+class UpstreamAgent extends Agent {
+  constructor(
+    private readonly choice: ProxyChoice,
+    private readonly dial: () => { resolver: CachingResolver; timeoutMs: number },
+    private readonly onSocket: (socket: Socket) => void,
+  ) {
+    super({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' })
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+    const dest: Destination = { host: String(options.host ?? ''), port: Number(options.port ?? 80) }
+    openForRequest(this.choice, dest, this.dial()).then(({ socket }) => {
+      this.onSocket(socket)
+      callback?.(null, socket)
+    }, (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex))
+    return undefined
+  }
+}
+
+export class SessionGateway {
+  /** Always 127.0.0.1: the gateway never listens anywhere else. */
+  readonly host = '127.0.0.1'
+  readonly username: string
+  readonly password: string
+  private readonly expectedAuth: Buffer
+  private readonly sockets = new Set<Duplex>()
+  private readonly badProxies = new Map<string, number>()
+  private readonly agents = new Map<string, Agent>()
+  private readonly resolverCache: CachingResolver
+  private readonly connectTimeoutMs: number
+  private readonly badProxyRetryMs: number
+  private route: RouteFn
+  private nextId = 1
+  private listeningPort = 0
+  private closing: Promise<void> | undefined
+
+  private constructor(private readonly server: Server, private readonly options: GatewayOptions) {
+    this.route = options.route
+    this.resolverCache = new CachingResolver(options.lookup)
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+    this.badProxyRetryMs = options.badProxyRetryMs ?? 5 * 60_000
+    this.username = 'cdp-session'
+    this.password = randomBytes(18).toString('base64url')
+    this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`)
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true)
+      this.track(socket)
+    })
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res))
+    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onConnect(req, socket, head))
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head))
+    server.on('clientError', (_error: Error, socket: Duplex) => {
+      if (socket.writable) socket.end(rawReply('400 Bad Request'))
+      else socket.destroy()
+    })
+  }
+
+  /** Starts a gateway on 127.0.0.1 with an OS-chosen port. */
+  static async start(options: GatewayOptions): Promise<SessionGateway> {
+    const server = createServer({ keepAlive: true })
+    const gateway = new SessionGateway(server, options)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = server.address()
+    gateway.listeningPort = typeof address === 'object' && address !== null ? address.port : 0
+    return gateway
+  }
+
+  get port(): number {
+    return this.listeningPort
+  }
+
+  /** `127.0.0.1:PORT`, the form `--proxy-server` and `proxyServer` take. */
+  get proxyServer(): string {
+    return `${this.host}:${this.port}`
+  }
+
+  /** The `Proxy-Authorization` value the gateway accepts. */
+  get authorization(): string {
+    return this.expectedAuth.toString('latin1')
+  }
+
+  /** The resolver DIRECT connections use (share it with PAC so both see one cache). */
+  get resolver(): CachingResolver {
+    return this.resolverCache
+  }
+
+  /** Swaps the routing decision; requests that start afterwards use it. Forgets bad proxies. */
+  setRoute(route: RouteFn): void {
+    this.route = route
+    this.badProxies.clear()
+  }
+
+  clearHostResolverCache(): void {
+    this.resolverCache.clear()
+  }
+
+  async resolveHost(host: string): Promise<ResolvedHost> {
+    return toResolvedHost(await this.resolverCache.lookup(host))
+  }
+
+  /** Forgets which proxies failed, so the next request tries the list in its own order. */
+  clearBadProxies(): void {
+    this.badProxies.clear()
+  }
+
+  /** Destroys every connection (clients, upstreams, tunnels); the listener stays. */
+  closeAllConnections(): void {
+    for (const agent of this.agents.values()) agent.destroy()
+    this.agents.clear()
+    for (const socket of this.sockets) socket.destroy()
+    this.sockets.clear()
+  }
+
+  /** Stops listening and drops every connection; idempotent, resolves quickly. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.closeAllConnections()
+    })
+    return this.closing
+  }
+
+  private track(socket: Duplex): void {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    // Errors on either side end that connection; they are expected (peers go away).
+    socket.on('error', (error: Error) => debug('gateway socket error: %s', error.message))
+  }
+
+  private emit(event: GatewayEvent): void {
+    try {
+      this.options.onEvent?.(event)
+    } catch (error: unknown) {
+      debug('gateway onEvent threw: %s', error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const given = Buffer.from(req.headers['proxy-authorization'] ?? '')
+    return given.length === this.expectedAuth.length && timingSafeEqual(given, this.expectedAuth)
+  }
+
+  /** The choices for `url`, bad proxies moved to the end (as Chromium deprioritises them). */
+  private async choicesFor(url: URL): Promise<ProxyChoice[]> {
+    const list = [...(await this.route(url))]
+    const now = Date.now()
+    const good: ProxyChoice[] = []
+    const bad: ProxyChoice[] = []
+    for (const choice of list) {
+      const until = this.badProxies.get(describeChoice(choice))
+      if (until !== undefined && until > now) bad.push(choice)
+      else good.push(choice)
+    }
+    return [...good, ...bad]
+  }
+
+  /** Tries each choice in order with `open`; returns the first that works. */
+  private async attempt<T>(id: number, url: URL, open: (choice: ProxyChoice) => Promise<T>): Promise<{ value: T; choice: ProxyChoice }> {
+    const choices = await this.choicesFor(url)
+    if (choices.length === 0) throw new UpstreamError('the proxy configuration gave no route', false, 'ENOROUTE')
+    let last: unknown
+    for (const choice of choices) {
+      try {
+        const value = await open(choice)
+        this.emit({ type: 'connected', id, via: describeChoice(choice) })
+        return { value, choice }
+      } catch (error: unknown) {
+        last = error
+        const failover = error instanceof UpstreamError && error.failover
+        this.emit({ type: 'attempt-failed', id, via: describeChoice(choice), error: error instanceof Error ? error.message : String(error), failover })
+        if (!failover) throw error
+        this.badProxies.set(describeChoice(choice), Date.now() + this.badProxyRetryMs)
+      }
+    }
+    throw last
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = this.nextId++
+    const target = req.url ?? ''
+    const url = URL.canParse(target) ? new URL(target) : null
+    if (!this.authorized(req)) {
+      this.emit({ type: 'rejected', id, reason: 'auth', target })
+      req.resume()
+      res.writeHead(407, { 'Proxy-Authenticate': `Basic realm="${REALM}"`, 'Content-Length': '0' })
+      res.end()
+      return
+    }
+    if (url === null || url.protocol !== 'http:') {
+      this.emit({ type: 'rejected', id, reason: 'bad-request', target })
+      req.resume()
+      res.writeHead(400, { 'Content-Type': 'text/plain', 'Connection': 'close' })
+      res.end('cdp-session gateway: send an absolute http:// URL or use CONNECT\n')
+      return
+    }
+    this.emit({ type: 'request', id, kind: 'forward', url: url.href })
+    const dest = destinationOf(url)
+    // An absolute-form target decides the Host (RFC 9112 3.2.2), whatever the client wrote.
+    const headers = { ...forwardableHeaders(req.headers), host: url.host }
+    // Without a body a request can be sent again when a pooled connection turns out stale.
+    const replay = replayable(req)
+    let choices: ProxyChoice[]
+    try {
+      choices = await this.choicesFor(url)
+      if (choices.length === 0) throw new UpstreamError('the proxy configuration gave no route', false, 'ENOROUTE')
+    } catch (error: unknown) {
+      this.answerFailure(id, req, res, error)
+      return
+    }
+    res.once('close', () => this.emit({ type: 'closed', id }))
+    for (let i = 0; i < choices.length; i++) {
+      const choice = choices[i] ?? { kind: 'direct' }
+      let outcome = await this.sendOnce(req, res, choice, dest, url, headers)
+      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(req, res, choice, dest, url, headers)
+      if (outcome.sent) {
+        this.emit({ type: 'connected', id, via: describeChoice(choice) })
+        return
+      }
+      const failover = outcome.error instanceof UpstreamError && outcome.error.failover && !outcome.stale
+      this.emit({ type: 'attempt-failed', id, via: describeChoice(choice), error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error), failover })
+      if (!failover || i === choices.length - 1) {
+        this.answerFailure(id, req, res, outcome.error)
+        return
+      }
+      this.badProxies.set(describeChoice(choice), Date.now() + this.badProxyRetryMs)
+    }
+  }
+
+  /**
+   * Sends one forward request through `choice`'s connection pool. Resolves `sent` once the
+   * request owns a connection (the body then streams and the response is relayed); otherwise
+   * reports the error, and `stale` when a reused connection died before answering.
+   */
+  private sendOnce(req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, headers: OutgoingHttpHeaders): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
+    return new Promise((resolve) => {
+      const absolute = choice.kind === 'http' || choice.kind === 'https'
+      const upstream = httpRequest({
+        agent: this.agentFor(choice),
+        host: dest.host,
+        port: dest.port,
+        method: req.method,
+        path: absolute ? url.href : `${url.pathname}${url.search}`,
+        headers,
+        setHost: false,
+      })
+      let settled = false
+      let answered = false
+      const settle = (value: { sent: true } | { sent: false; error: unknown; stale: boolean }): void => {
+        if (settled) return
+        settled = true
+        resolve(value)
+      }
+      upstream.once('socket', (socket: Socket) => {
+        // A fresh connection exists only once it is usable (see UpstreamAgent), so from here
+        // on the request is committed to this route.
+        const commit = (): void => {
+          settle({ sent: true })
+          // Piping inside the 'socket' event writes before the request has flushed its head
+          // to the socket, and Node then never emits 'drain'; start one turn later.
+          setImmediate(() => req.pipe(upstream))
+        }
+        if (!upstream.reusedSocket) commit()
+        else {
+          // A pooled socket may have been closed by the other side meanwhile; write the head
+          // and commit when the response starts, so a stale socket can still be retried.
+          if (!replayable(req)) commit()
+          else {
+            upstream.end()
+            socket.once('data', () => settle({ sent: true }))
+          }
+        }
+      })
+      upstream.once('response', (answer: IncomingMessage) => {
+        answered = true
+        settle({ sent: true })
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardableHeaders(answer.headers))
+        answer.pipe(res)
+        answer.once('close', () => {
+          if (!answer.complete) res.destroy()
+        })
+      })
+      upstream.once('error', (error: Error) => {
+        if (!settled) {
+          settle({ sent: false, error, stale: upstream.reusedSocket })
+          return
+        }
+        if (answered || res.headersSent) res.destroy()
+        else {
+          res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': '0', 'Connection': 'close' })
+          res.end()
+        }
+      })
+      res.once('close', () => {
+        if (!res.writableFinished) upstream.destroy()
+      })
+    })
+  }
+
+  private answerFailure(id: number, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    this.fail(id, error)
+    req.resume()
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    const text = `cdp-session gateway: ${error instanceof Error ? error.message : String(error)}\n`
+    res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
+    res.end(text)
+  }
+
+  /** The keep-alive pool for one choice; its connections are opened by openForRequest(). */
+  private agentFor(choice: ProxyChoice): Agent {
+    const key = describeChoice(choice)
+    let agent = this.agents.get(key)
+    if (agent === undefined) {
+      agent = new UpstreamAgent(choice, () => this.dialOptions(), (socket) => this.track(socket))
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
+
+  private async onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    const id = this.nextId++
+    const target = req.url ?? ''
+    if (!this.authorized(req)) {
+      this.emit({ type: 'rejected', id, reason: 'auth', target })
+      client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
+      return
+    }
+    const dest = parseAuthority(target)
+    if (dest === null) {
+      this.emit({ type: 'rejected', id, reason: 'bad-request', target })
+      client.end(rawReply('400 Bad Request'))
+      return
+    }
+    // The scheme inside a tunnel is unknown (https or wss); route it as https like the
+    // browser would for a page load.
+    const url = new URL(`https://${target}/`)
+    this.emit({ type: 'request', id, kind: 'connect', url: url.href })
+    let upstream: Socket
+    try {
+      ;({ value: upstream } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions())))
+    } catch (error: unknown) {
+      this.fail(id, error)
+      if (client.writable) client.end(rawReply('502 Bad Gateway'))
+      return
+    }
+    if (client.destroyed) {
+      upstream.destroy()
+      return
+    }
+    this.track(upstream)
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    if (head.length > 0) upstream.write(head)
+    this.splice(id, client, upstream)
+  }
+
+  private async onUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    const id = this.nextId++
+    const target = req.url ?? ''
+    if (!this.authorized(req)) {
+      this.emit({ type: 'rejected', id, reason: 'auth', target })
+      client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
+      return
+    }
+    const parsed = URL.canParse(target) ? new URL(target) : null
+    if (parsed === null || (parsed.protocol !== 'ws:' && parsed.protocol !== 'http:')) {
+      this.emit({ type: 'rejected', id, reason: 'bad-request', target })
+      client.end(rawReply('400 Bad Request'))
+      return
+    }
+    // Route as ws:// (what the page asked for), even when the client wrote http://.
+    const url = new URL(target)
+    if (url.protocol === 'http:') url.protocol = 'ws:'
+    this.emit({ type: 'request', id, kind: 'upgrade', url: url.href })
+    const dest = destinationOf(url)
+    let opened: { socket: Socket; absoluteForm: boolean }
+    try {
+      ;({ value: opened } = await this.attempt(id, url, (choice) => openForRequest(choice, dest, this.dialOptions())))
+    } catch (error: unknown) {
+      this.fail(id, error)
+      if (client.writable) client.end(rawReply('502 Bad Gateway'))
+      return
+    }
+    const upstream = opened.socket
+    if (client.destroyed) {
+      upstream.destroy()
+      return
+    }
+    this.track(upstream)
+    // Replay the request head; the upstream's 101 (or refusal) flows back through the splice.
+    const requestTarget = opened.absoluteForm ? `http://${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`
+    const lines = [`${req.method ?? 'GET'} ${requestTarget} HTTP/1.1`]
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i] ?? ''
+      const lower = name.toLowerCase()
+      if (lower !== 'proxy-authorization' && lower !== 'proxy-connection') lines.push(`${name}: ${req.rawHeaders[i + 1] ?? ''}`)
+    }
+    upstream.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]))
+    this.splice(id, client, upstream)
+  }
+
+  private splice(id: number, client: Duplex, upstream: Duplex): void {
+    client.pipe(upstream)
+    upstream.pipe(client)
+    let reported = false
+    const end = (): void => {
+      client.destroy()
+      upstream.destroy()
+      if (!reported) {
+        reported = true
+        this.emit({ type: 'closed', id })
+      }
+    }
+    client.once('close', end)
+    upstream.once('close', end)
+    upstream.resume()
+  }
+
+  private fail(id: number, error: unknown): void {
+    this.emit({ type: 'failed', id, error: error instanceof Error ? error.message : String(error) })
+  }
+
+  private dialOptions(): { resolver: CachingResolver; timeoutMs: number } {
+    return { resolver: this.resolverCache, timeoutMs: this.connectTimeoutMs }
+  }
+}
