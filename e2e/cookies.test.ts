@@ -332,6 +332,9 @@ describe('ses.cookies', () => {
     await session.cookies.set({ url: https, name: 'h', value: '3', httpOnly: true })
     await session.cookies.set({ url: https, name: 's', value: '4', secure: true })
     expect((await session.cookies.get({})).map((c) => `${c.name}=${c.value}`).sort()).toEqual(['h=3', 's=4'])
+    // an https url may replace a Secure cookie with a plain one
+    await session.cookies.set({ url: https, name: 's', value: '5' })
+    expect((await session.cookies.get({ name: 's' })).map((c) => [c.value, c.secure])).toEqual([['5', false]])
   })
 
   test('set() accepts exactly the Domain attributes Chromium accepts from a page', async ({ browser, session, server }) => {
