@@ -232,6 +232,33 @@ describe('cookies changed event', () => {
     expect([...rec.lines()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `many${i}=v explicit added`).sort())
   })
 
+  test('cookieStore.set in a service worker fires promptly', async ({ session, server }) => {
+    server.setContent(
+      '/cookie-sw.js',
+      `self.addEventListener('install', (e) => e.waitUntil(self.skipWaiting()))
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()))
+self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', String(e.data)).then(() => e.source.postMessage('done'))) })`,
+      'text/javascript',
+    )
+    const wc = await pageAt(session, server.url('/empty.html'))
+    await wc.executeJavaScript(`navigator.serviceWorker.register('/cookie-sw.js').then(() => navigator.serviceWorker.ready).then(() => true)`)
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const latencies: number[] = []
+    for (let i = 1; i <= 3; i++) {
+      const started = Date.now()
+      await wc.executeJavaScript(
+        `new Promise(async (resolve) => { const reg = await navigator.serviceWorker.ready; navigator.serviceWorker.addEventListener('message', resolve, { once: true }); reg.active.postMessage(${i}) }).then(() => true)`,
+      )
+      await waitFor(() => rec.changes.some((c) => c.cookie.value === String(i) && !c.removed), `sw=${i}`, 3000)
+      latencies.push((rec.changes.find((c) => c.cookie.value === String(i) && !c.removed) as Change).at - started)
+    }
+    await sleep(150)
+    expect(rec.lines()).toEqual(['sw=1 explicit added', 'sw=1 overwrite removed', 'sw=2 explicit added', 'sw=2 overwrite removed', 'sw=3 explicit added'])
+    console.log('service worker cookieStore.set → event (ms):', latencies)
+    for (const ms of latencies) expect(ms).toBeLessThan(250)
+  })
+
   test('a cookie that expires fires (cookie, expired, true) at its expiry', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

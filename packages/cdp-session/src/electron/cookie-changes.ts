@@ -3,40 +3,52 @@
 // CDP has no cookie-change event, so the tracker keeps a snapshot of the
 // session's cookie store (`Storage.getCookies({ browserContextId })` on the
 // browser session) and turns the difference between two reads into Electron's
-// events (common/cookie-diff.ts has the rules). Events are computed only
-// against the last snapshot we emitted from, and reads run one at a time, so
-// every change is reported once and in read order.
+// events (common/cookie-diff.ts has the rules). Reads run one at a time and
+// coalesce; events are computed only against the last snapshot, so every
+// change is reported once, in read order.
 //
 // A read is triggered by:
-//   - poke(): a change made through `ses.cookies` (set/remove/…);
+//   - poke(): a change made through `ses.cookies` (set/remove), optionally
+//     naming the cookies written;
 //   - a page write: a script in the main world of every page and frame
 //     (registered for new documents, evaluated into live ones) wraps the
 //     `document.cookie` setter and `CookieStore.prototype.set/delete`, and calls
-//     a `Runtime.addBinding` function after each write. The same wrapper is
-//     evaluated into service workers (their `cookieStore`). The binding payload
-//     says which name was written and whether the write deletes it;
+//     a `Runtime.addBinding` function after each write; service workers get the
+//     same wrapper (their `cookieStore`). The payload names the cookie written
+//     and tells whether the write deletes it (past expiry). Runtime is enabled
+//     on those targets: without it V8 gives the binding to existing contexts only;
 //   - a `Set-Cookie` in `Network.responseReceivedExtraInfo` of any page, frame
 //     or worker (navigations, subresources, fetch/XHR);
 //   - the nearest expiry among the snapshot's cookies (Chromium drops an
-//     expired cookie lazily; reading the store is what removes it, and the
-//     diff reports it as 'expired');
-//   - a 1 s poll for anything else (changes from other CDP clients, …).
-// A write reaches the network service over a different pipe from the binding
-// call, so a read can miss it: a hint that the next read does not explain is
-// kept and retried a few times (10, 20, 40 ms later) before being dropped.
+//     expired cookie lazily; reading the store removes it, and the diff
+//     reports it as 'expired');
+//   - a 1 s poll for anything else (e.g. another CDP client).
 //
-// Nothing runs while nobody listens: start() adds the per-target hook and the
-// timers, stop() removes the hook, the bindings, the new-document scripts and
-// the event subscriptions, and clears the timers. Two things stay on targets
-// that were live while listening: Network stays enabled (other settings of the
-// session may share it), and the wrapper stays in documents already loaded,
-// where it calls a binding nobody listens to any more (a no-op for CDP).
+// The names written ("hints") order the events of one read and pick
+// 'expired-overwrite' over 'explicit' for a deletion by a past expiry. A write
+// and its binding call take different paths (renderer → network service vs.
+// renderer → browser → us), so either can be first:
+//   - the store ahead of the hints: a change no hint names waits up to 4×15 ms,
+//     only while more hints keep arriving, before it is ordered and emitted;
+//   - the hints ahead of the store: a hint no change explains is kept and the
+//     store re-read 10, 20, 40 ms later, then the hint is dropped.
 //
-// Limits: two writes of the same cookie between two reads show as one change
-// (a snapshot holds only the last state); an identical rewrite (same value and
-// attributes) is invisible; the cause of a disappearance is inferred ('expired'
-// when its expiry has passed, 'expired-overwrite' when a page or response wrote
-// that name with a past expiry, else 'explicit'); 'evicted' is never reported.
+// start() sends the baseline read and wraps live pages synchronously (once the
+// session's binding is known, which the constructor fetches), ahead of any
+// command the caller sends after adding its listener. Nothing runs while nobody
+// listens: stop() removes the hook, the bindings, the new-document scripts,
+// the event subscriptions and the timers; a closed session stops the tracker.
+// What stays on targets that were live while listening: Network and Runtime
+// stay enabled (other settings of the session may share them), and documents
+// already loaded keep the wrapper, calling a binding nobody listens to.
+//
+// Limits: a snapshot holds only the last state, so two writes of one cookie
+// between two reads show as one change (a synchronous burst of 20 writes of one
+// cookie gives 1-4 overwrite pairs, each consistent); an identical rewrite is
+// invisible; the cause of a disappearance is inferred ('expired' when its
+// expiry has passed, 'expired-overwrite' when a write of that name had a past
+// expiry, else 'explicit'); 'evicted' is never reported (reported as
+// 'explicit'); hints match by name only.
 import type { Protocol } from 'devtools-protocol'
 import { diffCookies, parseCookieLine, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
 import { debug, detach } from '../common/util.js'
@@ -149,7 +161,6 @@ export class CookieChangeTracker {
   #poll: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
-  #idle: Array<() => void> = []
 
   constructor(session: Session, emit: CookieChangeListener) {
     this.#session = session
@@ -201,7 +212,6 @@ export class CookieChangeTracker {
     this.#dirty = false
     // A read still in flight belongs to the old generation and drops its result.
     this.#reading = false
-    this.#flushIdle()
   }
 
   /**
@@ -214,16 +224,6 @@ export class CookieChangeTracker {
   poke(written?: ReadonlyArray<{ name: string; expiring: boolean }>): void {
     for (const write of written ?? []) this.#hint(write.name, write.expiring)
     this.#request()
-  }
-
-  /**
-   * (ours) Resolves once every change seen so far has been emitted: the
-   * per-target hooks are in place, and no read is running or pending.
-   */
-  async whenIdle(): Promise<void> {
-    await this.#hook?.ready
-    if (!this.#active || (!this.#reading && !this.#dirty)) return
-    await new Promise<void>((resolve) => this.#idle.push(resolve))
   }
 
   // ---- per-target triggers -------------------------------------------------
@@ -354,10 +354,7 @@ export class CookieChangeTracker {
         }
       }
     } finally {
-      if (generation === this.#generation) {
-        this.#reading = false
-        this.#flushIdle()
-      }
+      if (generation === this.#generation) this.#reading = false
     }
   }
 
@@ -455,13 +452,6 @@ export class CookieChangeTracker {
       this.#request()
     }, delay)
     this.#expiryTimer.unref()
-  }
-
-  #flushIdle(): void {
-    if (this.#reading || (this.#dirty && this.#active)) return
-    const waiters = this.#idle
-    this.#idle = []
-    for (const resolve of waiters) resolve()
   }
 }
 
