@@ -300,7 +300,7 @@ export async function getCacheSize(session: Session): Promise<number> {
   const storagePath = session.getStoragePath()
   if (!session.isPersistent() || storagePath === null) {
     throw new NotSupportedError(
-      `${api}: an in-memory session keeps its HTTP cache in the browser's memory and Chromium's DevTools protocol reports no cache size. Only sessions on disk ('persist:' partitions, fromPath) can be measured.`,
+      `${api}: Chromium's DevTools protocol reports no cache size, so only a cache on disk can be measured, and this session has none we know of (an in-memory session keeps its HTTP cache in the browser's memory; a connect()ed browser's profile directory is unknown). Use a 'persist:' partition, fromPath, or a launch()ed browser's default session.`,
     )
   }
   return directorySize(httpCacheDir(storagePath))
@@ -343,6 +343,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * e2e suite shows such a write lost). Cookies are not covered either (their
  * store commits on its own ~30 s timer). In-memory sessions have nothing on
  * disk: it resolves at once.
+ *
+ * Measured, not used: closing the last page of an origin makes Chromium
+ * commit that origin's localStorage at once, rate limit or not (a write made
+ * 8 s after a commit survived a SIGKILL 1 s after the page closed; with the
+ * page left open it was lost). Closing the user's pages is not a flush.
  */
 export async function flushStorageData(session: Session): Promise<void> {
   await session.bindingFor('session.flushStorageData')
