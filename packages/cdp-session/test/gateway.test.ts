@@ -147,14 +147,13 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(gateways.splice(0).map((g) => g.close()))
-  expect(server.errors).toEqual([])
-  expect(httpProxy.errors).toEqual([])
-  expect(socksProxy.errors).toEqual([])
+  const errors = [...server.errors, ...httpProxy.errors, ...socksProxy.errors]
   server.reset()
   httpProxy.reset()
   socksProxy.reset()
   fakeDns.clear()
   lookups.length = 0
+  expect(errors).toEqual([])
 })
 
 afterAll(async () => {
@@ -190,6 +189,25 @@ describe('forwarding', () => {
     expect(reply.body.toString()).toBe('ok')
     expect(reply.status).toBe(200)
     expect((await waiting).body.equals(body)).toBe(true)
+  })
+
+  it('relays an early answer to an upload and keeps the client connection usable', async () => {
+    const gateway = await startGateway()
+    server.setContent('/early', 'too large')
+    server.setContent('/after', 'next')
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const reply = await viaGateway(gateway, server.url('/early'), { method: 'POST', body: Buffer.alloc(4 * 1024 * 1024, 1), agent })
+      expect(reply.body.toString()).toBe('too large')
+      const next = await viaGateway(gateway, server.url('/after'), { agent })
+      expect(next.body.toString()).toBe('next')
+      // The server saw the upload cut short (as it would from Chromium); that is expected here.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(server.errors.map((e) => (e as { code?: string }).code)).toEqual(['HPE_INVALID_EOF_STATE'])
+      server.reset()
+    } finally {
+      agent.destroy()
+    }
   })
 
   it('routes through an upstream HTTP proxy', async () => {

@@ -368,6 +368,15 @@ export class SessionGateway {
         answer.once('close', () => {
           if (!answer.complete) res.destroy()
         })
+        answer.once('end', () => {
+          // The server answered before taking the whole body (an early 413 or 401): stop
+          // uploading and drop the rest of the client's body so its connection stays usable.
+          if (!req.readableEnded) {
+            req.unpipe(upstream)
+            upstream.destroy()
+            req.resume()
+          }
+        })
       })
       upstream.once('error', (error: Error) => {
         if (!settled) {
