@@ -290,6 +290,17 @@ describe('ses.cookies', () => {
     expect(all.filter((c) => c.name.startsWith('m')).map((c) => Number(c.value)).sort((x, y) => x - y)).toEqual(Array.from({ length: 300 }, (_, i) => i))
   })
 
+  test('get and remove see sets called before them (call order is kept)', async ({ session, server }) => {
+    const url = at(server, 'a.test')
+    const set = session.cookies.set({ url, name: 'o1', value: '1' })
+    const seen = session.cookies.get({})
+    const removed = session.cookies.remove(url, 'o1')
+    const after = session.cookies.get({})
+    await Promise.all([set, removed])
+    expect(names(await seen)).toEqual(['o1'])
+    expect(await after).toEqual([])
+  })
+
   test('one refused cookie in a batch does not take the others down', async ({ session, server }) => {
     const results = await Promise.allSettled([
       session.cookies.set({ url: at(server, 'a.test'), name: 'ok1', value: '1' }),
@@ -453,10 +464,13 @@ describe('ses.cookies', () => {
   })
 
   test('flushStore resolves after earlier changes reached the store', async ({ session, server }) => {
+    const { browser: client, contextId } = await session.bindingFor('test')
     const pending = session.cookies.set({ url: at(server, 'a.test'), name: 'f', value: '1' })
     await session.cookies.flushStore()
+    // read the store directly: the cookie is there before anyone awaited set()
+    const { cookies } = await client.send('Storage.getCookies', { browserContextId: contextId })
+    expect(cookies.map((c) => c.name)).toEqual(['f'])
     await pending
-    expect(names(await session.cookies.get({}))).toEqual(['f'])
   })
 
   // fast-check is a dependency of the library package, not of e2e/: a seeded PRNG gives the

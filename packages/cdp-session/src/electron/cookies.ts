@@ -98,8 +98,13 @@ function toCdpParam(cookie: SanitizedCookie): Protocol.Network.CookieParam {
 export class Cookies extends EventEmitter<CookiesEvents> {
   readonly #session: Session
   readonly #tracker: CookieChangeTracker
-  #pending: PendingSet[] = []
-  #flushScheduled = false
+  /**
+   * Every operation runs after the ones called before it, as Electron's calls reach the cookie
+   * manager in order. `#tail` settles when the last queued operation is done.
+   */
+  #tail: Promise<unknown> = Promise.resolve()
+  /** The batch of sets still collecting calls (not sent yet), if the last queued operation is one. */
+  #openBatch: PendingSet[] | undefined
 
   /** @internal */
   constructor(session: Session) {
@@ -137,7 +142,7 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     const api = 'cookies.get'
     const checked = validateArg(api, 'filter', filterSchema, filter, FILTER_EXPECTED)
     const binding = await this.#session.bindingFor(api)
-    const cookies = (await this.#readStore(binding)).map(fromCdpCookie)
+    const cookies = (await this.#inOrder(() => this.#readStore(binding))).map(fromCdpCookie)
     return filterCookies(cookies, checked)
   }
 
@@ -155,11 +160,21 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     const result = sanitizeCookie(checked)
     if (!result.ok) throw new Error(exclusionMessage(result.reason))
     await new Promise<void>((resolve, reject) => {
-      this.#pending.push({ cookie: result.cookie, resolve, reject })
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true
-        setImmediate(() => void this.#flushSets(binding))
+      let batch = this.#openBatch
+      if (!batch) {
+        const opened: PendingSet[] = []
+        batch = opened
+        this.#openBatch = opened
+        // One macrotask lets every set() of this tick join the batch.
+        const run = this.#tail
+          .then(() => new Promise((tick) => setImmediate(tick)))
+          .then(() => {
+            if (this.#openBatch === opened) this.#openBatch = undefined
+            return this.#flushSets(binding, opened)
+          })
+        this.#tail = run.catch(() => undefined)
       }
+      batch.push({ cookie: result.cookie, resolve, reject })
     })
     this.noteApiChange()
   }
@@ -179,36 +194,48 @@ export class Cookies extends EventEmitter<CookiesEvents> {
     const binding = await this.#session.bindingFor(api)
     const target = parseCookieUrl(url)
     if (!target) return
-    const victims = (await this.#readStore(binding)).filter((c) => c.name === name && cookieMatchesUrl(fromCdpCookie(c), target))
-    if (victims.length === 0) return
-    const expired = victims.map((c): Protocol.Network.CookieParam => {
-      const param: Protocol.Network.CookieParam = {
-        name: c.name,
-        // CDP refuses a cookie with neither name nor value.
-        value: c.name === '' ? 'x' : '',
-        domain: c.domain,
-        path: c.path,
-        secure: c.secure,
-        httpOnly: c.httpOnly,
-        expires: 1,
-      }
-      if (c.partitionKey) param.partitionKey = c.partitionKey
-      return param
+    const changed = await this.#inOrder(async () => {
+      const victims = (await this.#readStore(binding)).filter((c) => c.name === name && cookieMatchesUrl(fromCdpCookie(c), target))
+      if (victims.length === 0) return false
+      const expired = victims.map((c): Protocol.Network.CookieParam => {
+        const param: Protocol.Network.CookieParam = {
+          name: c.name,
+          // CDP refuses a cookie with neither name nor value.
+          value: c.name === '' ? 'x' : '',
+          domain: c.domain,
+          path: c.path,
+          secure: c.secure,
+          httpOnly: c.httpOnly,
+          expires: 1,
+        }
+        if (c.partitionKey) param.partitionKey = c.partitionKey
+        return param
+      })
+      await binding.browser.send('Storage.setCookies', { cookies: expired, browserContextId: binding.contextId })
+      return true
     })
-    await binding.browser.send('Storage.setCookies', { cookies: expired, browserContextId: binding.contextId })
-    this.noteApiChange()
+    if (changed) this.noteApiChange()
   }
 
   /**
    * Electron's `flushStore()` asks the network service to write the cookie database to disk.
-   * CDP has no such command: this resolves after a `Storage.getCookies` round trip, which only
-   * guarantees that every earlier cookie change reached the cookie store. It does NOT force a
+   * CDP has no such command: this resolves once the sets queued before it were sent and a
+   * `Storage.getCookies` round trip completed, which only guarantees that every earlier cookie
+   * change made through this API reached the cookie store. It does NOT force a
    * disk write (Chromium writes persistent cookies on its own schedule, within ~30 s, and on a
    * clean browser shutdown).
    */
   async flushStore(): Promise<void> {
     const binding = await this.#session.bindingFor('cookies.flushStore')
-    await this.#readStore(binding)
+    await this.#inOrder(() => this.#readStore(binding))
+  }
+
+  /** Runs `op` after every operation called before it. */
+  #inOrder<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(op)
+    this.#tail = run.catch(() => undefined)
+    this.#openBatch = undefined
+    return run
   }
 
   async #readStore(binding: SessionBinding): Promise<Protocol.Network.Cookie[]> {
@@ -217,10 +244,7 @@ export class Cookies extends EventEmitter<CookiesEvents> {
   }
 
   /** Sends every queued set as one batch, applying Chromium's overwrite rules in call order. */
-  async #flushSets(binding: SessionBinding): Promise<void> {
-    const batch = this.#pending
-    this.#pending = []
-    this.#flushScheduled = false
+  async #flushSets(binding: SessionBinding, batch: PendingSet[]): Promise<void> {
     // The store indexed by name (the overwrite rules only look at cookies of the same name).
     const byName = new Map<string, Map<string, StoredCookie>>()
     const sameName = (name: string): Map<string, StoredCookie> => {
