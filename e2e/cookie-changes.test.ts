@@ -259,6 +259,24 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
     for (const ms of latencies) expect(ms).toBeLessThan(250)
   })
 
+  test('going over Chromium\'s 180 cookies per domain fires (cookie, evicted, true) for the purged ones', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    await wc.executeJavaScript(`for (let i = 0; i < 149; i++) document.cookie = 'pre' + i + '=v; path=/'`)
+    const rec = recorder()
+    await listen(session, wc, rec) // the sentinel is cookie 150
+    // 31 more: the 181st insert makes Chromium purge the domain down to 150 (180 - 30).
+    await wc.executeJavaScript(`for (let i = 0; i < 31; i++) document.cookie = 'post' + i + '=v; path=/'`)
+    await waitFor(() => rec.changes.length >= 62, '31 inserts and 31 evictions')
+    await sleep(300)
+    const added = rec.changes.filter((c) => !c.removed)
+    const removed = rec.changes.filter((c) => c.removed)
+    expect(added.map((c) => `${c.cookie.name} ${c.cause}`)).toEqual(Array.from({ length: 31 }, (_, i) => `post${i} explicit`))
+    expect(new Set(removed.map((c) => c.cause))).toEqual(new Set(['evicted']))
+    // Chromium purges the least recently used: the oldest ones written.
+    expect(removed.map((c) => c.cookie.name)).toEqual(Array.from({ length: 31 }, (_, i) => `pre${i}`))
+    expect(rec.changes).toHaveLength(62)
+  })
+
   test('a cookie that expires fires (cookie, expired, true) at its expiry', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { diffCookies, parseCookieLine, sameCookie, setCookieLines, snapshotOf, storeKey, type StoreCookie } from '../src/common/cookie-diff.js'
+import { diffCookies, evictionGroup, parseCookieLine, sameCookie, setCookieLines, snapshotOf, storeKey, type StoreCookie } from '../src/common/cookie-diff.js'
 
 const NOW = Date.UTC(2030, 0, 1)
 
@@ -131,5 +131,37 @@ describe('setCookieLines', () => {
   it('splits the newline-joined header CDP reports', () => {
     expect(setCookieLines('a=1; Path=/\nb=2\n')).toEqual(['a=1; Path=/', 'b=2'])
     expect(setCookieLines(undefined)).toEqual([])
+  })
+})
+
+describe('evictions', () => {
+  it('groups by registrable domain (approximately) and keeps IPs whole', () => {
+    expect(evictionGroup('.a.example.com')).toBe('example.com')
+    expect(evictionGroup('b.example.com')).toBe('example.com')
+    expect(evictionGroup('127.0.0.1')).toBe('127.0.0.1')
+    expect(evictionGroup('localhost')).toBe('localhost')
+  })
+
+  it('an unexplained disappearance while a domain went over 180 cookies is evicted; below the limit it is explicit', () => {
+    const old = Array.from({ length: 170 }, (_, i) => cookie(`o${i}`, 'v'))
+    const added = Array.from({ length: 11 }, (_, i) => cookie(`n${i}`, 'v'))
+    // 170 + 11 = 181 > 180: Chromium purges the least recently used (here o0..o29).
+    const after = [...old.slice(30), ...added]
+    const changes = diffCookies(snapshotOf(old), snapshotOf(after), { now: NOW, order: added.map((c) => c.name) })
+    expect(changes.filter((c) => c.removed).map((c) => c.cause)).toEqual(Array(30).fill('evicted'))
+    expect(changes.filter((c) => !c.removed)).toHaveLength(11)
+    // Added cookies come first (they were written), evictions after.
+    expect(changes[0]?.removed).toBe(false)
+
+    const fewer = diffCookies(snapshotOf(old), snapshotOf([...old.slice(1), ...added.slice(0, 10)]), { now: NOW })
+    expect(fewer.filter((c) => c.removed).map((c) => c.cause)).toEqual(['explicit'])
+  })
+
+  it('the 180 limit counts only the cookie\'s own group; an expired one stays expired', () => {
+    const others = Array.from({ length: 200 }, (_, i) => cookie(`x${i}`, 'v', { domain: 'other.test' }))
+    const mine = cookie('mine', 'v')
+    const gone = cookie('old', 'v', { domain: 'other.test', session: false, expires: NOW / 1000 - 1 })
+    const changes = diffCookies(snapshotOf([...others, mine, gone]), snapshotOf(others), { now: NOW })
+    expect(changes.map((c) => `${c.cookie.name} ${c.cause}`)).toEqual(['old expired', 'mine explicit'])
   })
 })

@@ -9,6 +9,8 @@
 //   - delete through an API                 → (old, 'explicit', true)
 //   - garbage collection of an expired one  → (old, 'expired', true)
 //   - eviction (store limits)               → (old, 'evicted', true)
+//     (inferred here: an unexplained disappearance while the store was over
+//     Chromium's 180-per-domain or 3300-total limit)
 // Equivalence is (name, domain, path) plus the partition key of a partitioned
 // cookie. A snapshot diff sees only the net effect between two reads, so the
 // caller passes hints (what pages wrote, in which order) to pick the cause of
@@ -112,6 +114,14 @@ export function diffCookies<C extends StoreCookie>(
     return rank === undefined ? { tier: 2, rank: 0, position } : { tier: 1, rank, position }
   }
 
+  // A disappearance nothing else explains, while the store was over one of
+  // Chromium's limits, is most likely an eviction.
+  let peak: ReturnType<typeof peakCounts> | undefined
+  const overLimit = (cookie: StoreCookie): boolean => {
+    peak ??= peakCounts(before, after)
+    return (peak.groups.get(evictionGroup(cookie.domain)) ?? 0) > DOMAIN_MAX_COOKIES || peak.total > MAX_COOKIES
+  }
+
   let position = 0
   for (const [key, old] of before) {
     position++
@@ -120,7 +130,11 @@ export function diffCookies<C extends StoreCookie>(
       groups.push({ events: [{ cookie: old, cause: 'expired', removed: true }], tier: 0, rank: old.expires, position })
       continue
     }
-    const cause: ChangeCause = hints.expiringWrites?.has(old.name) ? 'expired-overwrite' : 'explicit'
+    const cause: ChangeCause = hints.expiringWrites?.has(old.name)
+      ? 'expired-overwrite'
+      : overLimit(old)
+        ? 'evicted'
+        : 'explicit'
     groups.push({ events: [{ cookie: old, cause, removed: true }], ...place(old.name, position) })
   }
   for (const [key, cookie] of after) {
@@ -140,6 +154,38 @@ export function diffCookies<C extends StoreCookie>(
   }
   groups.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
   return groups.flatMap((group) => group.events)
+}
+
+/** Chromium's store limits (CookieMonster::kDomainMaxCookies, kMaxCookies). */
+export const DOMAIN_MAX_COOKIES = 180
+export const MAX_COOKIES = 3300
+
+/**
+ * The key Chromium's store groups cookies by for its per-domain limit: the
+ * registrable domain. Approximated without the public suffix list: an IP
+ * address or a single label as is, otherwise the last two labels.
+ */
+export function evictionGroup(domain: string): string {
+  const host = domain.replace(/^\./, '').toLowerCase()
+  if (/^[\d.]+$/.test(host) || host.includes(':') || !host.includes('.')) return host
+  return host.split('.').slice(-2).join('.')
+}
+
+/**
+ * How many cookies the store held between the two reads, per eviction group
+ * and in all: every cookie of `before` and every one added in `after`.
+ */
+function peakCounts(before: ReadonlyMap<string, StoreCookie>, after: ReadonlyMap<string, StoreCookie>): { groups: Map<string, number>; total: number } {
+  const groups = new Map<string, number>()
+  let total = 0
+  const count = (c: StoreCookie): void => {
+    total++
+    const group = evictionGroup(c.domain)
+    groups.set(group, (groups.get(group) ?? 0) + 1)
+  }
+  before.forEach(count)
+  for (const [key, c] of after) if (!before.has(key)) count(c)
+  return { groups, total }
 }
 
 /** What a cookie line (`document.cookie = …` or a Set-Cookie header value) says about itself. */

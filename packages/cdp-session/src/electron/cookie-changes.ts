@@ -47,8 +47,8 @@
 // cookie gives 1-4 overwrite pairs, each consistent); an identical rewrite is
 // invisible; the cause of a disappearance is inferred ('expired' when its
 // expiry has passed, 'expired-overwrite' when a write of that name had a past
-// expiry, else 'explicit'); 'evicted' is never reported (reported as
-// 'explicit'); hints match by name only.
+// expiry, 'evicted' when the store was over Chromium's 180-per-domain or
+// 3300-total limit, else 'explicit'); hints match by name only.
 import type { Protocol } from 'devtools-protocol'
 import { diffCookies, parseCookieLine, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
 import { debug, detach } from '../common/util.js'
