@@ -8,6 +8,7 @@ import { connect as netConnect, createServer as createNetServer, type Server as 
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
+import { compilePac, PAC_FALLBACK } from '../src/net/pac.js'
 
 // The e2e fixtures (test server, recording HTTP and SOCKS5 proxies) live outside this
 // package's tsconfig rootDir, so they are loaded at run time and typed by the parts used here.
@@ -308,6 +309,44 @@ describe('forwarding', () => {
       expect(httpProxy.requests).toMatchObject([{ kind: 'http', target: server.url('/empty.html?second') }])
     } finally {
       agent.destroy()
+    }
+  })
+})
+
+describe('with a PAC script as the route', () => {
+  /** Just enough of a PAC result parser for this test (the real one belongs to proxy-config). */
+  function choicesFromPac(result: string): ProxyChoice[] {
+    return result.split(';').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry): ProxyChoice => {
+      const [type = '', hostPort = ''] = entry.split(/\s+/)
+      const colon = hostPort.lastIndexOf(':')
+      const host = hostPort.slice(0, colon)
+      const port = Number(hostPort.slice(colon + 1))
+      if (type === 'PROXY') return { kind: 'http', host, port }
+      if (type === 'SOCKS5') return { kind: 'socks5', host, port }
+      return { kind: 'direct' }
+    })
+  }
+
+  it('picks a proxy per host, fails over, and falls back to DIRECT when the script fails', async () => {
+    const pac = await compilePac(`function FindProxyForURL(url, host) {
+      if (host === 'via-http.test') return 'PROXY 127.0.0.1:${deadPort}; PROXY 127.0.0.1:${httpProxy.port}';
+      if (host === 'via-socks.test') return 'SOCKS5 127.0.0.1:${socksProxy.port}';
+      if (host === 'broken.test') throw new Error('bad script');
+      return 'DIRECT';
+    }`, { timeoutMs: 1000 })
+    try {
+      const gateway = await startGateway(async (url) => choicesFromPac(await pac.findProxy(url.href).catch(() => PAC_FALLBACK)))
+      httpProxy.mapHost('via-http.test', '127.0.0.1')
+      socksProxy.mapHost('via-socks.test', '127.0.0.1')
+      fakeDns.set('broken.test', ['127.0.0.1'])
+      for (const host of ['via-http.test', 'via-socks.test', 'broken.test', '127.0.0.1']) {
+        expect((await viaGateway(gateway, `http://${host}:${server.port}/empty.html`)).status).toBe(200)
+      }
+      expect(httpProxy.requests.map((r) => r.target)).toEqual([`http://via-http.test:${server.port}/empty.html`])
+      expect(socksProxy.requests.map((r) => r.target)).toEqual([`via-socks.test:${server.port}`])
+      expect(server.requests.map((r) => r.headers.host)).toEqual(['via-http.test', 'via-socks.test', 'broken.test', '127.0.0.1'].map((h) => `${h}:${server.port}`))
+    } finally {
+      pac.dispose()
     }
   })
 })
