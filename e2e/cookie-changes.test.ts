@@ -341,6 +341,23 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
     }
   })
 
+  test('closing a session while listening stops its tracking', async ({ browser, server }) => {
+    const session = browser.session.fromPartition(`cookie-changes-closing-${process.pid}`)
+    const reads = await countCookieReads(session)
+    try {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await session.close()
+      const after = reads.count()
+      await sleep(1300) // more than one poll period
+      expect(reads.count()).toBe(after)
+      expect(session.cookies.listenerCount('changed')).toBe(1) // the listener stays; the work stopped
+    } finally {
+      reads.restore()
+    }
+  })
+
   test('20 rapid document.cookie writes of different cookies: all reported once, in write order', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()
