@@ -50,7 +50,7 @@ const clientsModule = (await import(/* @vite-ignore */ `${FIXTURES}clients.js`))
 const { startHttpProxy, startSocks5Proxy, startTestServer } = serverModule
 const { Reader, maskedTextFrame } = clientsModule
 
-const DIRECT: ProxyChoice[] = [{ kind: 'direct' }]
+const DIRECT: ProxyChoice[] = [{ scheme: 'direct' }]
 
 let server: TestServer
 let httpProxy: TestProxy
@@ -212,7 +212,7 @@ describe('forwarding', () => {
   })
 
   it('routes through an upstream HTTP proxy', async () => {
-    const gateway = await startGateway(() => [{ kind: 'http', host: '127.0.0.1', port: httpProxy.port }])
+    const gateway = await startGateway(() => [{ scheme: 'http', host: '127.0.0.1', port: httpProxy.port }])
     httpProxy.mapHost('a.test', '127.0.0.1')
     const target = `http://a.test:${server.port}/empty.html`
     const reply = await viaGateway(gateway, target)
@@ -224,7 +224,7 @@ describe('forwarding', () => {
   })
 
   it('routes through SOCKS5 with the name resolved remotely', async () => {
-    const gateway = await startGateway(() => [{ kind: 'socks5', host: '127.0.0.1', port: socksProxy.port }])
+    const gateway = await startGateway(() => [{ scheme: 'socks5', host: '127.0.0.1', port: socksProxy.port }])
     socksProxy.mapHost('a.test', '127.0.0.1')
     const reply = await viaGateway(gateway, `http://a.test:${server.port}/empty.html`)
     expect(reply.status).toBe(200)
@@ -255,7 +255,7 @@ describe('forwarding', () => {
       const address = socks4.address()
       const port = typeof address === 'object' && address !== null ? address.port : 0
       fakeDns.set('a.test', ['127.0.0.1'])
-      const gateway = await startGateway(() => [{ kind: 'socks4', host: '127.0.0.1', port }])
+      const gateway = await startGateway(() => [{ scheme: 'socks4', host: '127.0.0.1', port }])
       const reply = await viaGateway(gateway, `http://a.test:${server.port}/empty.html`)
       expect(reply.status).toBe(200)
       expect(seen).toEqual([`127.0.0.1:${server.port}`])
@@ -269,8 +269,8 @@ describe('forwarding', () => {
 
   it('fails over past a dead proxy to the next entry, and remembers it as bad', async () => {
     const events: GatewayEvent[] = []
-    const dead: ProxyChoice = { kind: 'http', host: '127.0.0.1', port: deadPort }
-    const gateway = await startGateway(() => [dead, { kind: 'socks5', host: '127.0.0.1', port: deadPort }, { kind: 'http', host: '127.0.0.1', port: httpProxy.port }, { kind: 'direct' }], events)
+    const dead: ProxyChoice = { scheme: 'http', host: '127.0.0.1', port: deadPort }
+    const gateway = await startGateway(() => [dead, { scheme: 'socks5', host: '127.0.0.1', port: deadPort }, { scheme: 'http', host: '127.0.0.1', port: httpProxy.port }, { scheme: 'direct' }], events)
     const reply = await viaGateway(gateway, server.url('/empty.html'))
     expect(reply.status).toBe(200)
     expect(httpProxy.requests).toHaveLength(1)
@@ -286,7 +286,7 @@ describe('forwarding', () => {
   })
 
   it('a DIRECT failure is not skipped over, and an empty route is an error', async () => {
-    const gateway = await startGateway(() => [{ kind: 'direct' }, { kind: 'http', host: '127.0.0.1', port: httpProxy.port }])
+    const gateway = await startGateway(() => [{ scheme: 'direct' }, { scheme: 'http', host: '127.0.0.1', port: httpProxy.port }])
     const reply = await viaGateway(gateway, `http://127.0.0.1:${deadPort}/`)
     expect(reply.status).toBe(502)
     expect(httpProxy.requests).toHaveLength(0)
@@ -302,7 +302,7 @@ describe('forwarding', () => {
       const first = await viaGateway(gateway, server.url('/empty.html'), { agent })
       expect(first.status).toBe(200)
       expect(httpProxy.requests).toHaveLength(0)
-      route = [{ kind: 'http', host: '127.0.0.1', port: httpProxy.port }]
+      route = [{ scheme: 'http', host: '127.0.0.1', port: httpProxy.port }]
       const second = await viaGateway(gateway, server.url('/empty.html?second'), { agent })
       expect(second.status).toBe(200)
       expect(second.reusedSocket).toBe(true)
@@ -321,9 +321,9 @@ describe('with a PAC script as the route', () => {
       const colon = hostPort.lastIndexOf(':')
       const host = hostPort.slice(0, colon)
       const port = Number(hostPort.slice(colon + 1))
-      if (type === 'PROXY') return { kind: 'http', host, port }
-      if (type === 'SOCKS5') return { kind: 'socks5', host, port }
-      return { kind: 'direct' }
+      if (type === 'PROXY') return { scheme: 'http', host, port }
+      if (type === 'SOCKS5') return { scheme: 'socks5', host, port }
+      return { scheme: 'direct' }
     })
   }
 
@@ -378,7 +378,7 @@ describe('authentication', () => {
 
 describe('tunnels and WebSockets', () => {
   it('CONNECT tunnels TLS to the HTTPS server, directly and through upstreams', async () => {
-    const routes: ProxyChoice[][] = [DIRECT, [{ kind: 'http', host: '127.0.0.1', port: httpProxy.port }], [{ kind: 'socks5', host: '127.0.0.1', port: socksProxy.port }]]
+    const routes: ProxyChoice[][] = [DIRECT, [{ scheme: 'http', host: '127.0.0.1', port: httpProxy.port }], [{ scheme: 'socks5', host: '127.0.0.1', port: socksProxy.port }]]
     let route = routes[0] ?? DIRECT
     const gateway = await startGateway(() => route)
     for (const next of routes) {
@@ -422,7 +422,7 @@ describe('tunnels and WebSockets', () => {
   it('ws:// through the forward proxy path echoes, directly and via the upstream HTTP proxy', async () => {
     let route: ProxyChoice[] = DIRECT
     const gateway = await startGateway(() => route)
-    for (const next of [DIRECT, [{ kind: 'http', host: '127.0.0.1', port: httpProxy.port } as ProxyChoice]]) {
+    for (const next of [DIRECT, [{ scheme: 'http', host: '127.0.0.1', port: httpProxy.port } as ProxyChoice]]) {
       route = next
       const socket = netConnect({ host: '127.0.0.1', port: gateway.port })
       await new Promise<void>((resolve) => socket.once('connect', resolve))

@@ -299,7 +299,7 @@ export class SessionGateway {
     }
     res.once('close', () => this.emit({ type: 'closed', id }))
     for (let i = 0; i < choices.length; i++) {
-      const choice = choices[i] ?? { kind: 'direct' }
+      const choice = choices[i] ?? { scheme: 'direct' }
       let outcome = await this.sendOnce(req, res, choice, dest, url, headers)
       if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(req, res, choice, dest, url, headers)
       if (outcome.sent) {
@@ -323,7 +323,7 @@ export class SessionGateway {
    */
   private sendOnce(req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, headers: OutgoingHttpHeaders): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
     return new Promise((resolve) => {
-      const absolute = choice.kind === 'http' || choice.kind === 'https'
+      const absolute = choice.scheme === 'http' || choice.scheme === 'https'
       const upstream = httpRequest({
         agent: this.agentFor(choice),
         host: dest.host,

@@ -7,10 +7,13 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { SocksClient } from 'socks'
 import { bareHost, type HostResolver } from './resolver.js'
 
-/** One entry of a resolved proxy list, in the order Chromium would try them. */
+/**
+ * One entry of a resolved proxy list, in the order Chromium would try them. The same shape
+ * as proxy-config's `ProxyServer`, so its lists can be handed over as they are.
+ */
 export type ProxyChoice =
-  | { kind: 'direct' }
-  | { kind: 'http' | 'https' | 'socks4' | 'socks5'; host: string; port: number }
+  | { scheme: 'direct' }
+  | { scheme: 'http' | 'https' | 'socks4' | 'socks5'; host: string; port: number }
 
 /** A destination as host (no brackets) and port. */
 export interface Destination {
@@ -20,9 +23,9 @@ export interface Destination {
 
 /** `PROXY host:port`-style label for logs and errors. */
 export function describeChoice(choice: ProxyChoice): string {
-  if (choice.kind === 'direct') return 'DIRECT'
+  if (choice.scheme === 'direct') return 'DIRECT'
   const host = isIP(choice.host) === 6 ? `[${choice.host}]` : choice.host
-  return `${choice.kind}://${host}:${choice.port}`
+  return `${choice.scheme}://${host}:${choice.port}`
 }
 
 /** A failed attempt; `failover` is true when the next entry of the list should be tried. */
@@ -96,7 +99,7 @@ async function dialDirect(dest: Destination, options: DialOptions): Promise<Sock
 }
 
 /** Connects to the proxy of `choice`; failing to reach it is always a fail-over case. */
-async function dialProxy(choice: Exclude<ProxyChoice, { kind: 'direct' }>, options: DialOptions): Promise<Socket | TLSSocket> {
+async function dialProxy(choice: Exclude<ProxyChoice, { scheme: 'direct' }>, options: DialOptions): Promise<Socket | TLSSocket> {
   const host = bareHost(choice.host)
   let addresses: string[]
   try {
@@ -107,7 +110,7 @@ async function dialProxy(choice: Exclude<ProxyChoice, { kind: 'direct' }>, optio
   let last: unknown
   for (const address of addresses) {
     try {
-      return await dialTcp(address, choice.port, options.timeoutMs, choice.kind === 'https' ? { servername: host } : null)
+      return await dialTcp(address, choice.port, options.timeoutMs, choice.scheme === 'https' ? { servername: host } : null)
     } catch (error: unknown) {
       last = error
     }
@@ -154,10 +157,10 @@ function authority(dest: Destination): string {
   return isIP(dest.host) === 6 ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`
 }
 
-async function socksHandshake(choice: Exclude<ProxyChoice, { kind: 'direct' }>, dest: Destination, options: DialOptions): Promise<Socket> {
+async function socksHandshake(choice: Exclude<ProxyChoice, { scheme: 'direct' }>, dest: Destination, options: DialOptions): Promise<Socket> {
   const proxySocket = (await dialProxy(choice, options)) as Socket
   let target = dest.host
-  if (choice.kind === 'socks4' && !isIPv4(target)) {
+  if (choice.scheme === 'socks4' && !isIPv4(target)) {
     // SOCKS4 carries only IPv4 addresses, so (like Chromium) the name is resolved here.
     try {
       const found = (await options.resolver.lookup(target)).find((a) => isIPv4(a))
@@ -170,7 +173,7 @@ async function socksHandshake(choice: Exclude<ProxyChoice, { kind: 'direct' }>, 
   }
   try {
     const { socket } = await SocksClient.createConnection({
-      proxy: { host: choice.host, port: choice.port, type: choice.kind === 'socks4' ? 4 : 5 },
+      proxy: { host: choice.host, port: choice.port, type: choice.scheme === 'socks4' ? 4 : 5 },
       destination: { host: target, port: dest.port },
       command: 'connect',
       timeout: options.timeoutMs,
@@ -192,8 +195,8 @@ async function socksHandshake(choice: Exclude<ProxyChoice, { kind: 'direct' }>, 
  * requests and for forwarding through SOCKS or DIRECT.
  */
 export async function openTunnel(choice: ProxyChoice, dest: Destination, options: DialOptions): Promise<Socket> {
-  if (choice.kind === 'direct') return dialDirect(dest, options)
-  if (choice.kind === 'socks4' || choice.kind === 'socks5') return socksHandshake(choice, dest, options)
+  if (choice.scheme === 'direct') return dialDirect(dest, options)
+  if (choice.scheme === 'socks4' || choice.scheme === 'socks5') return socksHandshake(choice, dest, options)
   const socket = (await dialProxy(choice, options)) as Socket
   const target = authority(dest)
   socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`)
@@ -217,6 +220,6 @@ export async function openTunnel(choice: ProxyChoice, dest: Destination, options
  * is true when the request must name the full URL (an HTTP proxy), false for origin form.
  */
 export async function openForRequest(choice: ProxyChoice, dest: Destination, options: DialOptions): Promise<{ socket: Socket; absoluteForm: boolean }> {
-  if (choice.kind === 'http' || choice.kind === 'https') return { socket: (await dialProxy(choice, options)) as Socket, absoluteForm: true }
+  if (choice.scheme === 'http' || choice.scheme === 'https') return { socket: (await dialProxy(choice, options)) as Socket, absoluteForm: true }
   return { socket: await openTunnel(choice, dest, options), absoluteForm: false }
 }
