@@ -556,11 +556,27 @@ describe('overhead (measured, not asserted)', () => {
         const { socket } = await connectThrough(gateway, `127.0.0.1:${server.port}`)
         socket.destroy()
       })
+      // Bulk through a CONNECT tunnel (how https traffic passes): plain HTTP inside the tunnel.
+      const tunnelMs = await time(async () => {
+        const { socket, reader } = await connectThrough(gateway, `127.0.0.1:${server.port}`)
+        const leftover = reader.release()
+        socket.resume()
+        let received = leftover.length
+        await new Promise<void>((resolve) => {
+          socket.on('data', (chunk: Buffer) => {
+            received += chunk.length
+            if (received >= size) resolve()
+          })
+          socket.write(`GET /bytes?size=${size} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
+        })
+        socket.destroy()
+      })
       const mib = size / 1024 / 1024
       const report = {
         bulkDirectMiBps: Math.round(mib / (directMs / 1000)),
         bulkGatewayMiBps: Math.round(mib / (gatewayMs / 1000)),
         throughputRatio: Number((directMs / gatewayMs).toFixed(2)),
+        bulkTunnelMiBps: Math.round(mib / (tunnelMs / 1000)),
         p50DirectMs: Number(directP50.toFixed(3)),
         p50GatewayMs: Number(gatewayP50.toFixed(3)),
         addedP50Ms: Number((gatewayP50 - directP50).toFixed(3)),
