@@ -84,7 +84,8 @@ function toCdpParam(cookie: SanitizedCookie): Protocol.Network.CookieParam {
   if (cookie.domain.startsWith('.')) param.domain = cookie.domain
   const sameSite = sameSiteToCdp(cookie.sameSite)
   if (sameSite) param.sameSite = sameSite
-  // Electron reads 0 as the epoch (an expired cookie); CDP would read 0 as "no expiry".
+  // Electron reads 0 (or less) as the epoch, i.e. an expired cookie; 1 s after the epoch says the
+  // same to CDP without relying on how it treats 0.
   if (cookie.expires !== undefined) param.expires = cookie.expires > 0 ? cookie.expires : 1
   return param
 }
