@@ -22,7 +22,8 @@
 //   - the nearest expiry among the snapshot's cookies (Chromium drops an
 //     expired cookie lazily; reading the store removes it, and the diff
 //     reports it as 'expired');
-//   - a 1 s poll for anything else (e.g. another CDP client).
+//   - a poll for anything else (e.g. another CDP client): a read after 1 s
+//     without one, or after 20× the last read's duration for a big store.
 //
 // The names written ("hints") order the events of one read and pick
 // 'expired-overwrite' over 'explicit' for a deletion by a past expiry. A write
@@ -59,8 +60,10 @@ import type { Session, SessionBinding } from './session.js'
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
 
 const BINDING = '__cdpSessionCookieWrite'
-/** Safety net for changes no trigger saw. */
+/** Safety net for changes no trigger saw: a read after this long without one. */
 const POLL_MS = 1000
+/** …or after this many times the duration of the last read, if longer (big stores). */
+const POLL_COST_FACTOR = 20
 /** A write hint that no read explains is retried this many times, 10 ms, 20 ms, 40 ms later. */
 const HINT_RETRIES = 3
 const RETRY_BASE_MS = 10
@@ -188,10 +191,7 @@ export class CookieChangeTracker {
     this.#request()
     if (binding) for (const target of binding.manager.targetsOf(this.#session)) void this.#apply(target, generation)
     this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation) })
-    this.#poll = setInterval(() => {
-      this.#request()
-    }, POLL_MS)
-    this.#poll.unref()
+    this.#schedulePoll(0)
   }
 
   /** Stops watching (last listener removed); no cost afterwards. */
@@ -203,7 +203,7 @@ export class CookieChangeTracker {
     this.#hook = undefined
     for (const [target, watched] of this.#watched) this.#unwatch(target, watched)
     this.#watched.clear()
-    clearInterval(this.#poll)
+    clearTimeout(this.#poll)
     clearTimeout(this.#expiryTimer)
     clearTimeout(this.#retryTimer)
     this.#poll = this.#expiryTimer = this.#retryTimer = undefined
@@ -361,9 +361,11 @@ export class CookieChangeTracker {
   async #readOnce(generation: number): Promise<void> {
     this.#binding ??= await this.#session.bindingFor('cookies.on(changed)')
     const { browser, contextId } = this.#binding
+    const started = Date.now()
     const { cookies } = await browser.send('Storage.getCookies', contextId === undefined ? {} : { browserContextId: contextId })
     const now = Date.now()
     if (generation !== this.#generation) return
+    this.#schedulePoll(now - started)
     const next = snapshotOf(cookies)
     const previous = this.#snapshot
     this.#snapshot = next
@@ -434,6 +436,22 @@ export class CookieChangeTracker {
       RETRY_BASE_MS * 2 ** (attempts - 1),
     )
     this.#retryTimer.unref()
+  }
+
+  /**
+   * The fallback poll runs after a quiet second, or after 20× the last read's
+   * duration when the store is big (a read lists every cookie of the session).
+   */
+  #schedulePoll(lastReadMs: number): void {
+    clearTimeout(this.#poll)
+    this.#poll = setTimeout(
+      () => {
+        this.#poll = undefined
+        this.#request()
+      },
+      Math.max(POLL_MS, POLL_COST_FACTOR * lastReadMs),
+    )
+    this.#poll.unref()
   }
 
   #scheduleExpiry(now: number): void {
