@@ -141,7 +141,9 @@ export class SessionGateway {
 
   /** Starts a gateway on 127.0.0.1 with an OS-chosen port. */
   static async start(options: GatewayOptions): Promise<SessionGateway> {
-    const server = createServer({ keepAlive: true })
+    // No overall request deadline: uploads and long polls through a proxy may take as long as
+    // they take (Node's default would cut them at 5 minutes).
+    const server = createServer({ keepAlive: true, requestTimeout: 0 })
     const gateway = new SessionGateway(server, options)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
