@@ -15,6 +15,7 @@
 // - `Network.clearBrowserCache` on a page session empties that context's HTTP
 //   cache only. No CDP command reports a cache size.
 // - No CDP command flushes DOM storage (see flushStorageData).
+import { randomUUID } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
@@ -353,4 +354,33 @@ export async function flushStorageData(session: Session): Promise<void> {
   await session.bindingFor('session.flushStorageData')
   if (!session.isPersistent() || session.getStoragePath() === null) return
   await sleep(DOM_STORAGE_COMMIT_BOUND_MS)
+}
+
+/** Domain of the throwaway cookie flushCookies sets and deletes (`.invalid` never resolves). */
+export const FLUSH_COOKIE_DOMAIN = 'cdp-session-flush.invalid'
+
+/**
+ * Forces the session's cookie store to disk (what Electron's
+ * `cookies.flushStore()` promises). No CDP command flushes cookies, but
+ * Chromium's cookie store writes all its pending changes to disk whenever a
+ * cookie is actually deleted, and answers the delete only after that write.
+ * So this sets a throwaway cookie on FLUSH_COOKIE_DOMAIN (browser session,
+ * context id) and deletes it with `Network.deleteCookies` on a page of the
+ * context. Deleting a cookie that does not exist flushes nothing (measured),
+ * hence the set. Measured: persistent cookies written 1 s before a SIGKILL of
+ * the browser were lost 4/4 times without this and survived 4/4 with it (e2e:
+ * 24 more trials, 0 losses). Side effect: the throwaway cookie exists for the
+ * few milliseconds between the two commands (visible to a cookie-change
+ * tracker that snapshots in between). In-memory sessions: resolves at once.
+ */
+export async function flushCookies(session: Session): Promise<void> {
+  const api = 'cookies.flushStore'
+  const binding = await session.bindingFor(api)
+  if (!session.isPersistent() || session.getStoragePath() === null) return
+  const name = `__cdp_session_flush_${randomUUID()}`
+  await binding.browser.send('Storage.setCookies', {
+    browserContextId: binding.contextId,
+    cookies: [{ name, value: '1', domain: FLUSH_COOKIE_DOMAIN, path: '/', expires: Math.floor(Date.now() / 1000) + 600 }],
+  })
+  await onContextPage(session, api, (client) => client.send('Network.deleteCookies', { name, domain: FLUSH_COOKIE_DOMAIN }))
 }
