@@ -14,7 +14,8 @@
 //   default context).
 // - `Network.clearBrowserCache` on a page session empties that context's HTTP
 //   cache only. No CDP command reports a cache size.
-// - No CDP command flushes DOM storage (see flushStorageData).
+// - No CDP command flushes DOM storage or cookies (see flushStorageData and
+//   flushCookies for what is done instead).
 import { randomUUID } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -330,7 +331,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Electron's `flushStorageData()`. Chromium's DevTools protocol has no flush
  * command, and none of the commands tried forces localStorage to disk
  * (critical memory-pressure notifications on the browser and on a page,
- * clearing another origin's storage, `Network.deleteCookies` for cookies).
+ * clearing another origin's storage; the cookie trick of flushCookies flushes
+ * only the cookie store).
  * IndexedDB and Cache Storage are durable as soon as their transactions
  * complete. So for a session on disk this WAITS `DOM_STORAGE_COMMIT_BOUND_MS`
  * (6 s) and then resolves.
@@ -341,8 +343,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * does not: an origin that committed less than a minute earlier is held back
  * by Chromium's commit rate limit (see DOM_STORAGE_RATE_LIMITED_BOUND_MS) —
  * its newest writes may need up to ~60 s, which this does not wait for (the
- * e2e suite shows such a write lost). Cookies are not covered either (their
- * store commits on its own ~30 s timer). In-memory sessions have nothing on
+ * e2e suite shows such a write lost). Cookies are not covered (their store
+ * commits on its own ~30 s timer): flushCookies below forces that. In-memory sessions have nothing on
  * disk: it resolves at once.
  *
  * Measured, not used: closing the last page of an origin makes Chromium
