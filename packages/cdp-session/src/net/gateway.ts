@@ -5,12 +5,12 @@
 // (and remembered as bad for a while), DIRECT connects through the gateway's caching resolver.
 // Only holders of the gateway's random credentials get through; everyone else gets 407.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http'
+import { type Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { debug } from '../common/util.js'
 import { CachingResolver, toResolvedHost, type LookupFn, type ResolvedHost } from './resolver.js'
-import { describeChoice, openForRequest, openTunnel, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
+import { describeChoice, forwardableHeaders, openForRequest, openTunnel, replayable, UpstreamAgent, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
 
 export { describeChoice, type ProxyChoice } from './upstream.js'
 
@@ -40,18 +40,6 @@ export interface GatewayOptions {
 
 const REALM = 'cdp-session'
 
-// Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones.
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
-
-function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set((typeof headers.connection === 'string' ? headers.connection : '').split(',').map((h) => h.trim().toLowerCase()))
-  const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_HEADERS.has(name) && !named.has(name)) out[name] = value
-  }
-  return out
-}
-
 function rawReply(status: string, headers: string[] = []): string {
   return [`HTTP/1.1 ${status}`, ...headers, 'Connection: close', 'Content-Length: 0', '', ''].join('\r\n')
 }
@@ -69,36 +57,6 @@ function destinationOf(url: URL): Destination {
   const secure = url.protocol === 'https:' || url.protocol === 'wss:'
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   return { host, port: url.port === '' ? (secure ? 443 : 80) : Number(url.port) }
-}
-
-/** A request without a body, which can be sent again if a pooled connection was stale. */
-function replayable(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
-}
-
-/**
- * A keep-alive pool whose new connections go through one route choice. Node's Agent lets
- * createConnection answer through its callback, so a connection is handed over only once the
- * TCP connect (and any proxy handshake) succeeded; a failure reaches the request as its error.
- */
-class UpstreamAgent extends Agent {
-  constructor(
-    private readonly choice: ProxyChoice,
-    private readonly dial: () => { resolver: CachingResolver; timeoutMs: number },
-    private readonly onSocket: (socket: Socket) => void,
-  ) {
-    super({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' })
-  }
-
-  override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-    const dest: Destination = { host: String(options.host ?? ''), port: Number(options.port ?? 80) }
-    openForRequest(this.choice, dest, this.dial()).then(({ socket }) => {
-      this.onSocket(socket)
-      callback?.(null, socket)
-    }, (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex))
-    return undefined
-  }
 }
 
 export class SessionGateway {
