@@ -358,6 +358,24 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
     }
   })
 
+  test('the throwaway cookie of the cookie-store flush (domain cdp-session-flush.invalid) is never reported', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const binding = await session.bindingFor('test')
+    const expires = Math.floor(Date.now() / 1000) + 600
+    await binding.browser.send('Storage.setCookies', {
+      browserContextId: binding.contextId,
+      cookies: [
+        { name: '__cdp_session_flush_x', value: '1', domain: 'cdp-session-flush.invalid', path: '/', expires },
+        { name: 'visible', value: '1', domain: 'elsewhere.test', path: '/', expires },
+      ],
+    })
+    await waitFor(() => rec.changes.length >= 1, 'the visible cookie (poll)', 3000)
+    await sleep(1200)
+    expect(rec.lines()).toEqual(['visible=1 explicit added'])
+  })
+
   test('20 rapid document.cookie writes of different cookies: all reported once, in write order', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

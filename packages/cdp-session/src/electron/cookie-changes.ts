@@ -56,6 +56,7 @@ import { debug, detach } from '../common/util.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
 import type { Session, SessionBinding } from './session.js'
+import { FLUSH_COOKIE_DOMAIN } from './storage.js'
 
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
 
@@ -366,7 +367,8 @@ export class CookieChangeTracker {
     const now = Date.now()
     if (generation !== this.#generation) return
     this.#schedulePoll(now - started)
-    const next = snapshotOf(cookies)
+    // The throwaway cookie of storage.flushCookies (set, then deleted) is ours, not the app's.
+    const next = snapshotOf(cookies.filter((cookie) => cookie.domain.replace(/^\./, '') !== FLUSH_COOKIE_DOMAIN))
     const previous = this.#snapshot
     this.#snapshot = next
     this.#scheduleExpiry(now)
