@@ -412,6 +412,16 @@ describe('tunnels and WebSockets', () => {
     expect(seen).toEqual([`https://127.0.0.1:${server.https.port}/`])
   })
 
+  it('CONNECT fails over past a dead proxy too', async () => {
+    const events: GatewayEvent[] = []
+    const gateway = await startGateway(() => [{ scheme: 'http', host: '127.0.0.1', port: deadPort }, { scheme: 'socks5', host: '127.0.0.1', port: socksProxy.port }], events)
+    const { status, socket } = await connectThrough(gateway, `127.0.0.1:${server.port}`)
+    expect(status).toBe(200)
+    socket.destroy()
+    expect(socksProxy.requests).toMatchObject([{ kind: 'socks5', target: `127.0.0.1:${server.port}` }])
+    expect(events.filter((e) => e.type === 'attempt-failed')).toMatchObject([{ via: `http://127.0.0.1:${deadPort}`, failover: true }])
+  })
+
   it('a refused CONNECT answers 502', async () => {
     const gateway = await startGateway()
     const { status, socket } = await connectThrough(gateway, `127.0.0.1:${deadPort}`)
