@@ -232,6 +232,20 @@ describe('cookies changed event', () => {
     expect([...rec.lines()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `many${i}=v explicit added`).sort())
   })
 
+  test('cookies.set with a past expirationDate over an existing cookie fires (old, expired-overwrite, true)', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    const url = `${server.origin}/`
+    await session.cookies.set({ url, name: 'gone', value: 'v', expirationDate: Date.now() / 1000 + 60 })
+    await waitFor(() => rec.changes.length >= 1, 'the added event')
+    await session.cookies.set({ url, name: 'gone', value: 'v', expirationDate: Date.now() / 1000 - 60 })
+    await waitFor(() => rec.changes.length >= 2, 'the removal event')
+    await sleep(150)
+    expect(rec.lines()).toEqual(['gone=v explicit added', 'gone=v expired-overwrite removed'])
+    expect(await session.cookies.get({ name: 'gone' })).toEqual([])
+  })
+
   test('cookieStore.set in a service worker fires promptly', async ({ session, server }) => {
     server.setContent(
       '/cookie-sw.js',

@@ -2,7 +2,7 @@
 // getCacheSize and flushStorageData against real Chromium.
 import { readFileSync } from 'node:fs'
 import { NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
-import { FLUSH_COOKIE_DOMAIN, flushCookies } from '../packages/cdp-session/src/electron/storage.js'
+import { FLUSH_COOKIE_DOMAIN } from '../packages/cdp-session/src/electron/storage.js'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 
@@ -162,7 +162,7 @@ async function killTrials(
       const pids = await processTree(session)
       if (flush) {
         await session.flushStorageData()
-        await flushCookies(session) // cookies' own timer is ~30 s: well after this
+        await session.cookies.flushStore() // cookies' own timer is ~30 s: well after this
       }
       await killHard(pids)
       await session.close().catch(() => undefined)
@@ -360,7 +360,7 @@ describe('ses storage', () => {
     expect(results.map((r) => r.got.split('|').slice(0, 2).join('|'))).toEqual(results.map((r) => `null|${r.expected.split('|')[1]}`))
   })
 
-  test.concurrent('flushStorageData + flushCookies: 24 SIGKILL trials right after they resolve lose no localStorage, IndexedDB or cookie', async ({ browser, server }) => {
+  test.concurrent('flushStorageData + cookies.flushStore: 24 SIGKILL trials right after they resolve lose no localStorage, IndexedDB or cookie', async ({ browser, server }) => {
     usePage(server)
     const origins = [server.origin, server.crossOrigin, `http://a.test:${server.port}`, `http://b.test:${server.port}`]
     const started = Date.now()
@@ -400,7 +400,7 @@ describe('ses storage', () => {
     }
   })
 
-  test.concurrent('flushCookies leaves no throwaway cookie and keeps the session cookies as they were', async ({ browser, server }) => {
+  test.concurrent('cookies.flushStore leaves no throwaway cookie and keeps the session cookies as they were', async ({ browser, server }) => {
     usePage(server)
     const session = browser.session.fromPartition(`persist:flush-cookie-${process.pid}`)
     try {
@@ -412,7 +412,7 @@ describe('ses storage', () => {
         (await binding.browser.send('Storage.getCookies', { browserContextId: binding.contextId })).cookies.map((c) => `${c.name}@${c.domain}`).sort()
       const before = await names()
       expect(before).toEqual(['keep@127.0.0.1'])
-      await flushCookies(session)
+      await session.cookies.flushStore()
       expect(await names()).toEqual(before)
       expect(before.some((n) => n.endsWith(FLUSH_COOKIE_DOMAIN))).toBe(false)
     } finally {
