@@ -41,5 +41,13 @@ export interface Scenario {
   title: string
   /** Markdown: what one iteration does, for the docs section. */
   description: string
+  /** The speed goals for cdp-session in this scenario (ratios of medians); default: DEFAULT_GOALS. */
+  goals?: Goals
   prepare(): Promise<PreparedScenario>
+}
+
+/** Upper bounds for cdp-session's median as a ratio of a reference's median; absent = no goal. */
+export interface Goals {
+  vsPlaywright?: number
+  vsRaw?: number
 }

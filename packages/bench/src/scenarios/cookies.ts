@@ -107,6 +107,8 @@ function contenders(): Contender[] {
 
 export const cookies: Scenario = {
   id: 'cookies',
+  // Issue #3: within 1.1× of the raw Storage.* floor.
+  goals: { vsRaw: 1.1 },
   title: 'Cookies: set 1,000 → read them back',
   description:
     `Per iteration, in one isolated session (created once): write ${COUNT} session cookies spread over ${HOSTS} hosts ` +
