@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { SessionClosedError, ValidationError, type Session } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
@@ -8,18 +9,6 @@ function uniquePartition(label: string): string {
 }
 
 const at = (server: TestServer, host: string, path = '/') => `http://${host}:${server.port}${path}`
-/** Small seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const names = (cookies: { name: string }[]) => cookies.map((c) => c.name).sort()
 
 /** Loads `url` in a fresh page of `session` and returns the Cookie header the server received for it. */
@@ -473,40 +462,42 @@ describe('ses.cookies', () => {
     await pending
   })
 
-  // fast-check is a dependency of the library package, not of e2e/: a seeded PRNG gives the
-  // same kind of random cases, reproducible from the printed seed.
   test('property: get({ url }) returns exactly the cookies Chromium sends to that url, in header order', async ({ browser, server }) => {
-    const hosts = ['a.test', 'sub.a.test']
-    const paths = ['/', '/p', '/p/', '/p/q', '/pq']
-    const requestPaths = ['/p/q/leaf', '/pq', '/p', '/x', '/']
-    const seed = Number(process.env.COOKIE_PROPERTY_SEED ?? Date.now() % 1_000_000)
-    const random = mulberry32(seed)
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T
-    for (let run = 0; run < 20; run++) {
-      const cookies = Array.from({ length: Math.floor(random() * 7) }, () => ({
-        name: pick(['k1', 'k2', 'k3']),
-        host: pick(hosts),
-        domain: random() < 0.5,
-        path: pick(paths),
-        secure: random() < 0.3,
-      }))
-      const url = `http://${pick(hosts)}:${server.port}${pick(requestPaths)}`
-      const ses = browser.session.fromPartition(uniquePartition(`prop${run}`))
-      try {
-        for (const [i, c] of cookies.entries()) {
-          const base = c.secure ? `https://${c.host}:${server.https.port}` : `http://${c.host}:${server.port}`
-          // Refusals are Chromium's rules too (an http cookie may not shadow a Secure one).
-          await ses.cookies
-            .set({ url: `${base}/`, name: c.name, value: `v${i}`, path: c.path, secure: c.secure, ...(c.domain ? { domain: 'a.test' } : {}) })
-            .catch((error: Error) => expect(error.message).toMatch(/^Failed to set cookie - The cookie would have overwritten a Secure cookie/))
-        }
-        const ours = (await ses.cookies.get({ url })).map((c) => `${c.name}=${c.value}`)
-        const header = await cookieHeaderSent(ses, server, url)
-        const sent = header === '' ? [] : header.split('; ')
-        expect(ours, `seed ${seed} run ${run}: ${JSON.stringify({ cookies, url })}`).toEqual(sent)
-      } finally {
-        await ses.close()
-      }
-    }
+    const hosts = ['a.test', 'sub.a.test'] as const
+    const cookieArb = fc.record({
+      name: fc.constantFrom('k1', 'k2', 'k3'),
+      host: fc.constantFrom(...hosts),
+      domain: fc.boolean(),
+      path: fc.constantFrom('/', '/p', '/p/', '/p/q', '/pq'),
+      secure: fc.boolean(),
+    })
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(cookieArb, { maxLength: 6 }),
+        fc.constantFrom(...hosts),
+        fc.constantFrom('/p/q/leaf', '/pq', '/p', '/x', '/'),
+        async (cookies, host, path) => {
+          const url = `http://${host}:${server.port}${path}`
+          const ses = browser.session.fromPartition(uniquePartition(`prop${++run}`))
+          try {
+            for (const [i, c] of cookies.entries()) {
+              const base = c.secure ? `https://${c.host}:${server.https.port}` : `http://${c.host}:${server.port}`
+              // Refusals are Chromium's rules too (an http cookie may not shadow a Secure one).
+              await ses.cookies
+                .set({ url: `${base}/`, name: c.name, value: `v${i}`, path: c.path, secure: c.secure, ...(c.domain ? { domain: 'a.test' } : {}) })
+                .catch((error: Error) => expect(error.message).toMatch(/^Failed to set cookie - The cookie would have overwritten a Secure cookie/))
+            }
+            const ours = (await ses.cookies.get({ url })).map((c) => `${c.name}=${c.value}`)
+            const header = await cookieHeaderSent(ses, server, url)
+            expect(ours).toEqual(header === '' ? [] : header.split('; '))
+          } finally {
+            await ses.close()
+          }
+        },
+      ),
+      // Each run is a session, some cookies and a page load: 20 keep the file under a minute.
+      { numRuns: 20, endOnFailure: false },
+    )
   })
 })
