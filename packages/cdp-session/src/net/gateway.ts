@@ -378,14 +378,18 @@ export class SessionGateway {
     return agent
   }
 
+  /** Answers 407 on a raw socket (CONNECT, upgrade) when `req` lacks this gateway's credentials. */
+  private refuseUnauthorized(req: IncomingMessage, client: Duplex, id: number, target: string): boolean {
+    if (this.authorized(req)) return false
+    this.emit({ type: 'rejected', id, reason: 'auth', target })
+    client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
+    return true
+  }
+
   private async onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
     const id = this.nextId++
     const target = req.url ?? ''
-    if (!this.authorized(req)) {
-      this.emit({ type: 'rejected', id, reason: 'auth', target })
-      client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
-      return
-    }
+    if (this.refuseUnauthorized(req, client, id, target)) return
     const dest = parseAuthority(target)
     if (dest === null) {
       this.emit({ type: 'rejected', id, reason: 'bad-request', target })
@@ -417,11 +421,7 @@ export class SessionGateway {
   private async onUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
     const id = this.nextId++
     const target = req.url ?? ''
-    if (!this.authorized(req)) {
-      this.emit({ type: 'rejected', id, reason: 'auth', target })
-      client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
-      return
-    }
+    if (this.refuseUnauthorized(req, client, id, target)) return
     const parsed = URL.canParse(target) ? new URL(target) : null
     if (parsed === null || (parsed.protocol !== 'ws:' && parsed.protocol !== 'http:')) {
       this.emit({ type: 'rejected', id, reason: 'bad-request', target })
