@@ -16,6 +16,21 @@ describe('webContents', () => {
     await expect.poll(() => wc.getURL()).toBe(server.url('/page.html#x'))
   })
 
+  test('dom-ready, did-navigate and did-navigate-in-page fire for the main frame', async ({ session, server }) => {
+    server.setContent('/nav.html', '<title>nav</title>')
+    const wc = await session.createWebContents()
+    const seen: string[] = []
+    wc.on('dom-ready', () => seen.push('dom-ready'))
+    wc.on('did-navigate', (_e, url) => seen.push(`did-navigate ${url}`))
+    wc.on('did-navigate-in-page', (_e, url, isMainFrame) => seen.push(`in-page ${url} ${String(isMainFrame)}`))
+    wc.on('did-finish-load', () => seen.push('did-finish-load'))
+    await wc.loadURL(server.url('/nav.html'))
+    expect(seen).toEqual([`did-navigate ${server.url('/nav.html')}`, 'dom-ready', 'did-finish-load'])
+    seen.length = 0
+    await wc.executeJavaScript(`history.pushState({}, '', '/nav.html?pushed')`)
+    await expect.poll(() => seen).toEqual([`in-page ${server.url('/nav.html?pushed')} true`])
+  })
+
   test('loadURL rejects like Electron on a network error', async ({ session }) => {
     const wc = await session.createWebContents()
     const failures: Array<[number, string]> = []
