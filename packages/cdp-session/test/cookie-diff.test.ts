@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { diffCookies, evictionGroup, parseCookieLine, sameCookie, setCookieLines, snapshotOf, storeKey, type StoreCookie } from '../src/common/cookie-diff.js'
+import { diffCookies, evictionGroup, parseCookieLine, replayLength, sameCookie, setCookieLines, snapshotOf, storeKey, type CookieWrite, type StoreCookie } from '../src/common/cookie-diff.js'
 
 const NOW = Date.UTC(2030, 0, 1)
 
@@ -108,10 +108,10 @@ describe('sameCookie', () => {
 })
 
 describe('parseCookieLine', () => {
-  it('reads the name', () => {
-    expect(parseCookieLine('a=1', NOW)).toEqual({ name: 'a', expiring: false })
-    expect(parseCookieLine('  sp ace =x=y; path=/', NOW)).toEqual({ name: 'sp ace', expiring: false })
-    expect(parseCookieLine('novalue', NOW)).toEqual({ name: '', expiring: false })
+  it('reads the name and the value', () => {
+    expect(parseCookieLine('a=1', NOW)).toEqual({ name: 'a', value: '1', expiring: false })
+    expect(parseCookieLine('  sp ace =x=y; path=/', NOW)).toEqual({ name: 'sp ace', value: 'x=y', expiring: false })
+    expect(parseCookieLine('novalue', NOW)).toEqual({ name: '', value: 'novalue', expiring: false })
   })
   it('Max-Age ≤ 0 deletes, and wins over Expires', () => {
     expect(parseCookieLine('a=; Max-Age=0', NOW).expiring).toBe(true)
@@ -165,3 +165,41 @@ describe('evictions', () => {
     expect(changes.map((c) => `${c.cookie.name} ${c.cause}`)).toEqual(['old expired', 'mine explicit'])
   })
 })
+
+describe('replaying several writes of one cookie between two reads', () => {
+  const w = (name: string, value: string | undefined, expiring = false): CookieWrite => ({ name, value, expiring })
+
+  it('reports the whole chain, ending with the stored cookie itself', () => {
+    const after = cookie('a', '3', { httpOnly: false })
+    const changes = diffCookies(snapshotOf([cookie('a', '0')]), snapshotOf([after]), { now: NOW, writes: [w('a', '1'), w('a', '2'), w('a', '3')] })
+    expect(summary(changes)).toEqual([
+      'a=0 overwrite removed', 'a=1 explicit added',
+      'a=1 overwrite removed', 'a=2 explicit added',
+      'a=2 overwrite removed', 'a=3 explicit added',
+    ])
+    expect(changes.at(-1)?.cookie).toBe(after)
+  })
+
+  it('a deletion in the middle is expired-overwrite, and a new cookie starts the chain with an add', () => {
+    const changes = diffCookies(snapshotOf([]), snapshotOf([cookie('a', '2')]), { now: NOW, writes: [w('a', '1'), w('a', '', true), w('a', '2')] })
+    expect(summary(changes)).toEqual(['a=1 explicit added', 'a=1 expired-overwrite removed', 'a=2 explicit added'])
+  })
+
+  it('stops at the last write the store shows; later writes are left for the next read', () => {
+    expect(replayLength([w('a', '1'), w('a', '2'), w('a', '3')], { value: '2' })).toBe(2)
+    const changes = diffCookies(snapshotOf([]), snapshotOf([cookie('a', '2')]), { now: NOW, writes: [w('a', '1'), w('a', '2'), w('a', '3')] })
+    expect(summary(changes)).toEqual(['a=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added'])
+  })
+
+  it('falls back to the net change when the writes cannot be replayed honestly', () => {
+    const net = ['a=0 overwrite removed', 'a=9 explicit added']
+    const diff = (writes: CookieWrite[]) => summary(diffCookies(snapshotOf([cookie('a', '0')]), snapshotOf([cookie('a', '9')]), { now: NOW, writes }))
+    expect(diff([w('a', '9')])).toEqual(net) // one write: the net change is the chain
+    expect(diff([w('a', '1'), w('a', undefined), w('a', '9')])).toEqual(net) // a value unknown (CookieStore)
+    expect(diff([w('a', '1'), w('a', '2')])).toEqual(net) // the store shows a value no write has
+    // two cookies named a changed (other paths): the writes cannot be told apart
+    const two = diffCookies(snapshotOf([]), snapshotOf([cookie('a', '2'), cookie('a', '2', { path: '/x' })]), { now: NOW, writes: [w('a', '1'), w('a', '2')] })
+    expect(summary(two)).toEqual(['a=2 explicit added', 'a=2 explicit added'])
+  })
+})
+

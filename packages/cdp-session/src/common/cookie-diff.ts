@@ -52,6 +52,56 @@ export interface DiffHints {
   order?: readonly string[]
   /** Names written with an expiry in the past (deletions by overwrite). */
   expiringWrites?: ReadonlySet<string>
+  /**
+   * The writes themselves, oldest first, where their values are known (cookie
+   * lines). Several writes of one cookie between two reads are replayed as the
+   * chain of changes they made (see replayLength), not only the net change.
+   */
+  writes?: readonly CookieWrite[]
+}
+
+/** One write of a cookie, as recorded when it happened. */
+export interface CookieWrite {
+  name: string
+  /** undefined when the writer did not tell (e.g. CookieStore). */
+  value: string | undefined
+  expiring: boolean
+}
+
+/**
+ * How many of `writes` (all of one name, oldest first) to replay to get from
+ * the old state of a cookie to `after`: up to the last write that leaves the
+ * store as it is now. 0 when they cannot be replayed honestly: fewer than two,
+ * a value unknown, or no prefix that ends in the state the store shows (a
+ * write Chromium refused, or one the store has not applied yet, is then not
+ * invented). Later writes are for the next read.
+ */
+export function replayLength(writes: readonly CookieWrite[], after: Pick<StoreCookie, 'value'> | undefined): number {
+  if (writes.length < 2 || writes.some((write) => write.value === undefined)) return 0
+  for (let end = writes.length; end >= 2; end--) {
+    const last = writes[end - 1]!
+    if (after === undefined ? last.expiring : !last.expiring && last.value === after.value) return end
+  }
+  return 0
+}
+
+/** The chain of changes that `writes` made, from `before` to `after`; the added cookies take `after`'s (or `before`'s) other fields. */
+function replay<C extends StoreCookie>(before: C | undefined, after: C | undefined, writes: readonly CookieWrite[]): Array<CookieChange<C>> {
+  const template = (after ?? before)!
+  const events: Array<CookieChange<C>> = []
+  let state = before
+  writes.forEach((write, index) => {
+    if (write.expiring) {
+      if (state) events.push({ cookie: state, cause: 'expired-overwrite', removed: true })
+      state = undefined
+      return
+    }
+    const next = index === writes.length - 1 && after ? after : { ...template, value: write.value! }
+    if (state) events.push({ cookie: state, cause: 'overwrite', removed: true })
+    events.push({ cookie: next, cause: 'explicit', removed: false })
+    state = next
+  })
+  return events
 }
 
 /** The store identity of a cookie: name, domain, path and partition. */
@@ -153,7 +203,31 @@ export function diffCookies<C extends StoreCookie>(
     }
   }
   groups.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
-  return groups.flatMap((group) => group.events)
+  return groups.flatMap((group) => replayGroup(group.events, before, after, hints))
+}
+
+/**
+ * A group's events, or the chain its writes made when they can be replayed:
+ * only for a cookie whose name no other changed cookie shares (the writes name
+ * no domain or path we could check).
+ */
+function replayGroup<C extends StoreCookie>(
+  events: Array<CookieChange<C>>,
+  before: ReadonlyMap<string, C>,
+  after: ReadonlyMap<string, C>,
+  hints: DiffHints,
+): Array<CookieChange<C>> {
+  const first = events[0]
+  if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted') return events
+  const name = first.cookie.name
+  const writes = hints.writes.filter((write) => write.name === name)
+  const key = storeKey(first.cookie)
+  let changedOfName = 0
+  for (const [k, c] of before) if (c.name === name && (!after.has(k) || !sameCookie(c, after.get(k)!))) changedOfName++
+  for (const [k, c] of after) if (c.name === name && !before.has(k)) changedOfName++
+  if (changedOfName !== 1) return events
+  const length = replayLength(writes, after.get(key))
+  return length === 0 ? events : replay(before.get(key), after.get(key), writes.slice(0, length))
 }
 
 /** Chromium's store limits (CookieMonster::kDomainMaxCookies, kMaxCookies). */
@@ -191,6 +265,7 @@ function peakCounts(before: ReadonlyMap<string, StoreCookie>, after: ReadonlyMap
 /** What a cookie line (`document.cookie = …` or a Set-Cookie header value) says about itself. */
 export interface CookieLine {
   name: string
+  value: string
   /** The line deletes: Max-Age ≤ 0, or an Expires in the past without Max-Age. */
   expiring: boolean
 }
@@ -204,6 +279,7 @@ export function parseCookieLine(line: string, now: number): CookieLine {
   const [pair = '', ...attributes] = line.split(';')
   const eq = pair.indexOf('=')
   const name = eq < 0 ? '' : pair.slice(0, eq).trim()
+  const value = (eq < 0 ? pair : pair.slice(eq + 1)).trim()
   let maxAge: number | undefined
   let expires: number | undefined
   for (const attribute of attributes) {
@@ -217,7 +293,7 @@ export function parseCookieLine(line: string, now: number): CookieLine {
     }
   }
   const expiring = maxAge !== undefined ? maxAge <= 0 : expires !== undefined && expires <= now
-  return { name, expiring }
+  return { name, value, expiring }
 }
 
 /** The lines of a `set-cookie` header as CDP reports it (several headers joined by newlines). */

@@ -33,6 +33,12 @@
 //     only while more hints keep arriving, before it is ordered and emitted;
 //   - the hints ahead of the store: a hint no change explains is kept and the
 //     store re-read 10, 20, 40 ms later, then the hint is dropped.
+// Hints from cookie lines (document.cookie, Set-Cookie) carry the value
+// written, so several writes of one cookie between two reads are replayed as
+// the chain of changes they made (cookie-diff's replayLength: only up to the
+// write the store shows, and never for a value that no write had). A change
+// whose value no recorded write has yet waits for its late hint like an
+// unnamed one; writes after the stored one stay pending for the next read.
 //
 // start() sends the baseline read and wraps live pages synchronously (once the
 // session's binding is known, which the constructor fetches), ahead of any
@@ -51,7 +57,7 @@
 // expiry, 'evicted' when the store was over Chromium's 180-per-domain or
 // 3300-total limit, else 'explicit'); hints match by name only.
 import type { Protocol } from 'devtools-protocol'
-import { diffCookies, parseCookieLine, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
+import { diffCookies, parseCookieLine, replayLength, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
 import { debug, detach } from '../common/util.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
@@ -134,6 +140,8 @@ const WRAPPER_SOURCE = `(() => {
 
 interface Hint {
   name: string
+  /** The value written, when the write said (cookie lines); undefined for CookieStore. */
+  value: string | undefined
   expiring: boolean
   attempts: number
 }
@@ -223,7 +231,7 @@ export class CookieChangeTracker {
    * 'expired-overwrite' as in Electron, instead of 'explicit'.
    */
   poke(written?: ReadonlyArray<{ name: string; expiring: boolean }>): void {
-    for (const write of written ?? []) this.#hint(write.name, write.expiring)
+    for (const write of written ?? []) this.#hint(write.name, write.expiring, undefined)
     this.#request()
   }
 
@@ -303,10 +311,10 @@ export class CookieChangeTracker {
     if (!data || typeof data !== 'object') return
     const record = data as { kind?: unknown; line?: unknown; name?: unknown; expiring?: unknown }
     if (record.kind === 'line' && typeof record.line === 'string') {
-      const { name, expiring } = parseCookieLine(record.line, Date.now())
-      this.#hint(name, expiring)
+      const { name, value, expiring } = parseCookieLine(record.line, Date.now())
+      this.#hint(name, expiring, value)
     } else if (record.kind === 'store') {
-      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true)
+      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, undefined)
     }
     this.#request()
   }
@@ -317,16 +325,16 @@ export class CookieChangeTracker {
       if (name.toLowerCase() !== 'set-cookie') continue
       for (const line of setCookieLines(value)) {
         const parsed = parseCookieLine(line, Date.now())
-        this.#hint(parsed.name, parsed.expiring)
+        this.#hint(parsed.name, parsed.expiring, parsed.value)
         seen = true
       }
     }
     if (seen) this.#request()
   }
 
-  #hint(name: string, expiring: boolean): void {
+  #hint(name: string, expiring: boolean, value: string | undefined): void {
     if (!this.#active) return
-    this.#hints.push({ name, expiring, attempts: 0 })
+    this.#hints.push({ name, value, expiring, attempts: 0 })
     this.#hintsSeen++
   }
 
@@ -385,12 +393,22 @@ export class CookieChangeTracker {
       changes = this.#diff(previous, next, now)
       if (this.#hintsSeen === known) break
     }
-    this.#consumeHints(changes)
+    this.#consumeHints(changes, next)
     for (const change of changes) this.#deliver(change, generation)
   }
 
+  /**
+   * True while some change is named by no hint yet, or shows a value that none
+   * of the recorded writes of its name has (its own write's hint is late).
+   */
   #hasUnnamed(changes: Array<CookieChange<Protocol.Network.Cookie>>): boolean {
-    return changes.some((change) => change.cause !== 'expired' && !this.#hints.some((hint) => hint.name === change.cookie.name))
+    return changes.some((change) => {
+      if (change.cause === 'expired') return false
+      const hints = this.#hints.filter((hint) => hint.name === change.cookie.name)
+      if (hints.length === 0) return true
+      if (change.removed || hints.some((hint) => hint.value === undefined)) return false
+      return !hints.some((hint) => hint.value === change.cookie.value)
+    })
   }
 
   #diff(
@@ -402,6 +420,7 @@ export class CookieChangeTracker {
       now,
       order: this.#hints.map((hint) => hint.name),
       expiringWrites: new Set(this.#hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
+      writes: this.#hints.map(({ name, value, expiring }) => ({ name, value, expiring })),
     })
   }
 
@@ -422,9 +441,19 @@ export class CookieChangeTracker {
    * Drops the hints the changes explain. The others may name writes the store
    * has not applied yet: they are kept for a few more reads, shortly after.
    */
-  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>): void {
+  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>, after: Map<string, Protocol.Network.Cookie>): void {
     const changed = new Set(changes.map((change) => change.cookie.name))
-    const again = this.#hints.filter((hint) => !changed.has(hint.name) && hint.attempts < HINT_RETRIES)
+    // Writes of a changed name are explained up to what the store shows now
+    // (replayLength); the ones after that are still on their way: keep them.
+    const keep = new Set<Hint>()
+    for (const name of changed) {
+      const ofName = this.#hints.filter((hint) => hint.name === name)
+      const current = [...after.values()].filter((cookie) => cookie.name === name)
+      if (current.length !== 1) continue
+      const used = replayLength(ofName, current[0])
+      if (used > 0) for (const hint of ofName.slice(used)) keep.add(hint)
+    }
+    const again = this.#hints.filter((hint) => (keep.has(hint) || !changed.has(hint.name)) && hint.attempts < HINT_RETRIES)
     this.#hints = again
     if (again.length === 0) return
     for (const hint of again) hint.attempts++
