@@ -139,6 +139,18 @@ describe('cookies changed event', () => {
     expect(rec.lines()).toEqual(['cs=one explicit added', 'cs=one overwrite removed', 'cs=two explicit added', 'cs=two expired-overwrite removed'])
   })
 
+  test('a burst of CookieStore writes of one cookie reports every change, in order', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    await wc.executeJavaScript(`Promise.all(Array.from({ length: 8 }, (_, i) => cookieStore.set('cb', 'v' + i)))`)
+    await waitFor(() => rec.lines().at(-1) === 'cb=v7 explicit added', 'cb=v7')
+    await sleep(300)
+    const expected = ['cb=v0 explicit added']
+    for (let i = 1; i < 8; i++) expected.push(`cb=v${i - 1} overwrite removed`, `cb=v${i} explicit added`)
+    expect(rec.lines()).toEqual(expected)
+  })
+
   test('Set-Cookie from a navigation, a fetch, a dedicated worker and a same-site iframe fires, promptly (not by the 1 s poll)', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

@@ -33,8 +33,8 @@
 //     only while more hints keep arriving, before it is ordered and emitted;
 //   - the hints ahead of the store: a hint no change explains is kept and the
 //     store re-read 10, 20, 40 ms later, then the hint is dropped.
-// Hints from cookie lines (document.cookie, Set-Cookie) carry the value
-// written, so several writes of one cookie between two reads are replayed as
+// Hints from cookie lines (document.cookie, Set-Cookie) and CookieStore calls
+// carry the value written, so several writes of one cookie between two reads are replayed as
 // the chain of changes they made (cookie-diff's replayLength: only up to the
 // write the store shows, and never for a value that no write had). A change
 // whose value no recorded write has yet waits for its late hint like an
@@ -115,16 +115,20 @@ const WRAPPER_SOURCE = `(() => {
       const wrapped = { [method](...args) {
         const result = original.apply(this, args)
         let name = ''
+        let value = method === 'delete' ? '' : undefined
         let expiring = method === 'delete'
         try {
           const first = args[0]
-          if (typeof first === 'string') name = first
-          else if (first && typeof first === 'object') {
+          if (typeof first === 'string') {
+            name = first
+            if (method === 'set') value = String(args[1] ?? '')
+          } else if (first && typeof first === 'object') {
             name = String(first.name ?? '')
+            if (method === 'set') value = String(first.value ?? '')
             if (method === 'set' && first.expires != null) expiring = Number(first.expires) <= Date.now()
           }
         } catch {}
-        Promise.resolve(result).then(() => notify({ kind: 'store', name, expiring }), () => {})
+        Promise.resolve(result).then(() => notify({ kind: 'store', name, value, expiring }), () => {})
         return result
       } }[method]
       Object.defineProperty(store, method, { ...Object.getOwnPropertyDescriptor(store, method), value: wrapped })
@@ -309,12 +313,12 @@ export class CookieChangeTracker {
       return
     }
     if (!data || typeof data !== 'object') return
-    const record = data as { kind?: unknown; line?: unknown; name?: unknown; expiring?: unknown }
+    const record = data as { kind?: unknown; line?: unknown; name?: unknown; value?: unknown; expiring?: unknown }
     if (record.kind === 'line' && typeof record.line === 'string') {
       const { name, value, expiring } = parseCookieLine(record.line, Date.now())
       this.#hint(name, expiring, value)
     } else if (record.kind === 'store') {
-      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, undefined)
+      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, typeof record.value === 'string' ? record.value : undefined)
     }
     this.#request()
   }
