@@ -36,6 +36,7 @@ export class TargetSession {
   readonly initialUrl: string
   /** Per-target state that the owning session applies (e.g. registered script ids). */
   readonly applied = new Map<string, unknown>()
+  readonly #enabled = new Map<string, Promise<unknown>>()
 
   constructor(client: CdpClient, info: Protocol.Target.TargetInfo, kind: TargetKind, parent: TargetSession | undefined) {
     this.client = client
@@ -45,6 +46,20 @@ export class TargetSession {
     this.browserContextId = info.browserContextId
     this.openerId = info.openerId
     this.initialUrl = info.url
+  }
+
+  /**
+   * Enables a domain on this target once; later callers share the first
+   * answer (several settings and trackers need the same domain).
+   */
+  enable(domain: 'Network' | 'Page' | 'Runtime'): Promise<unknown> {
+    let enabled = this.#enabled.get(domain)
+    if (!enabled) {
+      const { client } = this
+      enabled = domain === 'Network' ? client.send('Network.enable', {}) : domain === 'Page' ? client.send('Page.enable', {}) : client.send('Runtime.enable')
+      this.#enabled.set(domain, enabled)
+    }
+    return enabled
   }
 
   get closed(): boolean {

@@ -252,7 +252,7 @@ export class CookieChangeTracker {
     )
     const steps: Array<Promise<unknown>> = []
     watched.offs.push(client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event.headers)))
-    steps.push(enableOnce(target, 'Network'))
+    steps.push(target.enable('Network'))
 
     const frames = hasFrames(target.kind)
     if (frames || target.kind === 'service_worker') {
@@ -264,9 +264,9 @@ export class CookieChangeTracker {
       )
       // Without Runtime enabled, V8 gives the binding to the contexts that exist
       // now but not to later ones (new documents).
-      steps.push(enableOnce(target, 'Runtime'), client.send('Runtime.addBinding', { name: BINDING }))
+      steps.push(target.enable('Runtime'), client.send('Runtime.addBinding', { name: BINDING }))
       if (frames) {
-        if (target.kind === 'iframe') steps.push(enableOnce(target, 'Page'))
+        if (target.kind === 'iframe') steps.push(target.enable('Page'))
         const id = client.send('Page.addScriptToEvaluateOnNewDocument', { source: WRAPPER_SOURCE }).then(
           (result) => result.identifier,
           () => undefined,
@@ -506,19 +506,4 @@ export class CookieChangeTracker {
     }, delay)
     this.#expiryTimer.unref()
   }
-}
-
-/**
- * `Network.enable` / `Page.enable` once per target, sharing the session's
- * record of it (the `enabled:<Domain>` entry of `target.applied`).
- */
-function enableOnce(target: TargetSession, domain: 'Network' | 'Page' | 'Runtime'): Promise<unknown> {
-  const key = `enabled:${domain}`
-  let enabled = target.applied.get(key) as Promise<unknown> | undefined
-  if (!enabled) {
-    const { client } = target
-    enabled = domain === 'Network' ? client.send('Network.enable', {}) : domain === 'Page' ? client.send('Page.enable', {}) : client.send('Runtime.enable')
-    target.applied.set(key, enabled)
-  }
-  return enabled
 }

@@ -306,7 +306,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     const conditions = this.#emulation
     if (!conditions && target.applied.get('emulation') !== true) return []
     target.applied.set('emulation', Boolean(conditions))
-    const steps = [this.#enableOnce(target, 'Network')]
+    const steps = [target.enable('Network')]
     // A dedicated worker cannot be given conditions (Chromium answers "Not
     // supported"); once its Network domain is enabled it follows its page.
     if (target.kind !== 'worker') {
@@ -326,7 +326,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   #applyCache(target: TargetSession): Array<Promise<unknown>> {
     if (this.#init.cache || !hasFrames(target.kind)) return []
-    return [this.#enableOnce(target, 'Network'), target.client.send('Network.setCacheDisabled', { cacheDisabled: true })]
+    return [target.enable('Network'), target.client.send('Network.setCacheDisabled', { cacheDisabled: true })]
   }
 
   // ---- preloads ------------------------------------------------------------
@@ -399,7 +399,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     const previous = target.applied.get('preload') as { source: string; id: Promise<string> } | undefined
     if (previous?.source === source || (!previous && !source)) return []
     const steps: Array<Promise<unknown>> = []
-    if (target.kind === 'iframe') steps.push(this.#enableOnce(target, 'Page'))
+    if (target.kind === 'iframe') steps.push(target.enable('Page'))
     if (previous) {
       steps.push(previous.id.then((identifier) => target.client.send('Page.removeScriptToEvaluateOnNewDocument', { identifier })))
     }
@@ -470,17 +470,6 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.#webContents.delete(target.targetId)
     webContents.markDestroyed()
     this.#host.webContentsDestroyed(webContents)
-  }
-
-  /** Sends `Network.enable` or `Page.enable` to a target once; later callers share the first answer. */
-  #enableOnce(target: TargetSession, domain: 'Network' | 'Page'): Promise<unknown> {
-    const key = `enabled:${domain}`
-    let enabled = target.applied.get(key) as Promise<unknown> | undefined
-    if (!enabled) {
-      enabled = domain === 'Network' ? target.client.send('Network.enable', {}) : target.client.send('Page.enable', {})
-      target.applied.set(key, enabled)
-    }
-    return enabled
   }
 
   /** Applies a setting to every live target; a target that closes meanwhile is skipped. */
