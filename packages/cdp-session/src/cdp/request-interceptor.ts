@@ -1,66 +1,439 @@
 import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
-import type { CdpClient } from './client.js'
+import type { CdpClient, CommandParams } from './client.js'
 import type { TargetManager } from './target-manager.js'
 import type { TargetSession } from './target-session.js'
 
-/**
- * Decides what happens to one paused request: headers to send instead of the
- * request's own, or undefined to leave it alone. Must answer synchronously.
- */
-export type PausedRequestHandler = (
-  event: Protocol.Fetch.RequestPausedEvent,
-  target: TargetSession | undefined,
-) => Protocol.Fetch.HeaderEntry[] | undefined
+type HeaderEntry = Protocol.Fetch.HeaderEntry
+type AnswerCommand = 'Fetch.continueRequest' | 'Fetch.failRequest' | 'Fetch.fulfillRequest' | 'Fetch.continueResponse' | 'Fetch.continueWithAuth'
 
 /**
- * Browser-level `Fetch` interception, on only while a handler is registered.
- * Browser-level Fetch sees every request of every context — also the ones no
- * target session can touch, such as a service worker's own script, which the
- * browser fetches for the registration. Events carry no session id, only a
- * `frameId` (the page, OOPIF or service worker target id), which is mapped
- * back to our TargetSession. Every paused request is continued, whatever a
- * handler does: a request left paused would hang until its target closes.
+ * What to do with a request paused at the request stage.
+ * - `continue`: let it go, optionally changed. `url` is a transparent rewrite
+ *   (the page never sees it; use a 307 `fulfill` for a visible redirect).
+ *   `postData` is base64. `headers` replace the request's headers entirely.
+ *   `interceptResponse: true` pauses this request again at the response stage
+ *   (the handler's `onResponse` is then called for it even if its patterns
+ *   name no response stage).
+ * - `fail`: ends the request with a network error (`BlockedByClient` →
+ *   `net::ERR_BLOCKED_BY_CLIENT` in the page).
+ * - `fulfill`: answers it without the network; `body` is base64.
+ * - `handled`: the handler has already answered the paused request itself
+ *   (it owns `Fetch.*` for this request id and must answer exactly once).
+ */
+export type RequestDecision =
+  | { kind: 'continue'; url?: string; method?: string; postData?: string; headers?: HeaderEntry[]; interceptResponse?: boolean }
+  | { kind: 'fail'; errorReason: Protocol.Network.ErrorReason }
+  | { kind: 'fulfill'; responseCode: number; responsePhrase?: string; responseHeaders?: HeaderEntry[]; body?: string }
+  | { kind: 'handled' }
+
+/**
+ * What to do with a request paused at the response stage (headers arrived,
+ * body not read yet; also redirects, and network errors with
+ * `responseErrorReason` set).
+ * - `continue`: let the response through, optionally with another status
+ *   code, phrase or header list (all headers replaced).
+ * - `fail` / `fulfill`: as at the request stage (fulfill replaces the response).
+ * - `handled`: the handler answered the request itself, e.g. it read the body
+ *   with `Fetch.takeResponseBodyAsStream` and then fulfilled or failed it.
+ *   Chromium wedges a request taken as a stream and then left: finish it.
+ */
+export type ResponseDecision =
+  | { kind: 'continue'; responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] }
+  | { kind: 'fail'; errorReason: Protocol.Network.ErrorReason }
+  | { kind: 'fulfill'; responseCode: number; responsePhrase?: string; responseHeaders?: HeaderEntry[]; body?: string }
+  | { kind: 'handled' }
+
+type Maybe<T> = T | undefined | Promise<T | undefined>
+
+/**
+ * One participant in browser-level interception. Handlers run in priority
+ * order (lower first; equal priorities in the order they were added). A
+ * handler is only called for paused requests that one of its own `patterns`
+ * matches (URL glob, resource type, stage), or, at the response stage, that
+ * it asked to see with `interceptResponse`.
+ *
+ * Whatever a handler does — returns, throws, rejects, never settles, its
+ * target closes — the paused request is answered exactly once: a throw or a
+ * rejection counts as "no opinion" (logged under NODE_DEBUG=cdp-session), and
+ * so does a handler still pending after `timeoutMs`. Handlers that want a
+ * shorter bound or to report the failure (ses.webRequest does) apply their
+ * own timeout inside.
+ */
+export interface InterceptionHandler {
+  /** Lower runs first: webRequest 0, protocol 10, internal header fixes 20. */
+  priority: number
+  /**
+   * Patterns this handler needs; the interceptor enables the union of every
+   * handler's patterns (re-sending Fetch.enable when it changes). Fetch's
+   * syntax: `urlPattern` is a glob (`*` any run, `?` one char, `\` escapes),
+   * `requestStage` defaults to 'Request'.
+   */
+  patterns: Protocol.Fetch.RequestPattern[]
+  /**
+   * Wants `Fetch.authRequired` (Chromium needs at least one pattern for it:
+   * auth challenges only arrive for requests a pattern matches).
+   */
+  handleAuth?: boolean
+  /** How long one call may stay pending before it counts as "no opinion" (ms, default 30 000). */
+  timeoutMs?: number
+  /**
+   * Request stage. undefined = no opinion. 'continue' overrides accumulate
+   * down the chain (later handlers see the modified request: url, method,
+   * headers, postData); the first 'fail' / 'fulfill' / 'handled' ends the
+   * chain. `target` is the page, frame or worker target the request belongs
+   * to (undefined when the frameId names no target, e.g. a same-site iframe's
+   * frame: map it yourself).
+   */
+  onRequest?(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Maybe<RequestDecision>
+  /**
+   * Response stage. Same chain rules: 'continue' overrides accumulate (later
+   * handlers see the changed status and headers); the first 'fail' /
+   * 'fulfill' / 'handled' ends the chain.
+   */
+  onResponse?(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Maybe<ResponseDecision>
+  /**
+   * Fetch.authRequired, offered to every handler with `handleAuth` in
+   * priority order: return a response, or undefined to pass it to the next
+   * handler. When nobody answers: `{ response: 'Default' }` (Chromium's own
+   * behaviour: cached credentials or the error page).
+   */
+  onAuth?(event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Maybe<Protocol.Fetch.AuthChallengeResponse>
+}
+
+/** @deprecated Header replacement only; use InterceptionHandler. */
+export type PausedRequestHandler = (event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined) => HeaderEntry[] | undefined
+
+export interface InterceptionRegistration {
+  /** Resolves once Chromium pauses the handler's patterns (its Fetch.enable was acknowledged). */
+  ready: Promise<unknown>
+  /** Replaces the handler's patterns; resolves once Chromium has them. */
+  update(patterns: Protocol.Fetch.RequestPattern[]): Promise<unknown>
+  /** Removes the handler (idempotent); requests it is deciding now are still answered. */
+  remove(): void
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+
+interface Entry {
+  handler: InterceptionHandler
+  patterns: Protocol.Fetch.RequestPattern[]
+  order: number
+}
+
+/**
+ * Browser-level `Fetch` interception shared by every session of one browser
+ * process. Browser-level Fetch sees every request of every context — also
+ * the ones no target session can touch, such as a service worker's own
+ * script, which the browser fetches for the registration. Events carry no
+ * session id, only a `frameId` (the page, OOPIF or service worker target id;
+ * a dedicated worker's requests carry its page's), mapped back to our
+ * TargetSession.
+ *
+ * Fetch stays enabled from the moment the process is connected, with an
+ * empty pattern list while no handler needs anything: Chromium installs its
+ * interception on a frame's loader when the frame starts loading, so a Fetch
+ * enabled after a page loaded would miss that page's later requests until it
+ * navigates. An empty list pauses nothing; handlers widen it on demand.
  */
 export class RequestInterceptor {
   readonly #browser: CdpClient
   readonly #targets: TargetManager
-  readonly #handlers = new Set<PausedRequestHandler>()
-  #enabled: Promise<unknown> | undefined
+  readonly #entries: Entry[] = []
+  #order = 0
+  /** The last Fetch.enable sent (serialised: Chromium keeps the last one). */
+  #enabling: Promise<unknown> = Promise.resolve()
+  #sentKey = ''
+  /** Handlers that asked, at the request stage, to see a request's response too. */
+  readonly #responseWanted = new Map<string, Set<InterceptionHandler>>()
 
   constructor(browser: CdpClient, targets: TargetManager) {
     this.#browser = browser
     this.#targets = targets
     browser.on('Fetch.requestPaused', (event) => {
-      this.#onPaused(event)
+      detach(this.#onPaused(event), 'Fetch.requestPaused')
     })
+    browser.on('Fetch.authRequired', (event) => {
+      detach(this.#onAuth(event), 'Fetch.authRequired')
+    })
+    detach(this.#sync(), 'Fetch.enable (idle)')
   }
 
-  /** Registers a handler; resolves once interception is on. The returned function removes it. */
-  add(handler: PausedRequestHandler, patterns: Protocol.Fetch.RequestPattern[]): { ready: Promise<unknown>; remove(): void } {
-    this.#handlers.add(handler)
-    this.#enabled ??= this.#browser.send('Fetch.enable', { patterns })
+  /** Registers a handler; see InterceptionRegistration. */
+  add(handler: InterceptionHandler): InterceptionRegistration
+  /** @deprecated The first interceptor's form (header replacement only); kept until every caller moved. */
+  add(handler: PausedRequestHandler, patterns: Protocol.Fetch.RequestPattern[]): InterceptionRegistration
+  add(handler: InterceptionHandler | PausedRequestHandler, legacyPatterns?: Protocol.Fetch.RequestPattern[]): InterceptionRegistration {
+    if (typeof handler === 'function') {
+      const replace = handler
+      handler = {
+        priority: 20,
+        patterns: legacyPatterns ?? [],
+        onRequest: (event, target) => {
+          const headers = replace(event, target)
+          return headers ? { kind: 'continue', headers } : undefined
+        },
+      }
+    }
+    const entry: Entry = { handler, patterns: [...handler.patterns], order: this.#order++ }
+    this.#entries.push(entry)
+    this.#entries.sort((a, b) => a.handler.priority - b.handler.priority || a.order - b.order)
+    const ready = this.#sync()
     return {
-      ready: this.#enabled,
+      ready,
+      update: (patterns) => {
+        entry.patterns = [...patterns]
+        return this.#sync()
+      },
       remove: () => {
-        if (!this.#handlers.delete(handler) || this.#handlers.size > 0) return
-        this.#enabled = undefined
-        if (!this.#browser.detached) detach(this.#browser.send('Fetch.disable'), 'Fetch.disable')
+        const index = this.#entries.indexOf(entry)
+        if (index < 0) return
+        this.#entries.splice(index, 1)
+        detach(this.#sync(), 'Fetch.enable (handler removed)')
       },
     }
   }
 
-  #onPaused(event: Protocol.Fetch.RequestPausedEvent): void {
-    let headers: Protocol.Fetch.HeaderEntry[] | undefined
+  /** Sends Fetch.enable with the union of every handler's patterns if it changed. */
+  #sync(): Promise<unknown> {
+    const patterns: Protocol.Fetch.RequestPattern[] = []
+    const seen = new Set<string>()
+    let handleAuthRequests = false
+    for (const { handler, patterns: own } of this.#entries) {
+      for (const pattern of own) {
+        const key = JSON.stringify([pattern.urlPattern ?? '*', pattern.resourceType ?? '', pattern.requestStage ?? 'Request'])
+        if (seen.has(key)) continue
+        seen.add(key)
+        patterns.push(pattern)
+      }
+      if (handler.handleAuth && own.length > 0) handleAuthRequests = true
+    }
+    const key = JSON.stringify([patterns, handleAuthRequests])
+    if (key === this.#sentKey) return this.#enabling
+    this.#sentKey = key
+    if (this.#browser.detached) return this.#enabling
+    const params: Protocol.Fetch.EnableRequest = handleAuthRequests ? { patterns, handleAuthRequests } : { patterns }
+    const sent = this.#browser.send('Fetch.enable', params)
+    this.#enabling = this.#enabling.then(
+      () => sent,
+      () => sent,
+    )
+    // Callers await `ready`; a failure there is theirs to see, not an unhandled rejection.
+    sent.then(undefined, (error: unknown) => debug('Fetch.enable failed: %s', String(error)))
+    return this.#enabling
+  }
+
+  async #onPaused(event: Protocol.Fetch.RequestPausedEvent): Promise<void> {
     const target = this.#targets.target(event.frameId)
-    for (const handler of this.#handlers) {
-      try {
-        headers = handler(event, target) ?? headers
-      } catch (error) {
-        debug('request handler failed for %s: %s', event.request.url, String(error))
+    const responseStage = event.responseStatusCode !== undefined || event.responseErrorReason !== undefined
+    try {
+      if (responseStage) await this.#responseStage(event, target)
+      else await this.#requestStage(event, target)
+    } catch (error) {
+      // Only our own bugs land here; the request still gets its one answer below.
+      debug('interception of %s failed: %s', event.request.url, String(error))
+      await this.#send('Fetch.continueRequest', { requestId: event.requestId })
+    }
+  }
+
+  async #requestStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<void> {
+    const overrides: { url?: string; method?: string; postData?: string; headers?: HeaderEntry[]; interceptResponse?: boolean } = {}
+    let current = event
+    for (const entry of this.#matching(event, 'Request')) {
+      const { handler } = entry
+      if (!handler.onRequest) continue
+      const decision = await this.#call(handler, () => handler.onRequest!(current, target), event.request.url)
+      if (!decision) continue
+      if (decision.kind === 'handled') return
+      if (decision.kind === 'fail') {
+        await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: decision.errorReason })
+        return
+      }
+      if (decision.kind === 'fulfill') {
+        const { kind: _kind, ...rest } = decision
+        await this.#send('Fetch.fulfillRequest', { requestId: event.requestId, ...rest })
+        return
+      }
+      if (decision.url !== undefined) overrides.url = decision.url
+      if (decision.method !== undefined) overrides.method = decision.method
+      if (decision.postData !== undefined) overrides.postData = decision.postData
+      if (decision.headers !== undefined) overrides.headers = decision.headers
+      if (decision.interceptResponse) {
+        overrides.interceptResponse = true
+        let wanted = this.#responseWanted.get(event.requestId)
+        if (!wanted) this.#responseWanted.set(event.requestId, (wanted = new Set()))
+        wanted.add(handler)
+      }
+      current = withRequestOverrides(current, decision)
+    }
+    await this.#send('Fetch.continueRequest', { requestId: event.requestId, ...overrides })
+  }
+
+  async #responseStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<void> {
+    const overrides: { responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] } = {}
+    let current = event
+    for (const entry of this.#matching(event, 'Response')) {
+      const { handler } = entry
+      if (!handler.onResponse) continue
+      const decision = await this.#call(handler, () => handler.onResponse!(current, target), event.request.url)
+      if (!decision) continue
+      if (decision.kind === 'handled') return
+      if (decision.kind === 'fail') {
+        await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: decision.errorReason })
+        return
+      }
+      if (decision.kind === 'fulfill') {
+        const { kind: _kind, ...rest } = decision
+        await this.#send('Fetch.fulfillRequest', { requestId: event.requestId, ...rest })
+        return
+      }
+      if (decision.responseCode !== undefined) overrides.responseCode = decision.responseCode
+      if (decision.responsePhrase !== undefined) overrides.responsePhrase = decision.responsePhrase
+      if (decision.responseHeaders !== undefined) overrides.responseHeaders = decision.responseHeaders
+      current = {
+        ...current,
+        ...(decision.responseCode !== undefined ? { responseStatusCode: decision.responseCode } : {}),
+        ...(decision.responsePhrase !== undefined ? { responseStatusText: decision.responsePhrase } : {}),
+        ...(decision.responseHeaders !== undefined ? { responseHeaders: decision.responseHeaders } : {}),
       }
     }
-    const params: Protocol.Fetch.ContinueRequestRequest = headers ? { requestId: event.requestId, headers } : { requestId: event.requestId }
-    detach(this.#browser.send('Fetch.continueRequest', params), 'Fetch.continueRequest')
+    if (event.responseErrorReason !== undefined) {
+      // A network error paused at the response stage can only be passed on as that error.
+      await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: event.responseErrorReason })
+      return
+    }
+    // Chromium rejects continueResponse with only a phrase; a phrase needs its code.
+    if (overrides.responsePhrase !== undefined && overrides.responseCode === undefined) overrides.responseCode = event.responseStatusCode
+    await this.#send('Fetch.continueResponse', { requestId: event.requestId, ...overrides })
   }
+
+  async #onAuth(event: Protocol.Fetch.AuthRequiredEvent): Promise<void> {
+    const target = this.#targets.target(event.frameId)
+    let response: Protocol.Fetch.AuthChallengeResponse = { response: 'Default' }
+    for (const { handler, patterns } of [...this.#entries]) {
+      if (!handler.handleAuth || !handler.onAuth || patterns.length === 0) continue
+      const answer = await this.#call(handler, () => handler.onAuth!(event, target), event.request.url)
+      if (answer) {
+        response = answer
+        break
+      }
+    }
+    await this.#send('Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: response })
+  }
+
+  /** Handlers (in order) that want this paused request at this stage. */
+  #matching(event: Protocol.Fetch.RequestPausedEvent, stage: Protocol.Fetch.RequestStage): Entry[] {
+    const wanted = stage === 'Response' ? this.#responseWanted.get(event.requestId) : undefined
+    if (wanted) this.#responseWanted.delete(event.requestId)
+    return this.#entries.filter(
+      (entry) => wanted?.has(entry.handler) || entry.patterns.some((pattern) => fetchPatternMatches(pattern, event.request.url, event.resourceType, stage)),
+    )
+  }
+
+  /** One handler call, bounded: a throw, a rejection or a timeout all mean "no opinion". */
+  async #call<T>(handler: InterceptionHandler, run: () => Maybe<T>, url: string): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const result = run()
+      if (!(result instanceof Promise)) return result
+      const timeoutMs = handler.timeoutMs ?? DEFAULT_TIMEOUT_MS
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => {
+          debug('interception handler (priority %d) gave no answer for %s within %d ms', handler.priority, url, timeoutMs)
+          resolve(undefined)
+        }, timeoutMs)
+        timer.unref()
+      })
+      return await Promise.race([result, timeout])
+    } catch (error) {
+      debug('interception handler (priority %d) failed for %s: %s', handler.priority, url, String(error))
+      return undefined
+    } finally {
+      if (timer) clearTimeout(timer)
+    }
+  }
+
+  /** Answers a paused request; a target or browser that went away meanwhile is not an error. */
+  async #send<M extends AnswerCommand>(method: M, ...params: CommandParams<M>): Promise<void> {
+    if (this.#browser.detached) return
+    try {
+      await this.#browser.send(method, ...params)
+    } catch (error) {
+      debug('%s failed: %s', method, String(error))
+    }
+  }
+}
+
+/** The paused event as later handlers see it after a 'continue' with overrides. */
+function withRequestOverrides(
+  event: Protocol.Fetch.RequestPausedEvent,
+  decision: { url?: string; method?: string; postData?: string; headers?: HeaderEntry[] },
+): Protocol.Fetch.RequestPausedEvent {
+  const request = { ...event.request }
+  if (decision.url !== undefined) request.url = decision.url
+  if (decision.method !== undefined) request.method = decision.method
+  if (decision.postData !== undefined) {
+    request.postData = Buffer.from(decision.postData, 'base64').toString('latin1')
+    request.postDataEntries = [{ bytes: decision.postData }]
+    request.hasPostData = true
+  }
+  if (decision.headers !== undefined) {
+    const headers: Protocol.Network.Headers = {}
+    for (const { name, value } of decision.headers) headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+    request.headers = headers
+  }
+  return { ...event, request }
+}
+
+/**
+ * Whether a Fetch.RequestPattern matches, as Chromium decides: `urlPattern`
+ * is a glob over the whole URL (`*` any run, `?` one char, `\` escapes the
+ * next), absent means '*'; `resourceType` absent means any; `requestStage`
+ * absent means 'Request'.
+ */
+export function fetchPatternMatches(
+  pattern: Protocol.Fetch.RequestPattern,
+  url: string,
+  resourceType: Protocol.Network.ResourceType,
+  stage: Protocol.Fetch.RequestStage,
+): boolean {
+  if ((pattern.requestStage ?? 'Request') !== stage) return false
+  if (pattern.resourceType !== undefined && pattern.resourceType !== resourceType) return false
+  return globMatches(pattern.urlPattern ?? '*', url)
+}
+
+function globMatches(glob: string, text: string): boolean {
+  // Iterative wildcard match with backtracking on the last '*'.
+  const tokens: Array<{ any: 'run' | 'one' } | { literal: string }> = []
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!
+    if (c === '\\' && i + 1 < glob.length) tokens.push({ literal: glob[++i]! })
+    else if (c === '*') tokens.push({ any: 'run' })
+    else if (c === '?') tokens.push({ any: 'one' })
+    else tokens.push({ literal: c })
+  }
+  let t = 0
+  let s = 0
+  let starT = -1
+  let starS = 0
+  while (s < text.length) {
+    const token = tokens[t]
+    if (token && 'literal' in token && token.literal === text[s]) {
+      t++
+      s++
+    } else if (token && 'any' in token && token.any === 'one') {
+      t++
+      s++
+    } else if (token && 'any' in token && token.any === 'run') {
+      starT = t++
+      starS = s
+    } else if (starT >= 0) {
+      t = starT + 1
+      s = ++starS
+    } else {
+      return false
+    }
+  }
+  while (t < tokens.length && 'any' in tokens[t]! && (tokens[t] as { any: string }).any === 'run') t++
+  return t === tokens.length
 }
