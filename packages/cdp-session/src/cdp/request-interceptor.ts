@@ -114,6 +114,8 @@ export interface InterceptionRegistration {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+/** Matches no URL Chromium loads (no such scheme): keeps Fetch's loader hooks installed while nothing is intercepted. */
+const IDLE_PATTERN: Protocol.Fetch.RequestPattern = { urlPattern: 'x-cdp-session-idle:*' }
 
 interface Entry {
   handler: InterceptionHandler
@@ -130,11 +132,13 @@ interface Entry {
  * a dedicated worker's requests carry its page's), mapped back to our
  * TargetSession.
  *
- * Fetch stays enabled from the moment the process is connected, with an
- * empty pattern list while no handler needs anything: Chromium installs its
- * interception on a frame's loader when the frame starts loading, so a Fetch
- * enabled after a page loaded would miss that page's later requests until it
- * navigates. An empty list pauses nothing; handlers widen it on demand.
+ * Fetch stays enabled from the moment the process is connected, with a
+ * pattern no URL matches while no handler needs anything: Chromium installs
+ * its interception on a frame's loader when the frame starts loading, so a
+ * Fetch enabled after a page loaded misses that page's later requests until
+ * it navigates. An *empty* pattern list is not enough (measured on 156: a
+ * page loaded under it was still missed later); one never-matching pattern
+ * keeps the hooks installed. Handlers widen the list on demand.
  */
 export class RequestInterceptor {
   readonly #browser: CdpClient
@@ -208,6 +212,7 @@ export class RequestInterceptor {
       }
       if (handler.handleAuth && own.length > 0) handleAuthRequests = true
     }
+    if (patterns.length === 0) patterns.push(IDLE_PATTERN)
     const key = JSON.stringify([patterns, handleAuthRequests])
     if (key === this.#sentKey) return this.#enabling
     this.#sentKey = key
