@@ -7,10 +7,26 @@ import { detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { BrowserProcess } from '../cdp/browser-process.js'
 import type { ChromiumLaunchOptions } from '../cdp/launcher.js'
+import { hostResolverRulesFlag, parseHostResolverRules, withHostRules } from '../net/host-rules.js'
+import { systemLookup, type LookupFn } from '../net/resolver.js'
+import { SessionProxy } from '../net/session-proxy.js'
 import { Session, type SessionBinding, type SessionHost } from './session.js'
 import type { WebContents } from './web-contents.js'
 
-export type LaunchOptions = ChromiumLaunchOptions
+export interface GatewayOptions {
+  /**
+   * false: sessions get no gateway (their traffic goes straight out as Chromium's own; setProxy
+   * and the resolver methods then throw NotSupportedError). Default true.
+   */
+  gateway?: boolean
+  /**
+   * How the session gateways resolve host names (default: the system resolver). The browser's
+   * own `--host-resolver-rules` are applied first either way.
+   */
+  hostResolver?: LookupFn
+}
+
+export type LaunchOptions = ChromiumLaunchOptions & GatewayOptions
 
 export interface ConnectOptions {
   /** e.g. `http://127.0.0.1:9222` — the `/json/version` endpoint gives the WebSocket URL. */
@@ -21,6 +37,8 @@ export interface ConnectOptions {
 export interface PartitionOptions {
   /** false: the HTTP cache is off for every page of the session. Default true. */
   cache?: boolean
+  /** false: this session's traffic does not go through its own gateway (no setProxy). Default: the browser's choice. */
+  gateway?: boolean
 }
 
 export interface BrowserEvents {
@@ -30,7 +48,21 @@ export interface BrowserEvents {
 }
 
 const partitionSchema = z.string()
-const partitionOptionsSchema = z.strictObject({ cache: z.boolean().optional() }).optional()
+const partitionOptionsSchema = z.strictObject({ cache: z.boolean().optional(), gateway: z.boolean().optional() }).optional()
+const PARTITION_OPTIONS = '{ cache?: boolean, gateway?: boolean }'
+const gatewayOptionsSchema = z.strictObject({
+  gateway: z.boolean().optional(),
+  hostResolver: z.custom<LookupFn>((value) => typeof value === 'function').optional(),
+})
+
+/** Flags with which the user picked the default context's proxy themselves. */
+const PROXY_FLAGS = ['--proxy-server', '--proxy-pac-url', '--no-proxy-server', '--proxy-auto-detect']
+
+/** Where the session gateways of one browser get their settings. */
+interface GatewaySettings {
+  enabled: boolean
+  lookup: LookupFn
+}
 const connectSchema = z
   .strictObject({ browserURL: z.url().optional(), browserWSEndpoint: z.url().optional() })
   .refine((o) => (o.browserURL === undefined) !== (o.browserWSEndpoint === undefined), 'exactly one of browserURL or browserWSEndpoint')
@@ -58,10 +90,10 @@ export class SessionModule {
   fromPartition(partition: string, options?: PartitionOptions): Session {
     const api = 'session.fromPartition'
     validateArg(api, 'partition', partitionSchema, partition, "a string ('' for the default session, 'persist:NAME' for one on disk, any other for one in memory)")
-    const parsed = validateArg(api, 'options', partitionOptionsSchema, options, '{ cache?: boolean }')
+    const parsed = validateArg(api, 'options', partitionOptionsSchema, options, PARTITION_OPTIONS)
     const existing = this.#sessions.get(partition)
     if (existing && !existing.closed) return existing
-    const session = this.#browser.createSession(partition, undefined, parsed?.cache ?? true)
+    const session = this.#browser.createSession(partition, undefined, parsed?.cache ?? true, parsed?.gateway)
     this.#sessions.set(partition, session)
     return session
   }
@@ -70,11 +102,11 @@ export class SessionModule {
   fromPath(path: string, options?: PartitionOptions): Session {
     const api = 'session.fromPath'
     validateArg(api, 'path', z.string().refine(isAbsolute, 'not absolute'), path, 'an absolute directory path')
-    const parsed = validateArg(api, 'options', partitionOptionsSchema, options, '{ cache?: boolean }')
+    const parsed = validateArg(api, 'options', partitionOptionsSchema, options, PARTITION_OPTIONS)
     const key = `path:${resolve(path)}`
     const existing = this.#sessions.get(key)
     if (existing && !existing.closed) return existing
-    const session = this.#browser.createSession(key, resolve(path), parsed?.cache ?? true)
+    const session = this.#browser.createSession(key, resolve(path), parsed?.cache ?? true, parsed?.gateway)
     this.#sessions.set(key, session)
     return session
   }
@@ -99,21 +131,26 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
   readonly #launchOptions: LaunchOptions | undefined
   readonly #webContents = new Map<number, WebContents>()
   readonly #partitionProcesses = new Set<BrowserProcess>()
+  readonly #gateways: GatewaySettings
+  /** The default session's gateway (given to Chromium with --proxy-server at launch). */
+  readonly #defaultProxy: SessionProxy | undefined
   #nextWebContentsId = 1
   #closing: Promise<void> | undefined
 
-  private constructor(main: BrowserProcess, launchOptions: LaunchOptions | undefined) {
+  private constructor(main: BrowserProcess, launchOptions: ChromiumLaunchOptions | undefined, gateways: GatewaySettings, defaultProxy: SessionProxy | undefined) {
     super()
     this.#main = main
     this.#launchOptions = launchOptions
+    this.#gateways = gateways
+    this.#defaultProxy = defaultProxy
     this.session = new SessionModule(this)
     liveBrowsers.add(this)
     main.whenClosed(() => this.#onMainGone())
   }
 
   /** @internal */
-  static async create(main: BrowserProcess, launchOptions: LaunchOptions | undefined): Promise<Browser> {
-    const browser = new Browser(main, launchOptions)
+  static async create(main: BrowserProcess, launchOptions: ChromiumLaunchOptions | undefined, gateways: GatewaySettings, defaultProxy: SessionProxy | undefined): Promise<Browser> {
+    const browser = new Browser(main, launchOptions, gateways, defaultProxy)
     // The default context's owner must exist before auto-attach reports the
     // pages already open in it.
     browser.session.fromPartition('')
@@ -182,6 +219,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     await Promise.all([...this.#partitionProcesses].map((p) => p.close()))
     await this.#main.close()
     this.#onMainGone()
+    await this.#defaultProxy?.close()
   }
 
   #onMainGone(): void {
@@ -190,6 +228,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     for (const process of this.#partitionProcesses) detach(process.close(), 'close partition browser')
     for (const webContents of [...this.#webContents.values()]) webContents.markDestroyed()
     this.#webContents.clear()
+    if (this.#defaultProxy) detach(this.#defaultProxy.close(), 'close default session gateway')
     this.emit('disconnected')
   }
 
@@ -212,21 +251,28 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
   }
 
   /** @internal Builds a Session for a partition key (see SessionModule). */
-  createSession(partition: string, path: string | undefined, cache: boolean): Session {
+  createSession(partition: string, path: string | undefined, cache: boolean, gatewayOption?: boolean): Session {
     const defaultUserAgent = this.#main.userAgent
     if (this.#main.closed) throw new SessionClosedError(`session.fromPartition: the browser is closed.`)
+    const gateway = gatewayOption ?? this.#gateways.enabled
     if (partition === '') {
       const main = this.#main
       const userDataDir = main.launched?.userDataDir ?? null
+      const proxy = this.#defaultProxy
       const binding: SessionBinding = {
         manager: main.targets,
         interceptor: main.interceptor,
         browserContextId: undefined,
         contextId: main.defaultContextId,
         browser: main.connection.browser,
+        proxy: proxy ?? this.#defaultProxyGap(),
         dispose: () => Promise.reject(new NotSupportedError('the default session cannot be closed')),
       }
-      const session = new Session(this, { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false }, Promise.resolve(binding))
+      const session = new Session(
+        this,
+        { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false, gateway: proxy !== undefined },
+        Promise.resolve(binding),
+      )
       main.setOwner(undefined, session)
       return session
     }
@@ -240,17 +286,28 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     if (persistentDir) {
       const session: Session = new Session(
         this,
-        { partition, persistent: true, storagePath: persistentDir, cache, defaultUserAgent, closable: true },
-        this.#launchPartition(persistentDir, () => session),
+        { partition, persistent: true, storagePath: persistentDir, cache, defaultUserAgent, closable: true, gateway },
+        this.#launchPartition(persistentDir, gateway, () => session),
       )
       return session
     }
     const session: Session = new Session(
       this,
-      { partition, persistent: false, storagePath: null, cache, defaultUserAgent, closable: true },
-      this.#createContext(() => session),
+      { partition, persistent: false, storagePath: null, cache, defaultUserAgent, closable: true, gateway },
+      this.#createContext(gateway, () => session),
     )
     return session
+  }
+
+  /** Why the default session has no gateway. */
+  #defaultProxyGap(): string {
+    if (!this.#launchOptions) return 'the default session of a connect()ed browser keeps the proxy Chromium was started with (CDP cannot change it); use an in-memory partition'
+    if (!this.#gateways.enabled) return 'the browser was launched with { gateway: false }'
+    return 'the browser was launched with its own proxy flags (--proxy-server, --proxy-pac-url, --no-proxy-server or --proxy-auto-detect)'
+  }
+
+  #startProxy(): Promise<SessionProxy> {
+    return SessionProxy.start({ lookup: this.#gateways.lookup })
   }
 
   #persistentDir(partition: string): string | undefined {
@@ -266,9 +323,24 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     return join(launched.userDataDir, 'Partitions', encodeURIComponent(name))
   }
 
-  async #createContext(session: () => Session): Promise<SessionBinding> {
+  async #createContext(gateway: boolean, session: () => Session): Promise<SessionBinding> {
     const main = this.#main
-    const browserContextId = await main.targets.createBrowserContext()
+    const proxy = gateway ? await this.#startProxy() : undefined
+    let browserContextId: string
+    try {
+      // Loopback goes through the gateway too ('<-loopback>'), so setProxy rules can route it
+      // (Chromium otherwise sends 127.0.0.1 and localhost around any proxy). A session without
+      // a gateway says 'direct://', or it would inherit the default session's --proxy-server.
+      const params = proxy
+        ? { proxyServer: `http://${proxy.gateway.proxyServer}`, proxyBypassList: '<-loopback>' }
+        : this.#defaultProxy
+          ? { proxyServer: 'direct://' }
+          : {}
+      browserContextId = await main.targets.createBrowserContext(params)
+    } catch (error) {
+      await proxy?.close()
+      throw error
+    }
     main.setOwner(browserContextId, session())
     return {
       manager: main.targets,
@@ -276,21 +348,31 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       browserContextId,
       contextId: browserContextId,
       browser: main.connection.browser,
+      proxy: proxy ?? 'the session was created with { gateway: false }',
       dispose: async () => {
         try {
           await main.targets.disposeBrowserContext(browserContextId)
         } finally {
           main.deleteOwner(browserContextId)
+          await proxy?.close()
         }
       },
     }
   }
 
-  async #launchPartition(userDataDir: string, session: () => Session): Promise<SessionBinding> {
+  async #launchPartition(userDataDir: string, gateway: boolean, session: () => Session): Promise<SessionBinding> {
     const options = this.#launchOptions
     if (!options) throw new LaunchError('a persistent partition needs launch options')
     const { remoteDebuggingPort: _port, ...rest } = options
-    const process = await BrowserProcess.launch({ ...rest, userDataDir })
+    const ownProxyFlags = (rest.args ?? []).some((arg) => PROXY_FLAGS.includes(arg.split('=')[0] ?? ''))
+    const proxy = gateway && !ownProxyFlags ? await this.#startProxy() : undefined
+    let process: BrowserProcess
+    try {
+      process = await BrowserProcess.launch(proxy ? { ...rest, userDataDir, args: [...(rest.args ?? []), ...gatewayFlags(proxy)] } : { ...rest, userDataDir })
+    } catch (error) {
+      await proxy?.close()
+      throw error
+    }
     this.#partitionProcesses.add(process)
     process.setOwner(undefined, session())
     await process.start()
@@ -300,21 +382,49 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       browserContextId: undefined,
       contextId: process.defaultContextId,
       browser: process.connection.browser,
+      proxy: proxy ?? (gateway ? 'the browser was launched with its own proxy flags, which its persistent partitions share' : 'the session was created with { gateway: false }'),
       dispose: async () => {
         this.#partitionProcesses.delete(process)
-        await process.close()
+        try {
+          await process.close()
+        } finally {
+          await proxy?.close()
+        }
       },
     }
   }
 }
 
-/** Launches an installed Chrome/Chromium (headless by default) and owns its process. */
+/** The flags that point a launched browser's default context at its session gateway. */
+function gatewayFlags(proxy: SessionProxy): string[] {
+  return [`--proxy-server=http://${proxy.gateway.proxyServer}`, '--proxy-bypass-list=<-loopback>']
+}
+
+/**
+ * Launches an installed Chrome/Chromium (headless by default) and owns its process. Every
+ * session gets its own gateway (see GatewayOptions); the default session's is given to
+ * Chromium with --proxy-server, unless the caller passed proxy flags of their own.
+ */
 export async function launch(options: LaunchOptions = {}): Promise<Browser> {
-  const main = await BrowserProcess.launch(options)
+  const { gateway, hostResolver, ...chromium } = options
+  validateArg('launch', 'options', gatewayOptionsSchema, { gateway, hostResolver }, '{ gateway?: boolean, hostResolver?: (hostname) => Promise<string[]> }')
+  const rulesFlag = hostResolverRulesFlag(chromium.args ?? [])
+  const rules = parseHostResolverRules(rulesFlag ?? '')
+  const settings: GatewaySettings = { enabled: gateway ?? true, lookup: withHostRules(rules, hostResolver ?? systemLookup) }
+  const ownProxyFlags = (chromium.args ?? []).some((arg) => PROXY_FLAGS.includes(arg.split('=')[0] ?? ''))
+  const defaultProxy = settings.enabled && !ownProxyFlags ? await SessionProxy.start({ lookup: settings.lookup }) : undefined
+  let main: BrowserProcess
   try {
-    return await Browser.create(main, options)
+    main = await BrowserProcess.launch(defaultProxy ? { ...chromium, args: [...(chromium.args ?? []), ...gatewayFlags(defaultProxy)] } : chromium)
+  } catch (error) {
+    await defaultProxy?.close()
+    throw error
+  }
+  try {
+    return await Browser.create(main, chromium, settings, defaultProxy)
   } catch (error) {
     await main.close()
+    await defaultProxy?.close()
     throw error
   }
 }
@@ -337,7 +447,9 @@ export async function connect(options: ConnectOptions): Promise<Browser> {
   }
   const main = await BrowserProcess.connect({ browserWSEndpoint })
   try {
-    return await Browser.create(main, undefined)
+    // A gateway listens on this machine's loopback only: a browser elsewhere could not reach it.
+    const local = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(browserWSEndpoint).hostname)
+    return await Browser.create(main, undefined, { enabled: local, lookup: systemLookup }, undefined)
   } catch (error) {
     await main.close()
     throw error

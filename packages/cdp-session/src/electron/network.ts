@@ -1,0 +1,99 @@
+// Session methods that act on the session's gateway (net/session-proxy.ts): proxy settings,
+// proxy resolution, the host resolver and its connections. A session without a gateway
+// (opted out, a connect()ed browser's default context, or a browser launched with its own
+// proxy flags) answers each of them with NotSupportedError naming why.
+import { z } from 'zod'
+import { NotSupportedError, ValidationError } from '../common/errors.js'
+import { validateArg } from '../common/validate.js'
+import type { SessionProxy } from '../net/session-proxy.js'
+import type { ProxyConfigInput } from '../net/proxy-config.js'
+import type { Session } from './session.js'
+
+export type ProxyConfig = ProxyConfigInput
+
+/** Electron's `ResolvedHost`. */
+export interface ResolvedHost {
+  endpoints: Array<{ address: string; family: 'ipv4' | 'ipv6' }>
+}
+
+export interface ResolveHostOptions {
+  queryType?: 'A' | 'AAAA'
+  source?: 'any' | 'system' | 'dns' | 'mdns' | 'localOnly'
+  cacheUsage?: 'allowed' | 'staleAllowed' | 'disallowed'
+  secureDnsPolicy?: 'allow' | 'disable'
+}
+
+async function proxyOf(session: Session, api: string): Promise<SessionProxy> {
+  const binding = await session.bindingFor(api)
+  if (typeof binding.proxy === 'string') {
+    throw new NotSupportedError(`${api}: this session has no gateway (${binding.proxy}), and CDP cannot change a browser context's network settings after it is created.`)
+  }
+  return binding.proxy
+}
+
+export async function setProxy(session: Session, config: unknown): Promise<void> {
+  const api = 'ses.setProxy'
+  await (await proxyOf(session, api)).setProxy(config, api)
+}
+
+export async function resolveProxy(session: Session, url: unknown): Promise<string> {
+  const api = 'ses.resolveProxy'
+  const text = validateArg(api, 'url', z.string(), url, 'an absolute URL string')
+  if (!URL.canParse(text)) throw new ValidationError(api, 'url', url, 'an absolute URL string')
+  return (await proxyOf(session, api)).resolveProxy(new URL(text))
+}
+
+export async function forceReloadProxyConfig(session: Session): Promise<void> {
+  const api = 'ses.forceReloadProxyConfig'
+  await (await proxyOf(session, api)).reload(api)
+}
+
+export async function clearHostResolverCache(session: Session): Promise<void> {
+  ;(await proxyOf(session, 'ses.clearHostResolverCache')).clearHostResolverCache()
+}
+
+export async function closeAllConnections(session: Session): Promise<void> {
+  ;(await proxyOf(session, 'ses.closeAllConnections')).closeAllConnections()
+}
+
+const resolveHostOptionsSchema = z
+  .strictObject({
+    queryType: z.enum(['A', 'AAAA']).optional(),
+    source: z.enum(['any', 'system', 'dns', 'mdns', 'localOnly']).optional(),
+    cacheUsage: z.enum(['allowed', 'staleAllowed', 'disallowed']).optional(),
+    secureDnsPolicy: z.enum(['allow', 'disable']).optional(),
+  })
+  .optional()
+
+/**
+ * Newer Electron's `ses.resolveHost(host[, options])` through the gateway's resolver (the
+ * one that DIRECT connections and PAC's dnsResolve use). `queryType` filters the families;
+ * `cacheUsage: 'disallowed'` asks again; `source` other than any/system and `localOnly`
+ * have no equivalent here and throw NotSupportedError.
+ */
+export async function resolveHost(session: Session, host: unknown, options?: unknown): Promise<ResolvedHost> {
+  const api = 'ses.resolveHost'
+  const name = validateArg(api, 'host', z.string().min(1), host, 'a host name or IP address')
+  const parsed = validateArg(api, 'options', resolveHostOptionsSchema, options, '{ queryType?, source?, cacheUsage?, secureDnsPolicy? } as in Electron')
+  if (parsed?.source !== undefined && parsed.source !== 'any' && parsed.source !== 'system') {
+    throw new NotSupportedError(`${api}: source '${parsed.source}' is not available; the session gateway resolves through the system resolver.`)
+  }
+  const proxy = await proxyOf(session, api)
+  if (parsed?.cacheUsage === 'disallowed') proxy.clearHostResolverCache()
+  const resolved = await proxy.resolveHost(name).catch((error: unknown) => {
+    throw new NotFoundError(api, name, error)
+  })
+  const family = parsed?.queryType === 'A' ? 'ipv4' : parsed?.queryType === 'AAAA' ? 'ipv6' : undefined
+  const endpoints = family ? resolved.endpoints.filter((e) => e.family === family) : resolved.endpoints
+  if (endpoints.length === 0) throw new NotFoundError(api, name, undefined)
+  return { endpoints }
+}
+
+/** Electron rejects an unresolvable name with `net::ERR_NAME_NOT_RESOLVED`. */
+class NotFoundError extends Error {
+  readonly code = 'ERR_NAME_NOT_RESOLVED'
+  constructor(api: string, host: string, cause: unknown) {
+    super(`${api}: net::ERR_NAME_NOT_RESOLVED (${host})`, { cause })
+    this.name = 'Error'
+  }
+}

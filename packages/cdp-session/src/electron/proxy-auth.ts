@@ -1,0 +1,95 @@
+// How a context proves to its gateway that it is the gateway's own session, at no cost per
+// request. Chromium keeps proxy credentials in the context's HTTP auth cache and, once it has
+// them for a proxy, sends `Proxy-Authorization` preemptively on every later request, CONNECT
+// and page of that context. It only learns them by answering a 407, and CDP only lets us answer
+// (Fetch.authRequired) for requests we intercept. So while the session is not yet "seeded",
+// every new page (and service/shared worker) of it starts with page-level Fetch interception
+// that continues each request untouched and answers the gateway's 407 with its credentials.
+// As soon as the gateway sees one authorised request, the context's cache holds the
+// credentials and the interception is switched off again everywhere (measured: docs/decisions.md).
+import type { Protocol } from 'devtools-protocol'
+import { debug, detach } from '../common/util.js'
+import type { TargetSession } from '../cdp/target-session.js'
+
+export interface GatewayCredentials {
+  /** `http://127.0.0.1:PORT`: the origin Chromium names in the proxy's challenge. */
+  readonly origin: string
+  readonly username: string
+  readonly password: string
+}
+
+/** Answers after which a target stops offering credentials (a wrong answer would loop). */
+const MAX_ANSWERS_PER_TARGET = 3
+const KEY = 'proxy-auth'
+
+interface Armed {
+  off: Array<() => void>
+  answers: number
+}
+
+export class ProxyAuthSeeder {
+  #credentials: GatewayCredentials | undefined
+  readonly #armed = new Map<TargetSession, Armed>()
+  #seeded = false
+
+  /** Known once the gateway listens; targets may be armed before (they make no request yet). */
+  setCredentials(credentials: GatewayCredentials): void {
+    this.#credentials = credentials
+  }
+
+  get seeded(): boolean {
+    return this.#seeded
+  }
+
+  /** The attach-time step: arms targets that can make requests while the session is not seeded. */
+  apply(target: TargetSession): Array<Promise<unknown>> {
+    if (this.#seeded || target.closed || this.#armed.has(target)) return []
+    if (target.kind !== 'page' && target.kind !== 'service_worker' && target.kind !== 'shared_worker') return []
+    const { client } = target
+    const armed: Armed = { off: [], answers: 0 }
+    this.#armed.set(target, armed)
+    armed.off.push(
+      client.on('Fetch.requestPaused', (event) => {
+        detach(client.send('Fetch.continueRequest', { requestId: event.requestId }), 'proxy-auth continueRequest')
+      }),
+      client.on('Fetch.authRequired', (event) => {
+        detach(client.send('Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: this.#answer(event, armed) }), 'proxy-auth continueWithAuth')
+      }),
+    )
+    detach(client.whenDetached.then(() => this.#disarm(target)), 'proxy-auth detach')
+    target.applied.set(KEY, true)
+    return [client.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true })]
+  }
+
+  /** The gateway saw an authorised request from this context: its auth cache is seeded. */
+  markSeeded(): void {
+    if (this.#seeded) return
+    this.#seeded = true
+    debug('proxy credentials seeded; page-level interception off on %d targets', this.#armed.size)
+    for (const target of [...this.#armed.keys()]) this.#disarm(target)
+  }
+
+  /** The context lost its credentials (auth cache cleared): arm `targets` again. */
+  reseed(targets: readonly TargetSession[]): Promise<unknown> {
+    this.#seeded = false
+    return Promise.all(targets.flatMap((target) => this.apply(target)))
+  }
+
+  #answer(event: Protocol.Fetch.AuthRequiredEvent, armed: Armed): Protocol.Fetch.AuthChallengeResponse {
+    const challenge = event.authChallenge
+    const credentials = this.#credentials
+    const ours = credentials !== undefined && challenge.source === 'Proxy' && challenge.origin === credentials.origin
+    if (!ours || armed.answers >= MAX_ANSWERS_PER_TARGET) return { response: ours ? 'CancelAuth' : 'Default' }
+    armed.answers++
+    return { response: 'ProvideCredentials', username: credentials.username, password: credentials.password }
+  }
+
+  #disarm(target: TargetSession): void {
+    const armed = this.#armed.get(target)
+    if (!armed) return
+    this.#armed.delete(target)
+    for (const off of armed.off) off()
+    target.applied.delete(KEY)
+    if (!target.closed) detach(target.client.send('Fetch.disable'), 'proxy-auth Fetch.disable')
+  }
+}

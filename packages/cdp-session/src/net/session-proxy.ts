@@ -1,0 +1,210 @@
+// One session's network egress: its gateway plus the live proxy configuration that routes it.
+// `setProxy()` swaps the configuration and the gateway's next request uses it; Chromium keeps
+// pointing at the same gateway, so live pages switch at once. PAC scripts are fetched here and
+// run in the QuickJS sandbox (pac.ts) with the gateway's resolver, so `dnsResolve()` in a
+// script and DIRECT connections share one cache (`clearHostResolverCache()` empties both).
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { CdpSessionError, NotSupportedError } from '../common/errors.js'
+import { debug } from '../common/util.js'
+import { SessionGateway, type GatewayEvent } from './gateway.js'
+import { compilePac, loadPacScript, PAC_FALLBACK, PacError, sanitizePacUrl, type CompiledPac } from './pac.js'
+import { parseBypassRules } from './bypass-rules.js'
+import { decideProxy, parseProxyConfig, parseProxyRules, type ProxyConfig } from './proxy-config.js'
+import { DIRECT, parsePacResult, toPacString, type ProxyServer } from './proxy-server.js'
+import type { LookupFn, ResolvedHost } from './resolver.js'
+
+/** A PAC script that could not be fetched or compiled; setProxy rejects with it. */
+export class PacScriptError extends CdpSessionError {
+  readonly reason: string
+  constructor(api: string, pacScript: string, cause: PacError) {
+    super('ERR_INVALID_ARGUMENT', `${api}: the PAC script ${describeUrl(pacScript)} cannot be used (${cause.message}). The previous proxy settings stay in effect.`, { cause })
+    this.reason = cause.reason
+  }
+}
+
+function describeUrl(url: string): string {
+  return url.startsWith('data:') ? `(a data: URL of ${url.length} characters)` : `'${url}'`
+}
+
+export interface SessionProxyOptions {
+  lookup?: LookupFn
+  /** Environment for `mode: 'system'` (http_proxy, https_proxy, all_proxy, no_proxy). */
+  env?: NodeJS.ProcessEnv
+}
+
+interface Active {
+  config: ProxyConfig
+  /** The compiled script of a pac_script config with a non-empty URL. */
+  pac?: CompiledPac
+}
+
+/**
+ * The gateway and the routing state of one session. Starts DIRECT (with Chromium's implicit
+ * bypass of loopback, which only matters once a proxy is set).
+ */
+export class SessionProxy {
+  readonly gateway: SessionGateway
+  readonly #env: NodeJS.ProcessEnv
+  readonly #listeners = new Set<(event: GatewayEvent) => void>()
+  #active: Active = { config: { mode: 'direct' } }
+  #generation = 0
+
+  private constructor(gateway: SessionGateway, env: NodeJS.ProcessEnv) {
+    this.gateway = gateway
+    this.#env = env
+  }
+
+  static async start(options: SessionProxyOptions = {}): Promise<SessionProxy> {
+    // The gateway needs its route and event sink before the SessionProxy that provides them exists.
+    const holder: { proxy?: SessionProxy } = {}
+    const gateway = await SessionGateway.start({
+      route: (url) => (holder.proxy ? holder.proxy.route(url) : [DIRECT]),
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      onEvent: (event) => holder.proxy?.emit(event),
+    })
+    holder.proxy = new SessionProxy(gateway, options.env ?? process.env)
+    return holder.proxy
+  }
+
+  private emit(event: GatewayEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch (error: unknown) {
+        debug('gateway event listener threw: %s', error instanceof Error ? error.message : String(error))
+      }
+    }
+  }
+
+  /** Subscribes to the gateway's connection events; returns the unsubscribe function. */
+  onEvent(listener: (event: GatewayEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Validates and applies a setProxy config; PAC scripts are fetched and compiled first. */
+  async setProxy(input: unknown, api = 'ses.setProxy'): Promise<void> {
+    const config = parseProxyConfig(input, api)
+    if (config.mode === 'auto_detect') {
+      throw new NotSupportedError(
+        `${api}: mode 'auto_detect' needs WPAD discovery (DHCP/DNS 'wpad' lookups), which the session gateway does not do. Give the PAC script's URL as pacScript instead.`,
+      )
+    }
+    const generation = ++this.#generation
+    const pac = config.mode === 'pac_script' && config.pacScript !== '' ? await this.#compile(config.pacScript, api) : undefined
+    if (generation !== this.#generation) {
+      // A later setProxy() call won meanwhile.
+      pac?.dispose()
+      return
+    }
+    const previous = this.#active
+    this.#active = pac ? { config, pac } : { config }
+    previous.pac?.dispose()
+    this.gateway.setRoute((url) => this.route(url))
+  }
+
+  /** Fetches the current PAC script again (`forceReloadProxyConfig()`); forgets bad proxies. */
+  async reload(api = 'ses.forceReloadProxyConfig'): Promise<void> {
+    const { config } = this.#active
+    if (config.mode === 'pac_script' && config.pacScript !== '') {
+      const generation = ++this.#generation
+      const pac = await this.#compile(config.pacScript, api)
+      if (generation !== this.#generation || this.#active.config !== config) {
+        pac.dispose()
+        return
+      }
+      const previous = this.#active
+      this.#active = { config, pac }
+      previous.pac?.dispose()
+    }
+    this.gateway.clearBadProxies()
+  }
+
+  /** Chromium's answer for `url` in its PAC form (`PROXY a:1;DIRECT`). */
+  async resolveProxy(url: URL): Promise<string> {
+    return toPacString(await this.route(url))
+  }
+
+  /** The fail-over list for `url` under the current configuration. */
+  async route(url: URL): Promise<ProxyServer[]> {
+    const { config, pac } = this.#active
+    if (config.mode === 'system') return this.#systemRoute(url)
+    const decision = decideProxy(config, url)
+    if (decision.kind === 'list') return [...decision.proxies]
+    if (decision.kind !== 'pac' || !pac) return [DIRECT]
+    try {
+      return parsePacResult(await pac.findProxy(sanitizePacUrl(url)))
+    } catch (error: unknown) {
+      // Chromium falls back to DIRECT when a (non-mandatory) PAC script fails for a URL.
+      debug('PAC script failed for %s: %s', url.href, error instanceof Error ? error.message : String(error))
+      return parsePacResult(PAC_FALLBACK)
+    }
+  }
+
+  clearHostResolverCache(): void {
+    this.gateway.clearHostResolverCache()
+  }
+
+  resolveHost(host: string): Promise<ResolvedHost> {
+    return this.gateway.resolveHost(host)
+  }
+
+  closeAllConnections(): void {
+    this.gateway.closeAllConnections()
+  }
+
+  async close(): Promise<void> {
+    this.#generation++
+    this.#active.pac?.dispose()
+    await this.gateway.close()
+  }
+
+  async #compile(pacScript: string, api: string): Promise<CompiledPac> {
+    try {
+      const source = pacScript.startsWith('file:') ? await readPacFile(pacScript) : await loadPacScript(pacScript)
+      return await compilePac(source, { resolver: this.gateway.resolver })
+    } catch (error: unknown) {
+      if (error instanceof PacError) throw new PacScriptError(api, pacScript, error)
+      throw error
+    }
+  }
+
+  /**
+   * `mode: 'system'` on Linux without a desktop proxy service: Chromium reads the
+   * environment (ProxyConfigServiceLinux, env fallback): all_proxy (SOCKS when its scheme
+   * says so), http_proxy, https_proxy, no_proxy.
+   */
+  #systemRoute(url: URL): ProxyServer[] {
+    const env = this.#env
+    const get = (name: string): string => env[name] ?? env[name.toUpperCase()] ?? ''
+    const parts: string[] = []
+    const all = get('all_proxy')
+    if (all !== '') parts.push(`socks=${all}`)
+    if (get('http_proxy') !== '') parts.push(`http=${stripUserInfo(get('http_proxy'))}`)
+    if (get('https_proxy') !== '') parts.push(`https=${stripUserInfo(get('https_proxy'))}`)
+    if (parts.length === 0) return [DIRECT]
+    const noProxy = get('no_proxy')
+    try {
+      const rules = parseProxyRules(parts.join(';'), 'ses.setProxy (system)')
+      const bypass = parseBypassRules(noProxy.split(',').map((s) => s.trim()).filter(Boolean).join(','), 'ses.setProxy (system)', 'no_proxy')
+      const decision = decideProxy({ mode: 'fixed_servers', rules, bypass, proxyRules: parts.join(';'), proxyBypassRules: noProxy }, url)
+      return decision.kind === 'list' ? [...decision.proxies] : [DIRECT]
+    } catch (error: unknown) {
+      debug('system proxy settings from the environment are unusable: %s', error instanceof Error ? error.message : String(error))
+      return [DIRECT]
+    }
+  }
+}
+
+function stripUserInfo(value: string): string {
+  return value.replace(/^([a-z0-9]+:\/\/)?[^@/]*@/i, '$1').replace(/\/+$/, '')
+}
+
+async function readPacFile(url: string): Promise<string> {
+  try {
+    return await readFile(fileURLToPath(url), 'utf8')
+  } catch (error: unknown) {
+    throw new PacError('load', `reading PAC file '${url}' failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+}
