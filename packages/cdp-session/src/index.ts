@@ -7,6 +7,8 @@ export type { CookiesEvents, CookieDetails, CookieFilter } from './electron/cook
 export type { Cookie, CookieChangedCause } from './electron/cookie-types.js'
 export type { ClearStorageDataOptions, ClearDataOptions } from './electron/storage.js'
 export { WebContents } from './electron/web-contents.js'
+export { Protocol } from './electron/protocol.js'
+export type { ProtocolHandler, FetchHandler, Completion, ProtocolRequest, UploadData } from './electron/protocol.js'
 export type { WebContentsEvents, RenderProcessGoneDetails } from './electron/web-contents.js'
 export { ElectronEvent } from './common/event.js'
 export {
