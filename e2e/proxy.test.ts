@@ -173,6 +173,20 @@ describe('ses.setProxy', () => {
     expect(httpProxy.requests.some((r) => r.kind === 'connect' && r.target === `a.test:${server.port}`)).toBe(true)
   })
 
+  test('connection errors behind the gateway are reported as Chromium would (loadURL, did-fail-load)', async ({ session }) => {
+    resetProxies()
+    const wc = await session.createWebContents()
+    const failures: string[] = []
+    wc.on('did-fail-load', (_event, _code, description) => failures.push(description))
+    const port = await closedPort()
+    await expect(wc.loadURL(`http://127.0.0.1:${port}/`)).rejects.toThrow(`ERR_CONNECTION_REFUSED (-102) loading 'http://127.0.0.1:${port}/'`)
+    await expect(wc.loadURL(`https://127.0.0.1:${port}/`)).rejects.toThrow(/^ERR_CONNECTION_REFUSED \(-102\)/)
+    await expect(wc.loadURL(`http://nowhere.invalid:${port}/`)).rejects.toThrow(/^ERR_NAME_NOT_RESOLVED \(-105\)/)
+    await session.setProxy({ proxyRules: `127.0.0.1:${port}` })
+    await expect(wc.loadURL(`http://a.test:${port}/`)).rejects.toThrow(/^ERR_PROXY_CONNECTION_FAILED \(-130\)/)
+    expect(failures).toEqual(['ERR_CONNECTION_REFUSED', 'ERR_CONNECTION_REFUSED', 'ERR_NAME_NOT_RESOLVED', 'ERR_PROXY_CONNECTION_FAILED'])
+  })
+
   test('two sessions use two proxies at the same time', async ({ browser, session, server }) => {
     resetProxies()
     const other = browser.session.fromPartition(`proxy-other-${process.pid}`)

@@ -321,7 +321,7 @@ describe('session module', () => {
         () => browser.session.fromPartition(name, { cache: 'no' } as unknown as { cache: boolean }),
         'options.cache',
         '"no"',
-        '{ cache?: boolean }',
+        '{ cache?: boolean, gateway?: boolean }',
       )
       expectValidationError(() => browser.session.fromPartition('persist:'), 'partition', '"persist:"', "'persist:' followed by a name")
       // The rejected call did not create (or memoise) a cache-less session for that string:

@@ -23,7 +23,12 @@ export type GatewayEvent =
   | { type: 'rejected'; id: number; reason: 'auth' | 'bad-request'; target: string }
   | { type: 'attempt-failed'; id: number; via: string; error: string; failover: boolean }
   | { type: 'connected'; id: number; via: string }
-  | { type: 'failed'; id: number; error: string }
+  /**
+   * No route worked. `url` is what was asked for (a CONNECT's `https://host:port/`); `code`
+   * is the last attempt's error code (ECONNREFUSED, ENOTFOUND, ETUNNEL ...) and `viaProxy`
+   * whether that attempt went through an upstream proxy.
+   */
+  | { type: 'failed'; id: number; url: string; error: string; code: string; viaProxy: boolean }
   | { type: 'closed'; id: number }
 
 export interface GatewayOptions {
@@ -73,6 +78,8 @@ export class SessionGateway {
   private readonly badProxyRetryMs: number
   private route: RouteFn
   private nextId = 1
+  /** The route choice a request is (or was last) trying, for failure reports. */
+  private readonly lastChoice = new Map<number, ProxyChoice>()
   private listeningPort = 0
   private closing: Promise<void> | undefined
 
@@ -210,8 +217,10 @@ export class SessionGateway {
     if (choices.length === 0) throw new UpstreamError('the proxy configuration gave no route', false, 'ENOROUTE')
     let last: unknown
     for (const choice of choices) {
+      this.lastChoice.set(id, choice)
       try {
         const value = await open(choice)
+        this.lastChoice.delete(id)
         this.emit({ type: 'connected', id, via: describeChoice(choice) })
         return { value, choice }
       } catch (error: unknown) {
@@ -254,7 +263,7 @@ export class SessionGateway {
       choices = await this.choicesFor(url)
       if (choices.length === 0) throw new UpstreamError('the proxy configuration gave no route', false, 'ENOROUTE')
     } catch (error: unknown) {
-      this.answerFailure(id, req, res, error)
+      this.answerFailure(id, url, req, res, error)
       return
     }
     res.once('close', () => this.emit({ type: 'closed', id }))
@@ -269,7 +278,7 @@ export class SessionGateway {
       const failover = outcome.error instanceof UpstreamError && outcome.error.failover && !outcome.stale
       this.emit({ type: 'attempt-failed', id, via: describeChoice(choice), error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error), failover })
       if (!failover || i === choices.length - 1) {
-        this.answerFailure(id, req, res, outcome.error)
+        this.answerFailure(id, url, req, res, outcome.error, choice)
         return
       }
       this.badProxies.set(describeChoice(choice), Date.now() + this.badProxyRetryMs)
@@ -355,8 +364,8 @@ export class SessionGateway {
     })
   }
 
-  private answerFailure(id: number, req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    this.fail(id, error)
+  private answerFailure(id: number, url: URL, req: IncomingMessage, res: ServerResponse, error: unknown, choice?: ProxyChoice): void {
+    this.fail(id, url, error, choice)
     req.resume()
     if (res.headersSent) {
       res.destroy()
@@ -404,7 +413,7 @@ export class SessionGateway {
     try {
       ;({ value: upstream } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions())))
     } catch (error: unknown) {
-      this.fail(id, error)
+      this.fail(id, url, error, undefined)
       if (client.writable) client.end(rawReply('502 Bad Gateway'))
       return
     }
@@ -437,7 +446,7 @@ export class SessionGateway {
     try {
       ;({ value: opened } = await this.attempt(id, url, (choice) => openForRequest(choice, dest, this.dialOptions())))
     } catch (error: unknown) {
-      this.fail(id, error)
+      this.fail(id, url, error, undefined)
       if (client.writable) client.end(rawReply('502 Bad Gateway'))
       return
     }
@@ -476,8 +485,18 @@ export class SessionGateway {
     upstream.resume()
   }
 
-  private fail(id: number, error: unknown): void {
-    this.emit({ type: 'failed', id, error: error instanceof Error ? error.message : String(error) })
+  private fail(id: number, url: URL, error: unknown, choice: ProxyChoice | undefined): void {
+    const code = (error as { code?: unknown } | null)?.code
+    const via = choice ?? this.lastChoice.get(id)
+    this.lastChoice.delete(id)
+    this.emit({
+      type: 'failed',
+      id,
+      url: url.href,
+      error: error instanceof Error ? error.message : String(error),
+      code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
+      viaProxy: via !== undefined && via.scheme !== 'direct',
+    })
   }
 
   private dialOptions(): { resolver: CachingResolver; timeoutMs: number } {

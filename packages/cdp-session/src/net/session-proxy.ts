@@ -33,6 +33,38 @@ export interface SessionProxyOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/** How long a failed request's error is remembered for the page that asked (loadURL). */
+const FAILURE_MEMORY_MS = 30_000
+const MAX_FAILURES = 256
+
+/**
+ * The Chromium net error a browser without the gateway would have reported for a failed
+ * request (the gateway answers it with a 502 page or a refused CONNECT instead).
+ */
+export function netErrorForFailure(code: string, viaProxy: boolean): string {
+  if (viaProxy) {
+    if (code === 'ETUNNEL') return 'ERR_TUNNEL_CONNECTION_FAILED'
+    if (code === 'ESOCKS') return 'ERR_SOCKS_CONNECTION_FAILED'
+    return 'ERR_PROXY_CONNECTION_FAILED'
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'ERR_CONNECTION_REFUSED'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'ERR_NAME_NOT_RESOLVED'
+    case 'ETIMEDOUT':
+      return 'ERR_CONNECTION_TIMED_OUT'
+    case 'ECONNRESET':
+      return 'ERR_CONNECTION_RESET'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'ERR_ADDRESS_UNREACHABLE'
+    default:
+      return 'ERR_FAILED'
+  }
+}
+
 interface Active {
   config: ProxyConfig
   /** The compiled script of a pac_script config with a non-empty URL. */
@@ -47,6 +79,8 @@ export class SessionProxy {
   readonly gateway: SessionGateway
   readonly #env: NodeJS.ProcessEnv
   readonly #listeners = new Set<(event: GatewayEvent) => void>()
+  /** Recent failures by URL (a CONNECT's as `https://host:port/`), oldest first. */
+  readonly #failures = new Map<string, { error: string; at: number }>()
   #active: Active = { config: { mode: 'direct' } }
   #generation = 0
 
@@ -68,6 +102,7 @@ export class SessionProxy {
   }
 
   private emit(event: GatewayEvent): void {
+    if (event.type === 'failed') this.#rememberFailure(event.url, netErrorForFailure(event.code, event.viaProxy))
     for (const listener of this.#listeners) {
       try {
         listener(event)
@@ -75,6 +110,29 @@ export class SessionProxy {
         debug('gateway event listener threw: %s', error instanceof Error ? error.message : String(error))
       }
     }
+  }
+
+  #rememberFailure(url: string, error: string): void {
+    this.#failures.delete(url)
+    this.#failures.set(url, { error, at: Date.now() })
+    while (this.#failures.size > MAX_FAILURES) {
+      const oldest = this.#failures.keys().next().value
+      if (oldest === undefined) break
+      this.#failures.delete(oldest)
+    }
+  }
+
+  /**
+   * The net error (e.g. `ERR_CONNECTION_REFUSED`) of a recent request for `url` that the
+   * gateway could not route, once: a navigation asks right after its response came.
+   */
+  takeFailure(url: string): string | undefined {
+    const href = URL.canParse(url) ? new URL(url).href : url
+    const key = this.#failures.has(href) ? href : tunnelKey(href)
+    const found = key === undefined ? undefined : this.#failures.get(key)
+    if (!found || key === undefined) return undefined
+    this.#failures.delete(key)
+    return Date.now() - found.at <= FAILURE_MEMORY_MS ? found.error : undefined
   }
 
   /** Subscribes to the gateway's connection events; returns the unsubscribe function. */
@@ -195,6 +253,14 @@ export class SessionProxy {
       return [DIRECT]
     }
   }
+}
+
+/** The URL under which the gateway reports a CONNECT to `url`'s host and port. */
+function tunnelKey(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'wss:') return undefined
+  return `https://${parsed.host}/`
 }
 
 function stripUserInfo(value: string): string {
