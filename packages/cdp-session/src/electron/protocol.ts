@@ -382,11 +382,13 @@ export class Protocol {
 
   /**
    * A stream is handed to Chromium through the loopback response server, so it
-   * is never buffered. A redirect is the exception: Chromium would resolve its
-   * Location against the loopback URL, so it is fulfilled with the body read.
+   * is never buffered. Two exceptions are fulfilled with the body read, because
+   * Chromium applies them to the URL it actually fetched (the loopback one): a
+   * redirect (its Location would resolve against it) and Set-Cookie (the
+   * cookie would be stored for 127.0.0.1; measured).
    */
   async #serveStream(statusCode: number, headers: HeaderEntry[], stream: Readable, url: string): Promise<RequestDecision> {
-    if (statusCode >= 300 && statusCode < 400) {
+    if ((statusCode >= 300 && statusCode < 400) || headers.some((h) => h.name.toLowerCase() === 'set-cookie')) {
       const chunks: Buffer[] = []
       for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array))
       const absolute = headers.map((h) => (h.name.toLowerCase() === 'location' && URL.canParse(h.value, url) ? { name: h.name, value: new URL(h.value, url).href } : h))
