@@ -10,6 +10,24 @@ export { WebContents } from './electron/web-contents.js'
 export { Protocol } from './electron/protocol.js'
 export type { ProtocolHandler, FetchHandler, Completion, ProtocolRequest, UploadData } from './electron/protocol.js'
 export type { WebContentsEvents, RenderProcessGoneDetails } from './electron/web-contents.js'
+export { WebRequest } from './electron/web-request.js'
+export type {
+  WebRequestFilter,
+  WebRequestDetails,
+  WebRequestResourceType,
+  WebRequestErrorDetails,
+  BeforeSendHeadersDetails,
+  SendHeadersDetails,
+  HeadersReceivedDetails,
+  ResponseStartedDetails,
+  BeforeRedirectDetails,
+  CompletedDetails,
+  ErrorOccurredDetails,
+  BeforeRequestResponse,
+  BeforeSendHeadersResponse,
+  HeadersReceivedResponse,
+} from './electron/web-request.js'
+export type { LoginDetails, AuthInfo, LoginCallback } from './electron/auth.js'
 export { ElectronEvent } from './common/event.js'
 export {
   CdpSessionError,

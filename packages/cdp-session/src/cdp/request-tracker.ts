@@ -1,0 +1,180 @@
+import type { Protocol } from 'devtools-protocol'
+
+/** A request as the Network domain reported it (the part webRequest details need). */
+export interface TrackedRequest {
+  /** Our id, stable across the request's redirects and shared with its Fetch pauses. */
+  id: number
+  url: string
+  method: string
+  resourceType: Protocol.Network.ResourceType
+  frameId: string | undefined
+  referrer: string
+  /** ms since the epoch. */
+  timestamp: number
+  headers: Protocol.Network.Headers
+  postDataEntries: Protocol.Network.PostDataEntry[] | undefined
+}
+
+export interface TrackedResponse {
+  statusCode: number
+  /** `HTTP/1.1 200 OK`, as Electron reports it. */
+  statusLine: string
+  /** One array per header name; Chromium joins repeated headers with '\n'. */
+  headers: Record<string, string[]>
+  fromCache: boolean
+  ip: string | undefined
+}
+
+export type TrackedEvent<C> =
+  | { type: 'sendHeaders'; request: TrackedRequest; context: C }
+  | { type: 'responseStarted'; request: TrackedRequest; response: TrackedResponse; context: C }
+  | { type: 'beforeRedirect'; request: TrackedRequest; response: TrackedResponse; redirectURL: string; context: C }
+  | { type: 'completed'; request: TrackedRequest; response: TrackedResponse; context: C }
+  | { type: 'errorOccurred'; request: TrackedRequest; response: TrackedResponse | undefined; error: string; context: C }
+
+interface State<C> {
+  request: TrackedRequest
+  response: TrackedResponse | undefined
+  fromMemoryCache: boolean
+  started: boolean
+  context: C
+}
+
+/** How many ids / finished requests are remembered (oldest forgotten first). */
+const ID_LIMIT = 20_000
+
+/**
+ * Pairs `Network.*` events of one session's targets into webRequest's
+ * lifecycle: sendHeaders → (beforeRedirect → sendHeaders)* → responseStarted
+ * → completed, or errorOccurred at any point. One request is reported once
+ * even when two targets report it (a dedicated worker's requests can reach
+ * both the worker's and the page's Network domain). Ids come from `idFor`,
+ * keyed by Chromium's request id, which Fetch reports as `networkId` and
+ * which stays the same across redirects — so Fetch-based hooks and these
+ * events share one id per request.
+ */
+export class RequestTracker<C> {
+  readonly #emit: (event: TrackedEvent<C>) => void
+  readonly #ids = new Map<string, number>()
+  #nextId = 1
+  readonly #live = new Map<string, State<C>>()
+  readonly #finished = new Set<string>()
+
+  constructor(emit: (event: TrackedEvent<C>) => void) {
+    this.#emit = emit
+  }
+
+  /** Our id for Chromium's request id (created on first sight). */
+  idFor(networkId: string): number {
+    let id = this.#ids.get(networkId)
+    if (id === undefined) {
+      id = this.#nextId++
+      this.#ids.set(networkId, id)
+      if (this.#ids.size > ID_LIMIT) this.#ids.delete(this.#ids.keys().next().value!)
+    }
+    return id
+  }
+
+  requestWillBeSent(event: Protocol.Network.RequestWillBeSentEvent, context: C): void {
+    const { requestId } = event
+    if (this.#finished.has(requestId)) return
+    const previous = this.#live.get(requestId)
+    if (event.redirectResponse && previous) {
+      const response = toResponse(event.redirectResponse, false)
+      this.#emit({ type: 'beforeRedirect', request: previous.request, response, redirectURL: event.request.url, context: previous.context })
+    } else if (previous) {
+      return // the same request reported by a second target
+    }
+    const request: TrackedRequest = {
+      id: this.idFor(requestId),
+      url: event.request.url + (event.request.urlFragment ?? ''),
+      method: event.request.method,
+      resourceType: event.type ?? 'Other',
+      frameId: event.frameId,
+      referrer: headerValue(event.request.headers, 'referer') ?? '',
+      timestamp: event.wallTime * 1000,
+      headers: event.request.headers,
+      postDataEntries: event.request.postDataEntries,
+    }
+    const owner = previous?.context ?? context
+    this.#live.set(requestId, { request, response: undefined, fromMemoryCache: false, started: false, context: owner })
+    this.#emit({ type: 'sendHeaders', request, context: owner })
+  }
+
+  requestServedFromCache(event: Protocol.Network.RequestServedFromCacheEvent): void {
+    const state = this.#live.get(event.requestId)
+    if (state) state.fromMemoryCache = true
+  }
+
+  responseReceived(event: Protocol.Network.ResponseReceivedEvent): void {
+    const state = this.#live.get(event.requestId)
+    if (!state || state.started) return
+    state.started = true
+    state.response = toResponse(event.response, state.fromMemoryCache)
+    this.#emit({ type: 'responseStarted', request: state.request, response: state.response, context: state.context })
+  }
+
+  loadingFinished(event: Protocol.Network.LoadingFinishedEvent): void {
+    const state = this.#finish(event.requestId)
+    if (!state) return
+    if (!state.response) return // finished without a response (e.g. a 204 beacon reported oddly): nothing to say
+    this.#emit({ type: 'completed', request: state.request, response: state.response, context: state.context })
+  }
+
+  loadingFailed(event: Protocol.Network.LoadingFailedEvent): void {
+    const state = this.#finish(event.requestId)
+    if (!state) return
+    // Requests failed through Fetch are reported as e.g. 'net::ERR_BLOCKED_BY_CLIENT.Inspector'.
+    const text = event.errorText.replace(/\.Inspector$/, '')
+    const error = event.canceled && !text.startsWith('net::') ? 'net::ERR_ABORTED' : text || 'net::ERR_FAILED'
+    this.#emit({ type: 'errorOccurred', request: state.request, response: state.response, error, context: state.context })
+  }
+
+  /** Requests being tracked now (for tests and leak checks). */
+  get size(): number {
+    return this.#live.size
+  }
+
+  #finish(requestId: string): State<C> | undefined {
+    const state = this.#live.get(requestId)
+    if (!state) return undefined
+    this.#live.delete(requestId)
+    this.#finished.add(requestId)
+    if (this.#finished.size > ID_LIMIT) this.#finished.delete(this.#finished.values().next().value!)
+    return state
+  }
+}
+
+/** Electron's status line: `HTTP/1.1 200 OK`. */
+export function statusLine(protocol: string | undefined, status: number, statusText: string | undefined): string {
+  const version = protocol === 'http/1.0' ? 'HTTP/1.0' : protocol === 'h2' ? 'HTTP/2.0' : protocol === 'h3' || protocol?.startsWith('h3-') ? 'HTTP/3.0' : 'HTTP/1.1'
+  return statusText ? `${version} ${status} ${statusText}` : `${version} ${status}`
+}
+
+/** Chromium's header object (repeats joined with '\n') as Electron's `Record<string, string[]>`. */
+export function headerLists(headers: Protocol.Network.Headers | Protocol.Fetch.HeaderEntry[]): Record<string, string[]> {
+  const result: Record<string, string[]> = {}
+  const add = (name: string, value: string): void => {
+    const list = (result[name] ??= [])
+    list.push(...value.split('\n'))
+  }
+  if (Array.isArray(headers)) for (const { name, value } of headers) add(name, value)
+  else for (const [name, value] of Object.entries(headers)) add(name, String(value))
+  return result
+}
+
+export function headerValue(headers: Protocol.Network.Headers, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return String(value)
+  return undefined
+}
+
+function toResponse(response: Protocol.Network.Response, fromMemoryCache: boolean): TrackedResponse {
+  return {
+    statusCode: response.status,
+    statusLine: statusLine(response.protocol, response.status, response.statusText),
+    headers: headerLists(response.headers),
+    fromCache: fromMemoryCache || Boolean(response.fromDiskCache) || Boolean(response.fromPrefetchCache),
+    ip: response.remoteIPAddress,
+  }
+}

@@ -1,0 +1,178 @@
+import type { Protocol } from 'devtools-protocol'
+import { ElectronEvent } from '../common/event.js'
+import { debug, detach } from '../common/util.js'
+import type { InterceptionRegistration, RequestInterceptor } from '../cdp/request-interceptor.js'
+import type { TargetSession } from '../cdp/target-session.js'
+import type { Session, SessionBinding } from './session.js'
+import type { WebContents } from './web-contents.js'
+
+export interface LoginDetails {
+  url: string
+  method: string
+  referrer: string
+}
+
+export interface AuthInfo {
+  isProxy: boolean
+  /** 'basic', 'digest', … (lower case, as Electron reports it). */
+  scheme: string
+  host: string
+  port: number
+  realm: string
+}
+
+export type LoginCallback = (username?: string, password?: string) => void
+
+declare module './session.js' {
+  interface SessionEvents {
+    /**
+     * A server (401) or proxy (407) asks for credentials. Call
+     * `event.preventDefault()` and then `callback(username, password)`, or
+     * `callback()` to cancel; without preventDefault the challenge is
+     * cancelled (Electron's default). Emitted on the page first (if any).
+     */
+    login: [event: ElectronEvent<Session>, webContents: WebContents | null, details: LoginDetails, authInfo: AuthInfo, callback: LoginCallback]
+  }
+}
+
+declare module './web-contents.js' {
+  interface WebContentsEvents {
+    /** The page's request is challenged (see the Session's 'login'); the Session's event follows unless this one is answered. */
+    login: [event: ElectronEvent<WebContents>, details: LoginDetails, authInfo: AuthInfo, callback: LoginCallback]
+  }
+}
+
+/** Challenges of one request answered before we give up (Chromium alone asks ~31 times). */
+export const MAX_LOGIN_ATTEMPTS = 3
+/** How long a listener that called preventDefault may take to call back (ms). */
+const LOGIN_TIMEOUT_MS = 60_000
+const MAX_TRACKED = 5_000
+/** Every session gateway of a browser process, by the origin Chromium names in its 407. */
+const GATEWAYS = new WeakMap<RequestInterceptor, Map<string, { username: string; password: string }>>()
+
+/**
+ * The session's login hook on browser-level `Fetch.authRequired`. Chromium
+ * only reports a challenge for a request that a Fetch pattern matches, so
+ * while someone listens for 'login' every request of the process pauses at
+ * the request stage (continued at once); with no listener nothing is paused.
+ *
+ * The session's own gateway (issue #5) also challenges with 407: browser-level
+ * auth handling takes those challenges away from the gateway's page-level
+ * seeding, so its credentials are answered here first, never shown to the user.
+ */
+export class LoginHook {
+  readonly #session: Session
+  #registration: InterceptionRegistration | undefined
+  readonly #attempts = new Map<string, number>()
+
+  constructor(session: Session) {
+    this.#session = session
+    detach(
+      session.bindingFor('session').then((binding) => {
+        if (typeof binding.proxy === 'string') return
+        const { gateway } = binding.proxy
+        let known = GATEWAYS.get(binding.interceptor)
+        if (!known) GATEWAYS.set(binding.interceptor, (known = new Map()))
+        known.set(`http://${gateway.proxyServer}`, { username: gateway.username, password: gateway.password })
+      }),
+      'login: gateway credentials',
+    )
+    session.on('newListener', (name) => {
+      if (name === 'login' && !this.#registration) detach(this.#enable(), 'login hook')
+    })
+    session.on('removeListener', (name) => {
+      if (name === 'login' && session.listenerCount('login') === 0) this.#disable()
+    })
+  }
+
+  /** Resolves once Chromium reports challenges to us (or at once without a listener). */
+  async ready(): Promise<void> {
+    await this.#registration?.ready
+  }
+
+  async #enable(): Promise<void> {
+    const binding = await this.#session.bindingFor('session.on(login)')
+    if (this.#registration || this.#session.listenerCount('login') === 0) return
+    this.#registration = binding.interceptor.add({
+      priority: 10,
+      // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.
+      patterns: [{ urlPattern: '*', requestStage: 'Request' }],
+      handleAuth: true,
+      timeoutMs: LOGIN_TIMEOUT_MS + 5_000,
+      onAuth: (event, target) => this.#onAuth(binding, event, target),
+    })
+    await this.#registration.ready
+  }
+
+  #disable(): void {
+    this.#registration?.remove()
+    this.#registration = undefined
+  }
+
+  async #onAuth(binding: SessionBinding, event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Promise<Protocol.Fetch.AuthChallengeResponse | undefined> {
+    const challenge = event.authChallenge
+    // Browser-level auth handling sees every context's challenges, also other
+    // sessions' gateways' (each has its own port and password).
+    const gateway = challenge.source === 'Proxy' ? GATEWAYS.get(binding.interceptor)?.get(challenge.origin) : undefined
+    if (gateway) return { response: 'ProvideCredentials', username: gateway.username, password: gateway.password }
+    if (!target || binding.manager.ownerOf(target) !== this.#session) return undefined
+    const attempts = (this.#attempts.get(event.requestId) ?? 0) + 1
+    this.#attempts.set(event.requestId, attempts)
+    if (this.#attempts.size > MAX_TRACKED) this.#attempts.delete(this.#attempts.keys().next().value!)
+    if (attempts > MAX_LOGIN_ATTEMPTS) {
+      debug('login: %s challenged %d times; cancelling', event.request.url, attempts)
+      return { response: 'CancelAuth' }
+    }
+    const origin = new URL(challenge.origin)
+    const authInfo: AuthInfo = {
+      isProxy: challenge.source === 'Proxy',
+      scheme: challenge.scheme.toLowerCase(),
+      host: origin.hostname,
+      port: Number(origin.port || (origin.protocol === 'https:' ? 443 : 80)),
+      realm: challenge.realm,
+    }
+    const details: LoginDetails = {
+      url: event.request.url,
+      method: event.request.method,
+      referrer: headerValue(event.request.headers, 'referer') ?? '',
+    }
+    const page = target.topPage
+    const webContents = page ? (this.#session.getAllWebContents().find((wc) => wc.targetId === page.targetId) ?? null) : null
+    return new Promise((resolve) => {
+      let answered = false
+      const pending: { timer?: NodeJS.Timeout } = {}
+      const callback: LoginCallback = (username, password) => {
+        if (answered) return
+        answered = true
+        clearTimeout(pending.timer)
+        resolve(username === undefined ? { response: 'CancelAuth' } : { response: 'ProvideCredentials', username, password: password ?? '' })
+      }
+      let prevented = false
+      if (webContents) {
+        const event = new ElectronEvent(webContents)
+        webContents.emit('login', event, details, authInfo, callback)
+        prevented = event.defaultPrevented
+      }
+      if (!answered && !prevented) {
+        const event = new ElectronEvent(this.#session)
+        this.#session.emit('login', event, webContents, details, authInfo, callback)
+        prevented = event.defaultPrevented
+      }
+      if (answered) return
+      if (!prevented) {
+        callback()
+        return
+      }
+      pending.timer = setTimeout(() => {
+        debug('login: no callback within %d ms for %s; cancelling', LOGIN_TIMEOUT_MS, details.url)
+        callback()
+      }, LOGIN_TIMEOUT_MS)
+      pending.timer.unref()
+    })
+  }
+}
+
+function headerValue(headers: Protocol.Network.Headers, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return String(value)
+  return undefined
+}

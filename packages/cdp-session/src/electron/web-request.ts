@@ -1,0 +1,628 @@
+import type { Protocol } from 'devtools-protocol'
+import { z } from 'zod'
+import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
+import { debug } from '../common/util.js'
+import { validateArg } from '../common/validate.js'
+import type { InterceptionHandler, InterceptionRegistration, RequestDecision, ResponseDecision } from '../cdp/request-interceptor.js'
+import { headerLists, headerValue, RequestTracker, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
+import type { TargetManager } from '../cdp/target-manager.js'
+import type { TargetSession } from '../cdp/target-session.js'
+import type { Session } from './session.js'
+import type { WebContents } from './web-contents.js'
+
+export type WebRequestResourceType =
+  | 'mainFrame' | 'subFrame' | 'stylesheet' | 'script' | 'image' | 'font' | 'object' | 'xhr' | 'ping' | 'cspReport' | 'media' | 'webSocket' | 'other'
+
+export interface WebRequestFilter {
+  /** Match patterns ('<all_urls>', '*://*.example.com/*'); empty or absent: every URL. */
+  urls?: string[]
+  /** Only these resource types; absent: every type. */
+  types?: WebRequestResourceType[]
+  /** Match patterns of URLs to leave out. */
+  excludeUrls?: string[]
+}
+
+export interface UploadData {
+  bytes: Buffer
+  file?: string
+  blobUUID?: string
+}
+
+export interface WebRequestDetails {
+  /** Stable across one request's events, redirects included. */
+  id: number
+  url: string
+  method: string
+  /** The page the request belongs to (absent for service and shared workers). */
+  webContentsId?: number
+  webContents?: WebContents
+  resourceType: WebRequestResourceType
+  referrer: string
+  /** ms since the epoch. */
+  timestamp: number
+  uploadData?: UploadData[]
+}
+export interface BeforeSendHeadersDetails extends WebRequestDetails {
+  requestHeaders: Record<string, string>
+}
+export type SendHeadersDetails = BeforeSendHeadersDetails
+export interface HeadersReceivedDetails extends WebRequestDetails {
+  statusLine: string
+  statusCode: number
+  responseHeaders?: Record<string, string[]>
+}
+export interface ResponseStartedDetails extends WebRequestDetails {
+  responseHeaders?: Record<string, string[]>
+  fromCache: boolean
+  statusCode: number
+  statusLine: string
+  ip?: string
+}
+export type CompletedDetails = ResponseStartedDetails & { error: string }
+export interface BeforeRedirectDetails extends ResponseStartedDetails {
+  redirectURL: string
+}
+export interface ErrorOccurredDetails extends WebRequestDetails {
+  fromCache: boolean
+  /** Chromium's error name, e.g. 'net::ERR_BLOCKED_BY_CLIENT'. */
+  error: string
+}
+
+export interface BeforeRequestResponse {
+  cancel?: boolean
+  redirectURL?: string
+}
+export interface BeforeSendHeadersResponse {
+  cancel?: boolean
+  requestHeaders?: Record<string, string | string[]>
+}
+export interface HeadersReceivedResponse {
+  cancel?: boolean
+  responseHeaders?: Record<string, string | string[]>
+  statusLine?: string
+}
+
+type Callback<R> = (response?: R) => void
+export type BeforeRequestListener = (details: WebRequestDetails, callback: Callback<BeforeRequestResponse>) => void
+export type BeforeSendHeadersListener = (details: BeforeSendHeadersDetails, callback: Callback<BeforeSendHeadersResponse>) => void
+export type HeadersReceivedListener = (details: HeadersReceivedDetails, callback: Callback<HeadersReceivedResponse>) => void
+
+/** (ours) What a session reports when a webRequest listener throws or does not call back in time. */
+export interface WebRequestErrorDetails {
+  hook: string
+  id: number
+  url: string
+}
+
+declare module './session.js' {
+  interface SessionEvents {
+    /** (ours) A webRequest listener threw or did not call back in time; its request proceeded unchanged. */
+    'web-request-error': [error: Error, details: WebRequestErrorDetails]
+  }
+}
+
+type Hook =
+  | 'onBeforeRequest' | 'onBeforeSendHeaders' | 'onSendHeaders' | 'onHeadersReceived'
+  | 'onResponseStarted' | 'onBeforeRedirect' | 'onCompleted' | 'onErrorOccurred'
+
+interface Registered {
+  filter: CompiledFilter
+  listener: (...args: never[]) => void
+}
+
+interface CompiledFilter {
+  urls: MatchPattern[]
+  excludeUrls: MatchPattern[]
+  types: Set<WebRequestResourceType> | undefined
+}
+
+const RESOURCE_TYPES = ['mainFrame', 'subFrame', 'stylesheet', 'script', 'image', 'font', 'object', 'xhr', 'ping', 'cspReport', 'media', 'webSocket', 'other'] as const
+const patternSchema = z.string().superRefine((value, ctx) => {
+  const problem = matchPatternProblem(value)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+})
+const filterSchema = z.strictObject({
+  urls: z.array(patternSchema).optional(),
+  types: z.array(z.enum(RESOURCE_TYPES)).optional(),
+  excludeUrls: z.array(patternSchema).optional(),
+})
+const FILTER_EXPECTED = "{ urls?: match patterns such as '*://*.example.com/*' or '<all_urls>', types?: resource types, excludeUrls?: match patterns }"
+const headerRecord = z.record(z.string(), z.union([z.string(), z.array(z.string())]))
+const beforeRequestSchema = z.strictObject({ cancel: z.boolean().optional(), redirectURL: z.string().refine((v) => URL.canParse(v), 'not an absolute URL').optional() })
+const beforeSendHeadersSchema = z.strictObject({ cancel: z.boolean().optional(), requestHeaders: headerRecord.optional() })
+const headersReceivedSchema = z.strictObject({
+  cancel: z.boolean().optional(),
+  responseHeaders: headerRecord.optional(),
+  statusLine: z.string().regex(/^\S+ \d{3}( .*)?$/, 'not a status line such as "HTTP/1.1 404 Not Found"').optional(),
+})
+const timeoutSchema = z.number().int().positive().max(600_000)
+
+/** Electron's default: listeners are waited for; ours bounds the wait (setListenerTimeout). */
+const DEFAULT_LISTENER_TIMEOUT_MS = 10_000
+const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBeforeRedirect', 'onCompleted', 'onErrorOccurred']
+
+/**
+ * Electron's `ses.webRequest`. The three hooks that decide (onBeforeRequest,
+ * onBeforeSendHeaders, onHeadersReceived) run on browser-level Fetch pauses
+ * (request and response stage), with Fetch patterns narrowed to their
+ * filters; the five that only observe run on the Network domain of every
+ * target of the session (pages, frames, workers, service workers), enabled
+ * only once one of them is set. Nothing is paused while no deciding hook is
+ * set. Requests of other sessions are never seen: a pause is ours only when
+ * its frame belongs to one of this session's targets.
+ *
+ * A listener that throws, or does not call back within the listener timeout
+ * (10 s, `setListenerTimeout`), lets the request proceed unchanged and the
+ * session emits `'web-request-error'`.
+ */
+export class WebRequest {
+  readonly #session: Session
+  readonly #hooks = new Map<Hook, Registered>()
+  #timeoutMs = DEFAULT_LISTENER_TIMEOUT_MS
+  #registration: InterceptionRegistration | undefined
+  #synced: Promise<void> = Promise.resolve()
+  #manager: TargetManager | undefined
+  #targetHook: Promise<void> | undefined
+  /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
+  readonly #frames = new Map<string, TargetSession>()
+  readonly #tracker: RequestTracker<TargetSession>
+
+  /** @internal */
+  constructor(session: Session) {
+    this.#session = session
+    this.#tracker = new RequestTracker((event) => {
+      this.#onTracked(event)
+    })
+  }
+
+  onBeforeRequest(filter: WebRequestFilter | BeforeRequestListener | null, listener?: BeforeRequestListener | null): void {
+    this.#set('onBeforeRequest', filter, listener)
+  }
+  onBeforeSendHeaders(filter: WebRequestFilter | BeforeSendHeadersListener | null, listener?: BeforeSendHeadersListener | null): void {
+    this.#set('onBeforeSendHeaders', filter, listener)
+  }
+  onSendHeaders(filter: WebRequestFilter | ((details: SendHeadersDetails) => void) | null, listener?: ((details: SendHeadersDetails) => void) | null): void {
+    this.#set('onSendHeaders', filter, listener)
+  }
+  onHeadersReceived(filter: WebRequestFilter | HeadersReceivedListener | null, listener?: HeadersReceivedListener | null): void {
+    this.#set('onHeadersReceived', filter, listener)
+  }
+  onResponseStarted(filter: WebRequestFilter | ((details: ResponseStartedDetails) => void) | null, listener?: ((details: ResponseStartedDetails) => void) | null): void {
+    this.#set('onResponseStarted', filter, listener)
+  }
+  onBeforeRedirect(filter: WebRequestFilter | ((details: BeforeRedirectDetails) => void) | null, listener?: ((details: BeforeRedirectDetails) => void) | null): void {
+    this.#set('onBeforeRedirect', filter, listener)
+  }
+  onCompleted(filter: WebRequestFilter | ((details: CompletedDetails) => void) | null, listener?: ((details: CompletedDetails) => void) | null): void {
+    this.#set('onCompleted', filter, listener)
+  }
+  onErrorOccurred(filter: WebRequestFilter | ((details: ErrorOccurredDetails) => void) | null, listener?: ((details: ErrorOccurredDetails) => void) | null): void {
+    this.#set('onErrorOccurred', filter, listener)
+  }
+
+  /**
+   * (ours) How long a deciding listener may take to call back before its
+   * request proceeds unchanged (ms, default 10 000).
+   */
+  setListenerTimeout(ms: number): void {
+    this.#timeoutMs = validateArg('webRequest.setListenerTimeout', 'ms', timeoutSchema, ms, 'a whole number of ms between 1 and 600000')
+  }
+
+  /** @internal Resolves once Chromium pauses what the hooks set so far need (createWebContents waits for it). */
+  async ready(): Promise<void> {
+    await this.#synced
+  }
+
+  #set(hook: Hook, filterOrListener: unknown, maybeListener: unknown): void {
+    const api = `webRequest.${hook}`
+    let filter: unknown
+    let listener: unknown
+    if (typeof filterOrListener === 'function' || filterOrListener === null) {
+      if (maybeListener !== undefined) validateArg(api, 'filter', filterSchema, filterOrListener, FILTER_EXPECTED)
+      listener = filterOrListener
+    } else {
+      filter = filterOrListener
+      listener = maybeListener
+    }
+    const parsed = filter === undefined ? {} : validateArg(api, 'filter', filterSchema, filter, FILTER_EXPECTED)
+    validateArg(api, 'listener', z.union([z.function(), z.null()]), listener, 'a function, or null to remove the listener')
+    if (listener === null) this.#hooks.delete(hook)
+    else {
+      this.#hooks.set(hook, {
+        listener: listener as Registered['listener'],
+        filter: {
+          urls: (parsed.urls ?? []).map((p) => parseMatchPattern(p)),
+          excludeUrls: (parsed.excludeUrls ?? []).map((p) => parseMatchPattern(p)),
+          types: parsed.types ? new Set(parsed.types) : undefined,
+        },
+      })
+    }
+    const synced = this.#synced.then(() => this.#sync())
+    this.#synced = synced.catch((error: unknown) => {
+      debug('%s: enabling interception failed: %s', api, String(error))
+    })
+  }
+
+  /** Brings Fetch patterns and per-target tracking in line with the hooks set now. */
+  async #sync(): Promise<void> {
+    if (this.#session.closed) return
+    const binding = await this.#session.bindingFor('webRequest')
+    this.#manager = binding.manager
+    const requestPatterns = [...fetchPatterns(this.#hooks.get('onBeforeRequest')?.filter, 'Request'), ...fetchPatterns(this.#hooks.get('onBeforeSendHeaders')?.filter, 'Request')]
+    const responsePatterns = fetchPatterns(this.#hooks.get('onHeadersReceived')?.filter, 'Response')
+    const patterns = [...requestPatterns, ...responsePatterns]
+    const steps: Array<Promise<unknown>> = []
+    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets())
+    if (patterns.length === 0) {
+      this.#registration?.remove()
+      this.#registration = undefined
+    } else if (this.#registration) {
+      steps.push(this.#registration.update(patterns))
+    } else {
+      this.#registration = binding.interceptor.add(this.#handler(patterns))
+      steps.push(this.#registration.ready)
+    }
+    await Promise.all(steps)
+  }
+
+  #handler(patterns: Protocol.Fetch.RequestPattern[]): InterceptionHandler {
+    const listenerTimeout = (): number => this.#timeoutMs
+    return {
+      priority: 0,
+      patterns,
+      // Two listeners may each take the whole listener timeout; the interceptor's bound is a backstop.
+      get timeoutMs() {
+        return 2 * listenerTimeout() + 5_000
+      },
+      onRequest: (event, target) => this.#onRequest(event, target),
+      onResponse: (event, target) => this.#onResponse(event, target),
+    }
+  }
+
+  // ---- per-target tracking --------------------------------------------------
+
+  #trackTargets(): Promise<void> {
+    this.#targetHook ??= this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready
+    const observing = OBSERVING.some((hook) => this.#hooks.has(hook))
+    if (!observing) return this.#targetHook
+    return this.#targetHook.then(async () => {
+      const targets = await this.#session.liveTargets()
+      await Promise.all(targets.map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error)))))
+    })
+  }
+
+  #applyTracking(target: TargetSession): Array<Promise<unknown>> {
+    const steps: Array<Promise<unknown>> = []
+    const { client } = target
+    if ((target.kind === 'page' || target.kind === 'iframe') && !target.applied.has('webRequest:frames')) {
+      target.applied.set('webRequest:frames', true)
+      client.on('Page.frameAttached', (e) => {
+        this.#frames.set(e.frameId, target)
+      })
+      client.on('Page.frameDetached', (e) => {
+        if (e.reason === 'remove') this.#frames.delete(e.frameId)
+      })
+      steps.push(target.enable('Page'))
+      if (target.applied.get('ready') === true) {
+        steps.push(
+          client.send('Page.getFrameTree').then(({ frameTree }) => {
+            const walk = (node: Protocol.Page.FrameTree): void => {
+              this.#frames.set(node.frame.id, target)
+              for (const child of node.childFrames ?? []) walk(child)
+            }
+            walk(frameTree)
+          }),
+        )
+      }
+    }
+    if (OBSERVING.some((hook) => this.#hooks.has(hook)) && !target.applied.has('webRequest:network')) {
+      target.applied.set('webRequest:network', true)
+      const tracker = this.#tracker
+      client.on('Network.requestWillBeSent', (e) => {
+        tracker.requestWillBeSent(e, target)
+      })
+      client.on('Network.requestServedFromCache', (e) => {
+        tracker.requestServedFromCache(e)
+      })
+      client.on('Network.responseReceived', (e) => {
+        tracker.responseReceived(e)
+      })
+      client.on('Network.loadingFinished', (e) => {
+        tracker.loadingFinished(e)
+      })
+      client.on('Network.loadingFailed', (e) => {
+        tracker.loadingFailed(e)
+      })
+      steps.push(target.enable('Network'))
+    }
+    return steps
+  }
+
+  /** The target a paused request belongs to, if it is one of this session's. */
+  #owned(frameId: string, target: TargetSession | undefined): TargetSession | undefined {
+    const found = target ?? this.#frames.get(frameId)
+    if (!found || found.closed) return undefined
+    return this.#manager?.ownerOf(found) === this.#session ? found : undefined
+  }
+
+  // ---- deciding hooks (Fetch) -----------------------------------------------
+
+  async #onRequest(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<RequestDecision | undefined> {
+    const target = this.#owned(event.frameId, pausedTarget)
+    if (!target) return undefined
+    const id = this.#tracker.idFor(event.networkId ?? event.requestId)
+    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+      referrer: headerValue(event.request.headers, 'referer') ?? '',
+      timestamp: Date.now(),
+      postDataEntries: event.request.postDataEntries,
+    })
+    const before = this.#hooks.get('onBeforeRequest')
+    if (before && this.#filtered(before.filter, base)) {
+      const response = await this.#ask('onBeforeRequest', before, base, beforeRequestSchema, '{ cancel?: boolean, redirectURL?: string }')
+      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
+      if (response?.redirectURL) return redirectTo(response.redirectURL, event.request.headers)
+    }
+    const headersHook = this.#hooks.get('onBeforeSendHeaders')
+    if (headersHook && this.#filtered(headersHook.filter, base)) {
+      const details: BeforeSendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
+      const response = await this.#ask('onBeforeSendHeaders', headersHook, details, beforeSendHeadersSchema, '{ cancel?: boolean, requestHeaders?: object }')
+      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
+      if (response?.requestHeaders) return { kind: 'continue', headers: headerEntries(response.requestHeaders, true) }
+    }
+    return undefined
+  }
+
+  async #onResponse(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<ResponseDecision | undefined> {
+    const hook = this.#hooks.get('onHeadersReceived')
+    if (!hook || event.responseErrorReason !== undefined || event.responseStatusCode === undefined) return undefined
+    const target = this.#owned(event.frameId, pausedTarget)
+    if (!target) return undefined
+    const id = this.#tracker.idFor(event.networkId ?? event.requestId)
+    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+      referrer: headerValue(event.request.headers, 'referer') ?? '',
+      timestamp: Date.now(),
+      postDataEntries: event.request.postDataEntries,
+    })
+    if (!this.#filtered(hook.filter, base)) return undefined
+    const code = event.responseStatusCode
+    const details: HeadersReceivedDetails = {
+      ...base,
+      statusCode: code,
+      statusLine: `HTTP/1.1 ${code}${event.responseStatusText ? ` ${event.responseStatusText}` : ''}`,
+      responseHeaders: headerLists(event.responseHeaders ?? []),
+    }
+    const response = await this.#ask('onHeadersReceived', hook, details, headersReceivedSchema, '{ cancel?: boolean, responseHeaders?: object, statusLine?: string }')
+    if (!response) return undefined
+    if (response.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
+    const decision: ResponseDecision & { kind: 'continue' } = { kind: 'continue' }
+    if (response.responseHeaders) decision.responseHeaders = headerEntries(response.responseHeaders)
+    if (response.statusLine) {
+      const [, status, phrase] = /^\S+ (\d{3})(?: (.*))?$/.exec(response.statusLine)!
+      decision.responseCode = Number(status)
+      decision.responsePhrase = phrase ?? ''
+    }
+    return decision.responseHeaders || decision.responseCode !== undefined ? decision : undefined
+  }
+
+  /** Calls a deciding listener, bounded by the listener timeout; undefined = proceed unchanged. */
+  #ask<S extends z.ZodType>(hook: Hook, registered: Registered, details: WebRequestDetails, schema: S, expected: string): Promise<z.output<S> | undefined> {
+    const api = `webRequest.${hook}`
+    return new Promise((resolve) => {
+      let done = false
+      const finish = (value: z.output<S> | undefined): void => {
+        done = true
+        clearTimeout(timer)
+        resolve(value)
+      }
+      const timer = setTimeout(() => {
+        if (done) return
+        finish(undefined)
+        this.#report(hook, details, new Error(`${api}: the listener did not call back within ${this.#timeoutMs} ms for ${details.url}; the request proceeds unchanged.`))
+      }, this.#timeoutMs)
+      timer.unref()
+      const callback = (response?: unknown): void => {
+        if (done) return
+        let parsed: z.output<S>
+        try {
+          parsed = validateArg(api, 'response', schema, response ?? {}, expected)
+        } catch (error) {
+          finish(undefined)
+          throw error
+        }
+        finish(parsed)
+      }
+      try {
+        ;(registered.listener as (details: unknown, callback: (response?: unknown) => void) => void)(details, callback)
+      } catch (error) {
+        if (!done) finish(undefined)
+        this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
+      }
+    })
+  }
+
+  #report(hook: Hook, details: WebRequestDetails, error: Error): void {
+    debug('webRequest.%s for %s: %s', hook, details.url, error.message)
+    this.#session.emit('web-request-error', error, { hook, id: details.id, url: details.url })
+  }
+
+  // ---- observing hooks (Network) --------------------------------------------
+
+  #onTracked(event: TrackedEvent<TargetSession>): void {
+    const hook = TRACKED_HOOK[event.type]
+    const registered = this.#hooks.get(hook)
+    if (!registered) return
+    const { request, context } = event
+    const base = this.#details(request.id, request.url, request.method, request.resourceType, request.frameId, context, request)
+    if (!this.#filtered(registered.filter, base)) return
+    let details: WebRequestDetails
+    switch (event.type) {
+      case 'sendHeaders':
+        details = { ...base, requestHeaders: { ...request.headers } } satisfies SendHeadersDetails
+        break
+      case 'responseStarted':
+        details = { ...base, ...responseDetails(event.response) } satisfies ResponseStartedDetails
+        break
+      case 'completed':
+        details = { ...base, ...responseDetails(event.response), error: 'net::OK' } satisfies CompletedDetails
+        break
+      case 'beforeRedirect':
+        details = { ...base, ...responseDetails(event.response), redirectURL: event.redirectURL } satisfies BeforeRedirectDetails
+        break
+      case 'errorOccurred':
+        details = { ...base, fromCache: event.response?.fromCache ?? false, error: event.error } satisfies ErrorOccurredDetails
+        break
+    }
+    try {
+      ;(registered.listener as (details: unknown) => void)(details)
+    } catch (error) {
+      this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+
+  // ---- details ---------------------------------------------------------------
+
+  #details(
+    id: number,
+    url: string,
+    method: string,
+    cdpType: Protocol.Network.ResourceType,
+    frameId: string | undefined,
+    target: TargetSession,
+    extra: Pick<TrackedRequest, 'referrer' | 'timestamp' | 'postDataEntries'>,
+  ): WebRequestDetails {
+    const page = target.topPage
+    const webContents = page ? this.#session.webContentsForTarget(page.targetId) : undefined
+    const mainFrame = page !== undefined && (frameId ?? target.targetId) === page.targetId
+    const details: WebRequestDetails = {
+      id,
+      url,
+      method,
+      resourceType: electronResourceType(cdpType, mainFrame),
+      referrer: extra.referrer,
+      timestamp: extra.timestamp,
+    }
+    if (webContents) {
+      details.webContentsId = webContents.id
+      details.webContents = webContents
+    }
+    if (extra.postDataEntries?.length) {
+      details.uploadData = extra.postDataEntries.map((entry) => ({ bytes: Buffer.from(entry.bytes ?? '', 'base64') }))
+    }
+    return details
+  }
+
+  #filtered(filter: CompiledFilter, details: WebRequestDetails): boolean {
+    if (filter.types && !filter.types.has(details.resourceType)) return false
+    if (filter.urls.length > 0 && !filter.urls.some((p) => p.matches(details.url))) return false
+    return !filter.excludeUrls.some((p) => p.matches(details.url))
+  }
+}
+
+const TRACKED_HOOK: Record<TrackedEvent<unknown>['type'], Hook> = {
+  sendHeaders: 'onSendHeaders',
+  responseStarted: 'onResponseStarted',
+  beforeRedirect: 'onBeforeRedirect',
+  completed: 'onCompleted',
+  errorOccurred: 'onErrorOccurred',
+}
+
+function responseDetails(response: TrackedResponse): Omit<ResponseStartedDetails, keyof WebRequestDetails> {
+  const details: Omit<ResponseStartedDetails, keyof WebRequestDetails> = {
+    responseHeaders: response.headers,
+    fromCache: response.fromCache,
+    statusCode: response.statusCode,
+    statusLine: response.statusLine,
+  }
+  if (response.ip !== undefined) details.ip = response.ip.replace(/^\[|\]$/g, '')
+  return details
+}
+
+/**
+ * Chromium's resource type as Electron names it (fetch() is 'xhr'). CDP
+ * reports worker scripts as 'Other' and their paused request carries nothing
+ * that tells them apart (no Sec-Fetch-Dest yet), so they stay 'other' where
+ * Electron says 'script'.
+ */
+export function electronResourceType(type: Protocol.Network.ResourceType, mainFrame: boolean): WebRequestResourceType {
+  switch (type) {
+    case 'Document':
+      return mainFrame ? 'mainFrame' : 'subFrame'
+    case 'Stylesheet':
+      return 'stylesheet'
+    case 'Script':
+      return 'script'
+    case 'Image':
+      return 'image'
+    case 'Font':
+      return 'font'
+    case 'XHR':
+    case 'Fetch':
+    case 'EventSource':
+      return 'xhr'
+    case 'Ping':
+      return 'ping'
+    case 'CSPViolationReport':
+      return 'cspReport'
+    case 'Media':
+    case 'TextTrack':
+      return 'media'
+    case 'WebSocket':
+      return 'webSocket'
+    default:
+      return 'other'
+  }
+}
+
+const CDP_TYPES: Partial<Record<WebRequestResourceType, Protocol.Network.ResourceType[]>> = {
+  mainFrame: ['Document'],
+  subFrame: ['Document'],
+  stylesheet: ['Stylesheet'],
+  script: ['Script'],
+  image: ['Image'],
+  font: ['Font'],
+  xhr: ['XHR', 'Fetch', 'EventSource'],
+  ping: ['Ping'],
+  cspReport: ['CSPViolationReport'],
+  media: ['Media', 'TextTrack'],
+  webSocket: ['WebSocket'],
+}
+
+/** Fetch patterns covering (at least) what a filter lets through; exact matching happens in JS. */
+export function fetchPatterns(filter: CompiledFilter | undefined, stage: Protocol.Fetch.RequestStage): Protocol.Fetch.RequestPattern[] {
+  if (!filter) return []
+  const globs = filter.urls.length === 0 ? ['*'] : [...new Set(filter.urls.map((p) => p.fetchGlob))]
+  let types: Array<Protocol.Network.ResourceType | undefined> = [undefined]
+  if (filter.types) {
+    const mapped = [...filter.types].map((t) => CDP_TYPES[t])
+    if (mapped.every((m) => m !== undefined)) types = [...new Set(mapped.flat())]
+  }
+  const patterns: Protocol.Fetch.RequestPattern[] = []
+  for (const urlPattern of globs) {
+    for (const resourceType of types) patterns.push(resourceType ? { urlPattern, resourceType, requestStage: stage } : { urlPattern, requestStage: stage })
+  }
+  return patterns
+}
+
+/** Request headers are joined (Chromium keeps only the last of repeated request headers); response headers repeat (Set-Cookie). */
+function headerEntries(headers: Record<string, string | string[]>, join = false): Protocol.Fetch.HeaderEntry[] {
+  const entries: Protocol.Fetch.HeaderEntry[] = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (join && Array.isArray(value)) entries.push({ name, value: value.join(', ') })
+    else for (const v of Array.isArray(value) ? value : [value]) entries.push({ name, value: v })
+  }
+  return entries
+}
+
+/**
+ * A redirect the page sees as one (Electron's redirectURL): a 307 answered
+ * by us keeps method and body. Cross-origin fetches need the redirect to pass
+ * CORS, so it allows the request's own origin.
+ */
+function redirectTo(url: string, requestHeaders: Protocol.Network.Headers): RequestDecision {
+  const responseHeaders: Protocol.Fetch.HeaderEntry[] = [{ name: 'Location', value: url }]
+  const origin = headerValue(requestHeaders, 'origin')
+  if (origin) {
+    responseHeaders.push({ name: 'Access-Control-Allow-Origin', value: origin }, { name: 'Access-Control-Allow-Credentials', value: 'true' })
+  }
+  return { kind: 'fulfill', responseCode: 307, responsePhrase: 'Internal Redirect', responseHeaders, body: '' }
+}
