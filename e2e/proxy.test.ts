@@ -294,6 +294,44 @@ describe('the session gateway', () => {
   })
 })
 
+describe('gateway credentials', () => {
+  test('pages opened at once in a fresh session, their popups and workers all get through', async ({ session, server }) => {
+    resetProxies()
+    await session.setProxy({ proxyRules: hostPort(httpProxy) })
+    const pages = await Promise.all(Array.from({ length: 5 }, () => session.createWebContents()))
+    await Promise.all(pages.map((wc, i) => wc.loadURL(siteUrl(server, 'a.test', `/empty.html?page${i}`))))
+    for (let i = 0; i < 5; i++) expect(seen(httpProxy, `?page${i}`)).toBe(true)
+    const first = pages[0]!
+    server.setContent('/worker.js', `fetch('/empty.html?from-worker').then(() => postMessage('done'))`, 'text/javascript')
+    expect(await first.executeJavaScript(`new Promise((resolve) => { new Worker('/worker.js').onmessage = (e) => resolve(e.data) })`)).toBe('done')
+    expect(seen(httpProxy, '?from-worker')).toBe(true)
+    await first.executeJavaScript(`window.open('/empty.html?popup', '_blank', 'noopener'); true`)
+    await expect.poll(() => seen(httpProxy, '?popup')).toBe(true)
+    // Nothing was refused after the first page learnt the credentials.
+    expect(httpProxy.requests.filter((r) => r.refused !== undefined)).toEqual([])
+  })
+
+  test('a persistent partition (its own browser process) routes through its gateway', async ({ server }) => {
+    resetProxies()
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'cdp-session-proxy-'))
+    const browser = await launchTestBrowser({ userDataDir: dir })
+    try {
+      const ses = browser.session.fromPartition('persist:proxied')
+      await ses.setProxy({ proxyRules: hostPort(httpProxy) })
+      const wc = await ses.createWebContents()
+      await load(wc, siteUrl(server, 'a.test', '/empty.html?persistent'))
+      expect(seen(httpProxy, '?persistent')).toBe(true)
+      expect(await ses.resolveProxy('http://a.test/')).toBe(`PROXY ${hostPort(httpProxy)}`)
+    } finally {
+      await browser.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('host resolver', () => {
   test('clearHostResolverCache: a name whose answer changed is looked up again; resolveHost', async () => {
     const answers = new Map<string, string[]>([['moving.example', ['127.0.0.1']]])

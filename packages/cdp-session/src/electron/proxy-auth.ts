@@ -9,6 +9,7 @@
 // credentials and the interception is switched off again everywhere (measured: docs/decisions.md).
 import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
+import type { InterceptionHandler } from '../cdp/request-interceptor.js'
 import type { TargetSession } from '../cdp/target-session.js'
 
 export interface GatewayCredentials {
@@ -18,6 +19,13 @@ export interface GatewayCredentials {
   readonly password: string
 }
 
+/**
+ * How long targets stay armed after the context learnt the credentials. Requests sent before
+ * that moment still receive a 407, a few milliseconds later; their challenge must find the
+ * interception on (switched off under it, Chromium fails them with ERR_INVALID_AUTH_CREDENTIALS,
+ * measured with five pages loading at once). Requests sent afterwards carry the credentials.
+ */
+const DISARM_GRACE_MS = 1_000
 /** Answers after which a target stops offering credentials (a wrong answer would loop). */
 const MAX_ANSWERS_PER_TARGET = 3
 const KEY = 'proxy-auth'
@@ -31,6 +39,7 @@ export class ProxyAuthSeeder {
   #credentials: GatewayCredentials | undefined
   readonly #armed = new Map<TargetSession, Armed>()
   #seeded = false
+  #disarmTimer: NodeJS.Timeout | undefined
 
   /** Known once the gateway listens; targets may be armed before (they make no request yet). */
   setCredentials(credentials: GatewayCredentials): void {
@@ -61,17 +70,50 @@ export class ProxyAuthSeeder {
     return [client.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true })]
   }
 
+  /**
+   * For the browser-level interceptor: when a session's requests are intercepted there (e.g.
+   * a login hook is set), Chromium asks it, not the page, to answer the gateway's 407. This
+   * handler runs before any user hook and answers only challenges from this gateway.
+   */
+  interceptionHandler(): InterceptionHandler {
+    const answers = new Map<string, number>()
+    return {
+      priority: -100,
+      // A pattern no URL matches: this handler only wants auth challenges, which Chromium
+      // sends for requests other handlers' patterns pause.
+      patterns: [{ urlPattern: 'x-cdp-session-gateway-auth:*' }],
+      handleAuth: true,
+      onAuth: (event) => {
+        const credentials = this.#credentials
+        const { authChallenge } = event
+        if (!credentials || authChallenge.source !== 'Proxy' || authChallenge.origin !== credentials.origin) return undefined
+        const count = (answers.get(event.request.url) ?? 0) + 1
+        answers.set(event.request.url, count)
+        if (answers.size > 1000) answers.clear()
+        if (count > MAX_ANSWERS_PER_TARGET) return { response: 'CancelAuth' }
+        return { response: 'ProvideCredentials', username: credentials.username, password: credentials.password }
+      },
+    }
+  }
+
   /** The gateway saw an authorised request from this context: its auth cache is seeded. */
   markSeeded(): void {
     if (this.#seeded) return
     this.#seeded = true
-    debug('proxy credentials seeded; page-level interception off on %d targets', this.#armed.size)
-    for (const target of [...this.#armed.keys()]) this.#disarm(target)
+    debug('proxy credentials seeded; page-level interception off on %d targets in %d ms', this.#armed.size, DISARM_GRACE_MS)
+    clearTimeout(this.#disarmTimer)
+    this.#disarmTimer = setTimeout(() => {
+      this.#disarmTimer = undefined
+      if (!this.#seeded) return
+      for (const target of [...this.#armed.keys()]) this.#disarm(target)
+    }, DISARM_GRACE_MS)
+    this.#disarmTimer.unref()
   }
 
   /** The context lost its credentials (auth cache cleared): arm `targets` again. */
   reseed(targets: readonly TargetSession[]): Promise<unknown> {
     this.#seeded = false
+    clearTimeout(this.#disarmTimer)
     return Promise.all(targets.flatMap((target) => this.apply(target)))
   }
 

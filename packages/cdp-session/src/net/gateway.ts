@@ -108,7 +108,7 @@ export class SessionGateway {
   static async start(options: GatewayOptions): Promise<SessionGateway> {
     // No overall request deadline: uploads and long polls through a proxy may take as long as
     // they take (Node's default would cut them at 5 minutes).
-    const server = createServer({ keepAlive: true, requestTimeout: 0 })
+    const server = createServer({ keepAlive: true, requestTimeout: 0, highWaterMark: 1 << 20 })
     const gateway = new SessionGateway(server, options)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -293,7 +293,7 @@ export class SessionGateway {
   private sendOnce(req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, headers: OutgoingHttpHeaders): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
     return new Promise((resolve) => {
       const absolute = choice.scheme === 'http' || choice.scheme === 'https'
-      const upstream = httpRequest({
+      const upstream = httpRequest({ highWaterMark: 1 << 20,
         agent: this.agentFor(choice),
         host: dest.host,
         port: dest.port,
