@@ -1,0 +1,131 @@
+import type { Protocol } from 'devtools-protocol'
+import { describe, expect, it } from 'vitest'
+import { headerLists, RequestTracker, statusLine, type TrackedEvent } from '../src/cdp/request-tracker.js'
+
+// Small payload builders: only the fields the tracker reads.
+function willBeSent(requestId: string, url: string, extra: Partial<Protocol.Network.RequestWillBeSentEvent> = {}): Protocol.Network.RequestWillBeSentEvent {
+  return {
+    requestId,
+    loaderId: 'L',
+    documentURL: url,
+    request: { url, method: 'GET', headers: { Referer: 'http://ref/' }, initialPriority: 'High', referrerPolicy: 'no-referrer' },
+    timestamp: 1,
+    wallTime: 1_700_000_000,
+    initiator: { type: 'other' },
+    redirectHasExtraInfo: false,
+    type: 'Fetch',
+    frameId: 'F',
+    ...extra,
+  }
+}
+function response(status: number, extra: Partial<Protocol.Network.Response> = {}): Protocol.Network.Response {
+  return {
+    url: 'http://x/',
+    status,
+    statusText: status === 200 ? 'OK' : 'Found',
+    headers: { 'Content-Type': 'text/plain', 'Set-Cookie': 'a=1\nb=2' },
+    mimeType: 'text/plain',
+    charset: '',
+    connectionReused: false,
+    connectionId: 1,
+    encodedDataLength: 0,
+    securityState: 'neutral',
+    protocol: 'http/1.1',
+    remoteIPAddress: '127.0.0.1',
+    ...extra,
+  }
+}
+const received = (requestId: string, r: Protocol.Network.Response): Protocol.Network.ResponseReceivedEvent =>
+  ({ requestId, loaderId: 'L', timestamp: 2, type: 'Fetch', response: r, hasExtraInfo: false }) as Protocol.Network.ResponseReceivedEvent
+const finished = (requestId: string): Protocol.Network.LoadingFinishedEvent => ({ requestId, timestamp: 3, encodedDataLength: 0 })
+const failed = (requestId: string, errorText: string, canceled = false): Protocol.Network.LoadingFailedEvent => ({ requestId, timestamp: 3, type: 'Fetch', errorText, canceled })
+
+function record(): { tracker: RequestTracker<string>; events: Array<TrackedEvent<string>>; summary(): string[] } {
+  const events: Array<TrackedEvent<string>> = []
+  const tracker = new RequestTracker<string>((e) => events.push(e))
+  return { tracker, events, summary: () => events.map((e) => `${e.type} ${e.request.id} ${e.request.url}`) }
+}
+
+describe('RequestTracker', () => {
+  it('a plain request: sendHeaders → responseStarted → completed, one id', () => {
+    const { tracker, events, summary } = record()
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/a'), 'page')
+    tracker.responseReceived(received('r1', response(200)))
+    tracker.loadingFinished(finished('r1'))
+    expect(summary()).toEqual(['sendHeaders 1 http://x/a', 'responseStarted 1 http://x/a', 'completed 1 http://x/a'])
+    const done = events[2] as Extract<TrackedEvent<string>, { type: 'completed' }>
+    expect(done.response).toEqual({ statusCode: 200, statusLine: 'HTTP/1.1 200 OK', headers: { 'Content-Type': ['text/plain'], 'Set-Cookie': ['a=1', 'b=2'] }, fromCache: false, ip: '127.0.0.1' })
+    expect(done.request).toMatchObject({ referrer: 'http://ref/', timestamp: 1_700_000_000_000, method: 'GET', resourceType: 'Fetch', frameId: 'F' })
+    expect(done.context).toBe('page')
+    expect(tracker.size).toBe(0)
+  })
+
+  it('redirects keep the id and report beforeRedirect with the redirect response', () => {
+    const { tracker, events, summary } = record()
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/old'), 'page')
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/new', { redirectResponse: response(302) }), 'page')
+    tracker.responseReceived(received('r1', response(200)))
+    tracker.loadingFinished(finished('r1'))
+    expect(summary()).toEqual(['sendHeaders 1 http://x/old', 'beforeRedirect 1 http://x/old', 'sendHeaders 1 http://x/new', 'responseStarted 1 http://x/new', 'completed 1 http://x/new'])
+    const redirect = events[1] as Extract<TrackedEvent<string>, { type: 'beforeRedirect' }>
+    expect([redirect.redirectURL, redirect.response.statusCode]).toEqual(['http://x/new', 302])
+  })
+
+  it('shares ids with Fetch pauses through idFor(networkId), also when Fetch saw the request first', () => {
+    const { tracker, summary } = record()
+    const fromFetch = tracker.idFor('r9')
+    tracker.requestWillBeSent(willBeSent('r9', 'http://x/'), 'page')
+    expect(fromFetch).toBe(1)
+    expect(summary()).toEqual(['sendHeaders 1 http://x/'])
+    expect(tracker.idFor('other')).toBe(2)
+  })
+
+  it('a request reported by two targets is reported once', () => {
+    const { tracker, summary } = record()
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/w'), 'worker')
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/w'), 'page')
+    tracker.responseReceived(received('r1', response(200)))
+    tracker.responseReceived(received('r1', response(200)))
+    tracker.loadingFinished(finished('r1'))
+    tracker.loadingFinished(finished('r1'))
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/w'), 'page')
+    expect(summary()).toEqual(['sendHeaders 1 http://x/w', 'responseStarted 1 http://x/w', 'completed 1 http://x/w'])
+  })
+
+  it('errors: Fetch-blocked requests lose the ".Inspector" suffix; cancelled ones are net::ERR_ABORTED', () => {
+    const { tracker, events } = record()
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/1'), 'page')
+    tracker.loadingFailed(failed('r1', 'net::ERR_BLOCKED_BY_CLIENT.Inspector'))
+    tracker.requestWillBeSent(willBeSent('r2', 'http://x/2'), 'page')
+    tracker.loadingFailed(failed('r2', '', true))
+    expect(events.filter((e) => e.type === 'errorOccurred').map((e) => (e as { error: string }).error)).toEqual(['net::ERR_BLOCKED_BY_CLIENT', 'net::ERR_ABORTED'])
+  })
+
+  it('memory-cache hits are fromCache', () => {
+    const { tracker, events } = record()
+    tracker.requestWillBeSent(willBeSent('r1', 'http://x/c'), 'page')
+    tracker.requestServedFromCache({ requestId: 'r1' })
+    tracker.responseReceived(received('r1', response(200)))
+    expect((events[1] as { response: { fromCache: boolean } }).response.fromCache).toBe(true)
+  })
+
+  it('events for unknown requests are ignored', () => {
+    const { tracker, events } = record()
+    tracker.responseReceived(received('nope', response(200)))
+    tracker.loadingFinished(finished('nope'))
+    tracker.loadingFailed(failed('nope', 'net::ERR_FAILED'))
+    expect(events).toEqual([])
+  })
+})
+
+describe('status lines and header lists', () => {
+  it('formats Electron status lines', () => {
+    expect(statusLine('http/1.1', 404, 'Not Found')).toBe('HTTP/1.1 404 Not Found')
+    expect(statusLine('h2', 200, '')).toBe('HTTP/2.0 200')
+    expect(statusLine('http/1.0', 200, 'OK')).toBe('HTTP/1.0 200 OK')
+  })
+  it('splits Chromium\'s joined header values and keeps repeated entries', () => {
+    expect(headerLists({ A: '1\n2' })).toEqual({ A: ['1', '2'] })
+    expect(headerLists([{ name: 'B', value: '1' }, { name: 'B', value: '2' }])).toEqual({ B: ['1', '2'] })
+  })
+})
