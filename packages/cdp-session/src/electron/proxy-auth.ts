@@ -110,13 +110,6 @@ export class ProxyAuthSeeder {
     this.#disarmTimer.unref()
   }
 
-  /** The context lost its credentials (auth cache cleared): arm `targets` again. */
-  reseed(targets: readonly TargetSession[]): Promise<unknown> {
-    this.#seeded = false
-    clearTimeout(this.#disarmTimer)
-    return Promise.all(targets.flatMap((target) => this.apply(target)))
-  }
-
   #answer(event: Protocol.Fetch.AuthRequiredEvent, armed: Armed): Protocol.Fetch.AuthChallengeResponse {
     const challenge = event.authChallenge
     const credentials = this.#credentials

@@ -8,13 +8,20 @@ import { ElectronEvent } from '../common/event.js'
 import { debug, detach, quiet } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { CdpClient } from '../cdp/client.js'
-import type { PausedRequestHandler, RequestInterceptor } from '../cdp/request-interceptor.js'
+import type { InterceptionHandler, RequestInterceptor } from '../cdp/request-interceptor.js'
 import type { TargetManager, TargetOwner } from '../cdp/target-manager.js'
 import { acceptLanguageHeader, replaceHeaders } from '../common/headers.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { Cookies } from './cookies.js'
+import { getBlobData } from './blob.js'
+import { Protocol } from './protocol.js'
 import * as storage from './storage.js'
+import * as network from './network.js'
+import { ProxyAuthSeeder } from './proxy-auth.js'
+import type { SessionProxy } from '../net/session-proxy.js'
 import { WebContents } from './web-contents.js'
+import { WebRequest } from './web-request.js'
+import { LoginHook } from './auth.js'
 
 /** Where a Session lives: a browser context of one browser process. */
 export interface SessionBinding {
@@ -26,6 +33,8 @@ export interface SessionBinding {
   readonly contextId: string | undefined
   /** The browser-level CDP session of the process this session lives in. */
   readonly browser: CdpClient
+  /** The session's gateway, or why it has none. */
+  readonly proxy: SessionProxy | string
   /** Disposes the context (in-memory) or stops the partition's browser (persistent). */
   dispose(): Promise<void>
 }
@@ -45,6 +54,8 @@ export interface SessionInit {
   defaultUserAgent: string
   /** false for the default session: it lives as long as the browser. */
   closable: boolean
+  /** The context's traffic goes through a gateway of its own (whose credentials pages must learn). */
+  gateway: boolean
 }
 
 export interface NetworkEmulationOptions {
@@ -121,8 +132,18 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   readonly #targetHooks = new Set<TargetHook>()
   /** Electron's `ses.cookies`. */
   readonly cookies: Cookies
+  /** Electron's `ses.protocol` (protocol.ts). */
+  readonly protocol: Protocol
   /** Pages whose setup is done and that run. */
   readonly #running = new WeakSet<WebContents>()
+  /** Electron's `ses.webRequest` (web-request.ts). */
+  readonly webRequest: WebRequest
+  /** The 'login' event's interception (auth.ts). */
+  readonly #login: LoginHook
+  /** Teaches the context its gateway's credentials (proxy-auth.ts). */
+  readonly #proxyAuth: ProxyAuthSeeder | undefined
+  #gateway: SessionProxy | undefined
+  #gatewayAuth: { remove(): void } | undefined
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -131,6 +152,26 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.#init = init
     this.#binding = quiet(binding)
     this.cookies = new Cookies(this)
+    this.webRequest = new WebRequest(this)
+    this.#login = new LoginHook(this)
+    this.protocol = new Protocol(this)
+    if (init.gateway) {
+      const seeder = new ProxyAuthSeeder()
+      this.#proxyAuth = seeder
+      detach(
+        this.#binding.then((b) => {
+          if (typeof b.proxy === 'string') return
+          this.#gateway = b.proxy
+          const { gateway } = b.proxy
+          seeder.setCredentials({ origin: `http://${gateway.proxyServer}`, username: gateway.username, password: gateway.password })
+          b.proxy.onEvent((event) => {
+            if (event.type === 'request') seeder.markSeeded()
+          })
+          this.#gatewayAuth = b.interceptor.add(seeder.interceptionHandler())
+        }, () => undefined),
+        'proxy credentials',
+      )
+    }
   }
 
   // ---- identity ----------------------------------------------------------
@@ -180,9 +221,27 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     return storage.clearCache(this)
   }
 
+  /** The bytes of a blob of this session: its UUID, or a blob: URL of a live page (blob.ts). */
+  getBlobData(identifier: string): Promise<Buffer> {
+    return getBlobData(this, identifier)
+  }
+
   /** Bytes in this session's HTTP cache. */
   getCacheSize(): Promise<number> {
     return storage.getCacheSize(this)
+  }
+
+  /**
+   * Electron's clearAuthCache. Not possible over CDP: Chromium keeps the
+   * credentials a login answer gave in the context's HTTP auth cache and
+   * sends them preemptively; no CDP command empties that cache (measured,
+   * docs/decisions.md). Rejects with NotSupportedError; a new partition starts
+   * with an empty auth cache.
+   */
+  clearAuthCache(): Promise<void> {
+    return Promise.reject(
+      new NotSupportedError('session.clearAuthCache: Chromium exposes no way to empty a context\'s HTTP auth cache over CDP. Use a new session (partition) to be challenged again.'),
+    )
   }
 
   /** Writes pending DOM storage to disk now. */
@@ -209,13 +268,56 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
 
   async #interceptionReady(): Promise<void> {
     const hook = this.#workerScriptHook
-    await (hook instanceof Promise ? hook : hook?.ready)
+    await Promise.all([hook instanceof Promise ? hook : hook?.ready, this.webRequest.ready(), this.#login.ready()])
+  }
+
+  /** @internal The page (WebContents) of a page target of this session, also while it is still paused. */
+  webContentsForTarget(targetId: string): WebContents | undefined {
+    return this.#webContents.get(targetId)
   }
 
   /** @internal */
   async closeTarget(targetId: string): Promise<void> {
     const binding = await this.#binding
     await binding.manager.closeTarget(targetId)
+  }
+
+  // ---- proxy and host resolver (network.ts, the session gateway) ---------------
+
+  /** Routes new requests of every live and future page; resolves once in effect. */
+  setProxy(config: network.ProxyConfig): Promise<void> {
+    return network.setProxy(this, config)
+  }
+
+  /** The proxy Chromium would use for `url`, e.g. `PROXY a:80;DIRECT`. */
+  resolveProxy(url: string): Promise<string> {
+    return network.resolveProxy(this, url)
+  }
+
+  /** Fetches the PAC script again and forgets proxies marked bad. */
+  forceReloadProxyConfig(): Promise<void> {
+    return network.forceReloadProxyConfig(this)
+  }
+
+  clearHostResolverCache(): Promise<void> {
+    return network.clearHostResolverCache(this)
+  }
+
+  resolveHost(host: string, options?: network.ResolveHostOptions): Promise<network.ResolvedHost> {
+    return network.resolveHost(this, host, options)
+  }
+
+  /** Ends every connection of the session (pages reconnect for their next request). */
+  closeAllConnections(): Promise<void> {
+    return network.closeAllConnections(this)
+  }
+
+  /**
+   * @internal The net error Chromium would have shown for `url` had the gateway not answered
+   * for it (the gateway turns a failed connection into a 502 page or a refused tunnel).
+   */
+  gatewayFailure(url: string): string | undefined {
+    return this.#gateway?.takeFailure(url)
   }
 
   // ---- user agent ----------------------------------------------------------
@@ -235,10 +337,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.#userAgent = acceptLanguages === undefined ? { userAgent: ua } : { userAgent: ua, acceptLanguage: acceptLanguages.replace(/\s+/g, '') }
     this.#workerScriptHook ??= this.#binding.then((binding) => {
       if (this.closed) return undefined
-      this.#workerScriptHook = binding.interceptor.add(this.#serviceWorkerScript(binding.manager), [
-        // A service worker's main script is fetched by the browser with resource type Other.
-        { urlPattern: '*', resourceType: 'Other', requestStage: 'Request' },
-      ])
+      this.#workerScriptHook = binding.interceptor.add(this.#serviceWorkerScript(binding.manager))
       return this.#workerScriptHook.ready
     })
   }
@@ -249,14 +348,19 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
    * without our User-Agent). The paused request names the worker's target id,
    * whose UA was chosen when the worker attached.
    */
-  #serviceWorkerScript(manager: TargetManager): PausedRequestHandler {
-    return (event, target) => {
-      if (!target || target.kind !== 'service_worker' || manager.ownerOf(target) !== this) return undefined
-      const ua = target.applied.get('ua') as UserAgentOverride | undefined
-      if (!ua) return undefined
-      const replacements: Record<string, string> = { 'User-Agent': ua.userAgent }
-      if (ua.acceptLanguage) replacements['Accept-Language'] = acceptLanguageHeader(ua.acceptLanguage)
-      return replaceHeaders(event.request.headers, replacements)
+  #serviceWorkerScript(manager: TargetManager): InterceptionHandler {
+    return {
+      priority: 20,
+      // A service worker's main script is fetched by the browser with resource type Other.
+      patterns: [{ urlPattern: '*', resourceType: 'Other', requestStage: 'Request' }],
+      onRequest: (event, target) => {
+        if (!target || target.kind !== 'service_worker' || manager.ownerOf(target) !== this) return undefined
+        const ua = target.applied.get('ua') as UserAgentOverride | undefined
+        if (!ua) return undefined
+        const replacements: Record<string, string> = { 'User-Agent': ua.userAgent }
+        if (ua.acceptLanguage) replacements['Accept-Language'] = acceptLanguageHeader(ua.acceptLanguage)
+        return { kind: 'continue', headers: replaceHeaders(event.request.headers, replacements) }
+      },
     }
   }
 
@@ -450,6 +554,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       ...this.#applyNetworkEmulation(target),
       ...this.#applyCache(target),
       ...this.#applyPreloads(target),
+      ...(this.#proxyAuth?.apply(target) ?? []),
     )
     for (const hook of this.#targetHooks) steps.push(...hook.apply(target))
     return steps
@@ -506,6 +611,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   async #close(): Promise<void> {
     this.#state = 'closing'
     this.#removeInterception()
+    detach(this.protocol.dispose(), 'protocol.dispose')
     closeWatcher(this.#preloadWatcher)
     this.#preloadWatcher = undefined
     try {
@@ -528,6 +634,8 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     const hook = this.#workerScriptHook
     if (hook && !(hook instanceof Promise)) hook.remove()
     this.#workerScriptHook = undefined
+    this.#gatewayAuth?.remove()
+    this.#gatewayAuth = undefined
   }
 
   /** @internal Marks the session closed because its browser went away; later calls fail with `reason(api)`. */

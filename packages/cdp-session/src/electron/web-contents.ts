@@ -109,10 +109,14 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
   async loadURL(url: string): Promise<void> {
     validateArg('webContents.loadURL', 'url', urlSchema, url, 'an absolute URL string such as "https://example.com/"')
     this.#assertAlive('webContents.loadURL')
+    this.session.protocol.assertNavigable('webContents.loadURL', url)
     const { client } = this.#target
     const result = await client.send('Page.navigate', { url, transitionType: 'typed' })
-    if (result.errorText) {
-      const name = result.errorText.replace(/^net::/, '')
+    // Behind the session gateway a connection error arrives as the gateway's 502 page (http)
+    // or as ERR_TUNNEL_CONNECTION_FAILED (https): report the error Chromium itself would have.
+    const gatewayError = this.session.gatewayFailure(url) ?? (this.#url !== url ? this.session.gatewayFailure(this.#url) : undefined)
+    if (result.errorText || gatewayError) {
+      const name = gatewayError ?? (result.errorText ?? '').replace(/^net::/, '')
       const code = netErrorCode(name) ?? -2
       this.emit('did-fail-load', new ElectronEvent(this), code, name, url, true)
       throw new NavigationError(name, code, url)
