@@ -63,6 +63,9 @@ export class Protocol {
   #registration: InterceptionRegistration | undefined
   #manager: TargetManager | undefined
   #server: ResponseServer | undefined
+  /** Same-process child frames (no target of their own) → the page or OOPIF target they live in. */
+  readonly #frames = new Map<string, TargetSession>()
+  #frameHook: { remove(): void } | undefined
   #closed = false
   /** Serialises pattern updates so the last state always wins. */
   #sync: Promise<unknown> = Promise.resolve()
@@ -151,12 +154,12 @@ export class Protocol {
     if (map.has(name)) throw new ValidationError(api, 'scheme', scheme, 'a scheme not yet handled in this session (unhandle it first)')
     if (BUILTIN_SCHEMES.has(name)) this.#assertInterceptable(api, name)
     map.set(name, { kind: 'handle', handler })
-    this.#changed()
+    detach(this.#changed(), 'protocol.handle')
   }
 
   unhandle(scheme: string): void {
     const name = validateScheme('protocol.unhandle', scheme)
-    if ((BUILTIN_SCHEMES.has(name) ? this.#intercepted : this.#registered).delete(name)) this.#changed()
+    if ((BUILTIN_SCHEMES.has(name) ? this.#intercepted : this.#registered).delete(name)) detach(this.#changed(), 'protocol.unhandle')
   }
 
   /**
@@ -191,6 +194,8 @@ export class Protocol {
     this.#intercepted.clear()
     this.#registration?.remove()
     this.#registration = undefined
+    this.#frameHook?.remove()
+    this.#frames.clear()
     await this.#server?.close()
   }
 
@@ -238,7 +243,10 @@ export class Protocol {
   /** Applies the new scheme set, then calls `completion` (Electron 5/6 style) once Chromium pauses it. */
   #finish(completion: Completion | undefined, error: Error | null): void {
     const applied = error ? Promise.resolve() : this.#changed()
-    if (!completion) return
+    if (!completion) {
+      detach(applied, 'protocol patterns')
+      return
+    }
     detach(
       applied.then(
         () => completion(error),
@@ -267,6 +275,12 @@ export class Protocol {
     const binding = await this.#session.bindingFor('protocol')
     if (this.#closed || this.#registration) return this.#registration?.update(patterns)
     this.#manager = binding.manager
+    if (!this.#frameHook) {
+      const hook = this.#session.addTargetHook({ apply: (target) => this.#trackFrames(target) })
+      this.#frameHook = hook
+      await hook.ready
+      if (this.#closed || this.#registration) return this.#registration?.update(patterns)
+    }
     this.#registration = binding.interceptor.add({
       priority: 10,
       patterns,
@@ -276,11 +290,41 @@ export class Protocol {
     return this.#registration.ready
   }
 
+  /**
+   * A paused request names its frame; a same-process iframe is no target, so
+   * its frame id is mapped to the target that hosts it from Page.frameAttached
+   * (and from the frame tree of targets that already run).
+   */
+  #trackFrames(target: TargetSession): Array<Promise<unknown>> {
+    if (target.kind !== 'page' && target.kind !== 'iframe') return []
+    const { client } = target
+    client.on('Page.frameAttached', (e) => {
+      this.#frames.set(e.frameId, target)
+    })
+    client.on('Page.frameDetached', (e) => {
+      if (e.reason === 'remove') this.#frames.delete(e.frameId)
+    })
+    const steps: Array<Promise<unknown>> = [target.enable('Page')]
+    if (target.applied.get('ready') === true) {
+      steps.push(
+        client.send('Page.getFrameTree').then(({ frameTree }) => {
+          const walk = (node: Cdp.Page.FrameTree): void => {
+            this.#frames.set(node.frame.id, target)
+            for (const child of node.childFrames ?? []) walk(child)
+          }
+          walk(frameTree)
+        }),
+      )
+    }
+    return steps
+  }
+
   // ---- serving one request ---------------------------------------------------------
 
   #onRequest(event: Cdp.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<RequestDecision | undefined> | undefined {
     // Only requests of this session's pages, frames and workers.
-    if (!target || this.#manager?.ownerOf(target) !== this.#session) return undefined
+    const owner = target ?? this.#frames.get(event.frameId)
+    if (!owner || owner.closed || this.#manager?.ownerOf(owner) !== this.#session) return undefined
     const scheme = schemeOf(event.request.url)
     const entry = this.#intercepted.get(scheme) ?? this.#registered.get(scheme)
     if (!entry) return undefined
