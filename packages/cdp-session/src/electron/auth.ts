@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import type { Protocol } from 'devtools-protocol'
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach } from '../common/util.js'
@@ -77,10 +78,12 @@ export class LoginHook {
       }),
       'login: gateway credentials',
     )
-    session.on('newListener', (name) => {
+    // Node's own listener-bookkeeping events (not part of SessionEvents' typed map).
+    const emitter = session as unknown as EventEmitter
+    emitter.on('newListener', (name: string | symbol) => {
       if (name === 'login' && !this.#registration) detach(this.#enable(), 'login hook')
     })
-    session.on('removeListener', (name) => {
+    emitter.on('removeListener', (name: string | symbol) => {
       if (name === 'login' && session.listenerCount('login') === 0) this.#disable()
     })
   }

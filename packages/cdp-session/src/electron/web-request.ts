@@ -454,24 +454,7 @@ export class WebRequest {
     const { request, context } = event
     const base = this.#details(request.id, request.url, request.method, request.resourceType, request.frameId, context, request)
     if (!this.#filtered(registered.filter, base)) return
-    let details: WebRequestDetails
-    switch (event.type) {
-      case 'sendHeaders':
-        details = { ...base, requestHeaders: { ...request.headers } } satisfies SendHeadersDetails
-        break
-      case 'responseStarted':
-        details = { ...base, ...responseDetails(event.response) } satisfies ResponseStartedDetails
-        break
-      case 'completed':
-        details = { ...base, ...responseDetails(event.response), error: 'net::OK' } satisfies CompletedDetails
-        break
-      case 'beforeRedirect':
-        details = { ...base, ...responseDetails(event.response), redirectURL: event.redirectURL } satisfies BeforeRedirectDetails
-        break
-      case 'errorOccurred':
-        details = { ...base, fromCache: event.response?.fromCache ?? false, error: event.error } satisfies ErrorOccurredDetails
-        break
-    }
+    const details = trackedDetails(event, base)
     try {
       ;(registered.listener as (details: unknown) => void)(details)
     } catch (error) {
@@ -515,6 +498,31 @@ export class WebRequest {
     if (filter.types && !filter.types.has(details.resourceType)) return false
     if (filter.urls.length > 0 && !filter.urls.some((p) => p.matches(details.url))) return false
     return !filter.excludeUrls.some((p) => p.matches(details.url))
+  }
+}
+
+function trackedDetails(event: TrackedEvent<TargetSession>, base: WebRequestDetails): WebRequestDetails {
+  switch (event.type) {
+    case 'sendHeaders': {
+      const details: SendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
+      return details
+    }
+    case 'responseStarted': {
+      const details: ResponseStartedDetails = { ...base, ...responseDetails(event.response) }
+      return details
+    }
+    case 'completed': {
+      const details: CompletedDetails = { ...base, ...responseDetails(event.response), error: 'net::OK' }
+      return details
+    }
+    case 'beforeRedirect': {
+      const details: BeforeRedirectDetails = { ...base, ...responseDetails(event.response), redirectURL: event.redirectURL }
+      return details
+    }
+    case 'errorOccurred': {
+      const details: ErrorOccurredDetails = { ...base, fromCache: event.response?.fromCache ?? false, error: event.error }
+      return details
+    }
   }
 }
 
