@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { SessionClosedError, ValidationError, type Session } from 'cdp-session'
+import { SessionClosedError, ValidationError, type Browser, type Session } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 
@@ -340,6 +340,17 @@ describe('ses.cookies', () => {
   test('set() accepts exactly the Domain attributes Chromium accepts from a page', async ({ browser, session, server }) => {
     const hosts = ['a.test', 'sub.a.test', 'x.sub.a.test']
     const domains = ['a.test', '.a.test', 'sub.a.test', '.sub.a.test', 'x.sub.a.test', 'b.test', 'test', '.test', 'y.a.test', 'ub.a.test', 'A.TEST']
+    await compareDomainVerdicts(browser, session, server, hosts, domains)
+  })
+
+  test('set() follows the Public Suffix List as Chromium does (co.uk, github.io refused as a Domain)', async ({ browser, session, server }) => {
+    // *.co.uk and *.github.io are mapped to 127.0.0.1 in the test browser (fixtures/test.ts).
+    const hosts = ['shop.example.co.uk', 'me.github.io']
+    const domains = ['co.uk', '.co.uk', 'example.co.uk', '.example.co.uk', 'shop.example.co.uk', 'uk', 'github.io', '.github.io', 'me.github.io', 'io']
+    await compareDomainVerdicts(browser, session, server, hosts, domains)
+  })
+
+  async function compareDomainVerdicts(browser: Browser, session: Session, server: TestServer, hosts: string[], domains: string[]): Promise<void> {
     const viaApi = browser.session.fromPartition(uniquePartition('domain-api'))
     try {
       for (const host of hosts) {
@@ -348,8 +359,13 @@ describe('ses.cookies', () => {
         await wc.loadURL(at(server, host, '/domain-probe'))
         for (const [i, domain] of domains.entries()) {
           const name = `d${i}_${host.replaceAll('.', '_')}`
-          await wc.executeJavaScript(`document.cookie = ${JSON.stringify(`${name}=1; path=/; domain=${domain}`)}`)
+          // The page's own view is synchronous; the store gets the write a moment later.
+          const accepted = await wc.executeJavaScript(
+            `document.cookie = ${JSON.stringify(`${name}=1; path=/; domain=${domain}`)}; document.cookie.split('; ').includes(${JSON.stringify(`${name}=1`)})`,
+          )
+          if (accepted) await expect.poll(async () => (await session.cookies.get({ name })).length).toBe(1)
           const [byPage] = await session.cookies.get({ name })
+          expect(Boolean(byPage), `host ${host}, domain ${domain}: page view and store agree`).toBe(accepted)
           const apiResult = await viaApi.cookies.set({ url: at(server, host, '/'), name, value: '1', path: '/', domain }).then(
             () => 'stored',
             (error: Error) => error.message,
@@ -369,7 +385,7 @@ describe('ses.cookies', () => {
     } finally {
       await viaApi.close()
     }
-  })
+  }
 
   test('set() refuses exactly the names, values and paths Chromium\'s cookie sanitizer refuses', async ({ session, server }) => {
     // CDP's Storage.setCookies builds cookies with Chromium's CanonicalCookie::CreateSanitizedCookie

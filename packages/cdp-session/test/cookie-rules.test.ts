@@ -169,6 +169,19 @@ describe('sanitizeCookie (Electron set() checks)', () => {
       }),
     )
   })
+  it('a Domain attribute must keep the url host\'s registrable domain (Public Suffix List, private registries too)', () => {
+    const verdict = (url: string, domain: string): string | false => {
+      const result = sanitizeCookie({ url, name: 'n', value: 'v', domain })
+      return result.ok ? result.cookie.domain : false
+    }
+    expect(verdict('https://shop.example.co.uk/', 'co.uk')).toBe(false)
+    expect(verdict('https://shop.example.co.uk/', 'example.co.uk')).toBe('.example.co.uk')
+    expect(verdict('https://me.github.io/', 'github.io')).toBe(false)
+    expect(verdict('https://me.github.io/', '.me.github.io')).toBe('.me.github.io')
+    // A host that is itself a public suffix gets a host-only cookie for an equal attribute only.
+    expect(verdict('https://github.io/', 'github.io')).toBe('github.io')
+    expect(verdict('http://127.0.0.1/', '127.0.0.1')).toBe('127.0.0.1')
+  })
   it('refuses names with control characters, ";" or "=", and values with control characters or ";"', () => {
     const bad = fc.constantFrom(';', '\u0000', '\u0001', '\n', '\r', '\u007f')
     fc.assert(

@@ -9,6 +9,7 @@
  *
  * Nothing here talks to the browser.
  */
+import { getDomain } from 'tldts'
 
 /** A stored cookie as far as matching is concerned (Electron's Cookie shape). */
 export interface MatchableCookie {
@@ -266,24 +267,29 @@ function hasNonAscii(text: string): boolean {
 /**
  * The cookie's domain as Chromium's `cookie_util::GetCookieDomainWithString` computes it:
  * no Domain attribute → host-only cookie for the url's host; otherwise the attribute (leading
- * dot dropped, lower-cased) must be the host or a parent of it, and becomes a domain cookie
- * ('.' + domain). IP addresses and single-label hosts (no registrable domain) only get a
- * host-only cookie, and only when the attribute equals the host.
- *
- * Limitation: without the Public Suffix List we only refuse single-label public suffixes
- * (`com`, `test`); a multi-label suffix such as `co.uk` is not recognised.
+ * dot dropped, lower-cased) must be the host or a parent of it with the same registrable
+ * domain (eTLD+1 by the Public Suffix List, private registries included, as Chromium's
+ * GetEffectiveDomain), and becomes a domain cookie ('.' + domain). So `co.uk` or `github.io`
+ * is refused as a Domain. Hosts with no registrable domain (IP addresses, single labels, a
+ * public suffix itself) only get a host-only cookie, and only when the attribute equals the host.
  */
 function cookieDomain(host: string, domainAttr: string): { domain: string } | { reason: ExclusionReason } {
   if (domainAttr === '') return { domain: host }
   if (hasNonAscii(domainAttr)) return { reason: 'EXCLUDE_DOMAIN_NON_ASCII' }
   if (domainAttr.length > MAX_ATTRIBUTE_SIZE) return { reason: 'EXCLUDE_ATTRIBUTE_VALUE_EXCEEDS_MAX_SIZE' }
   const wanted = domainAttr.replace(/^\./, '').toLowerCase()
-  if (isIpAddress(host) || !host.includes('.')) {
+  const hostRegistrable = isIpAddress(host) ? null : registrableDomain(host)
+  if (hostRegistrable === null) {
     return wanted === host ? { domain: host } : { reason: 'EXCLUDE_INVALID_DOMAIN' }
   }
-  if (wanted === '' || !wanted.includes('.')) return { reason: 'EXCLUDE_INVALID_DOMAIN' }
   if (host !== wanted && !host.endsWith(`.${wanted}`)) return { reason: 'EXCLUDE_INVALID_DOMAIN' }
+  if (registrableDomain(wanted) !== hostRegistrable) return { reason: 'EXCLUDE_INVALID_DOMAIN' }
   return { domain: `.${wanted}` }
+}
+
+/** eTLD+1 with private registries (github.io, …) as Chromium's GetEffectiveDomain; null for none. */
+function registrableDomain(host: string): string | null {
+  return getDomain(host, { allowPrivateDomains: true, validateHostname: false })
 }
 
 function isValidPath(path: string): boolean {
