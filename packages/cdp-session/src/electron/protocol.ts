@@ -272,14 +272,15 @@ export class Protocol {
       return undefined
     }
     if (this.#registration) return this.#registration.update(patterns)
+    // Runs serialised (#changed): nobody else adds the registration meanwhile.
     const binding = await this.#session.bindingFor('protocol')
-    if (this.#closed || this.#registration) return this.#registration?.update(patterns)
+    if (this.#closed) return undefined
     this.#manager = binding.manager
     if (!this.#frameHook) {
       const hook = this.#session.addTargetHook({ apply: (target) => this.#trackFrames(target) })
       this.#frameHook = hook
       await hook.ready
-      if (this.#closed || this.#registration) return this.#registration?.update(patterns)
+      if (this.#closed) return undefined
     }
     this.#registration = binding.interceptor.add({
       priority: 10,
@@ -476,7 +477,7 @@ export class Protocol {
     }
     const init: RequestInit = { method, redirect: 'manual' }
     if (plan.upload) {
-      init.body = plan.upload.data
+      init.body = Uint8Array.from(plan.upload.data)
       if (plan.upload.contentType) init.headers = { 'Content-Type': plan.upload.contentType }
     } else if (event.request.postData !== undefined && method !== 'GET' && method !== 'HEAD') {
       init.body = event.request.postData
