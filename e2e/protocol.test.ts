@@ -100,6 +100,14 @@ describe('ses.protocol: custom schemes (subresources)', () => {
     expect(result).toBe('load 1')
   })
 
+  test('unregisterProtocol stops serving the scheme', async ({ session, server }) => {
+    session.protocol.registerBufferProtocol('app-gone', (_request, callback) => callback({ mimeType: 'image/png', data: PNG }))
+    const wc = await pageAt(session, server.url('/'))
+    expect(await loadImage(wc, 'app-gone://host/1.png')).toBe('load 1')
+    expect(session.protocol.unregisterProtocol('app-gone')).toBe(true)
+    expect(await loadImage(wc, 'app-gone://host/2.png')).toBe('error')
+  })
+
   test('registerStreamProtocol and registerHttpProtocol serve <script> subresources', async ({ session, server }) => {
     server.setContent('/from-http.js', 'window.fromHttp = "yes"', 'text/javascript')
     session.protocol.registerStreamProtocol('app-stream', (_request, callback) => {
@@ -223,6 +231,21 @@ describe('ses.protocol: intercepting http, https and file', () => {
     expect(request.method).toBe('POST')
     expect(request.body.toString()).toBe('uploaded')
     expect(request.headers['content-type']).toBe('text/plain')
+  })
+
+  test('interceptHttpProtocol with session: null is fetched outside the session (no cookies); the handler sees uploadData', async ({ session, server }) => {
+    server.setContent('/no-session', 'fetched without the session', 'text/plain', { 'Access-Control-Allow-Origin': '*' })
+    await session.cookies.set({ url: server.url('/'), name: 'mine', value: '1' })
+    const uploads: string[] = []
+    session.protocol.interceptHttpProtocol('https', (request, callback) => {
+      uploads.push(Buffer.concat((request.uploadData ?? []).map((u) => u.bytes)).toString())
+      callback({ url: server.url('/no-session'), method: 'GET', session: null })
+    })
+    const wc = await pageAt(session, server.url('/'))
+    const arrived = server.waitForRequest('/no-session')
+    expect(await pageFetch(wc, 'https://elsewhere.invalid/api', { method: 'POST', body: 'payload' })).toMatchObject({ status: 200, text: 'fetched without the session' })
+    expect(uploads).toEqual(['payload'])
+    expect((await arrived).headers.cookie).toBeUndefined()
   })
 
   test('interceptStreamProtocol delivers a stream as it is written, not buffered', async ({ session }) => {

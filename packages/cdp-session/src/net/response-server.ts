@@ -62,6 +62,8 @@ export class ResponseServer {
       const server = createServer((req, res) => this.#serve(req, res))
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => {
+        // A session that is never closed (the default one) must not keep Node running.
+        server.unref()
         server.off('error', reject)
         server.on('error', (error) => debug('response server: %s', String(error)))
         resolve({ server, port: (server.address() as AddressInfo).port })
