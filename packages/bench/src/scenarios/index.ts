@@ -2,6 +2,7 @@ import type { Scenario } from '../lib/types.js'
 import { cookies } from './cookies.js'
 import { gatewayConnect, gatewayLatency, gatewayThroughput } from './gateway.js'
 import { sessionPageLoad } from './session-page-load.js'
+import { interceptPageLoad } from './intercept-page-load.js'
 
 /** Every scenario `pnpm bench` knows, in run order. Add new ones here. */
-export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect]
+export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad]
