@@ -86,6 +86,9 @@ export class LoginHook {
     emitter.on('removeListener', (name: string | symbol) => {
       if (name === 'login' && session.listenerCount('login') === 0) this.#disable()
     })
+    session.once('closed', () => {
+      this.#disable()
+    })
   }
 
   /** Resolves once Chromium reports challenges to us (or at once without a listener). */
@@ -95,7 +98,7 @@ export class LoginHook {
 
   async #enable(): Promise<void> {
     const binding = await this.#session.bindingFor('session.on(login)')
-    if (this.#registration || this.#session.listenerCount('login') === 0) return
+    if (this.#registration || this.#session.closed || this.#session.listenerCount('login') === 0) return
     this.#registration = binding.interceptor.add({
       priority: 10,
       // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.

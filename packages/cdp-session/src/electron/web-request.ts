@@ -173,6 +173,12 @@ export class WebRequest {
     this.#tracker = new RequestTracker((event) => {
       this.#onTracked(event)
     })
+    // The interceptor is the browser process's: a closed session must leave no patterns behind.
+    session.once('closed', () => {
+      this.#hooks.clear()
+      this.#registration?.remove()
+      this.#registration = undefined
+    })
   }
 
   onBeforeRequest(filter: WebRequestFilter | BeforeRequestListener | null, listener?: BeforeRequestListener | null): void {
