@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events'
 import type { Protocol } from 'devtools-protocol'
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach } from '../common/util.js'
-import type { InterceptionRegistration, RequestInterceptor } from '../cdp/request-interceptor.js'
+import type { InterceptionRegistration } from '../cdp/request-interceptor.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { Session, SessionBinding } from './session.js'
 import type { WebContents } from './web-contents.js'
@@ -48,8 +48,6 @@ export const MAX_LOGIN_ATTEMPTS = 3
 /** How long a listener that called preventDefault may take to call back (ms). */
 const LOGIN_TIMEOUT_MS = 60_000
 const MAX_TRACKED = 5_000
-/** Every session gateway of a browser process, by the origin Chromium names in its 407. */
-const GATEWAYS = new WeakMap<RequestInterceptor, Map<string, { username: string; password: string }>>()
 
 /**
  * The session's login hook on browser-level `Fetch.authRequired`. Chromium
@@ -57,9 +55,9 @@ const GATEWAYS = new WeakMap<RequestInterceptor, Map<string, { username: string;
  * while someone listens for 'login' every request of the process pauses at
  * the request stage (continued at once); with no listener nothing is paused.
  *
- * The session's own gateway (issue #5) also challenges with 407: browser-level
- * auth handling takes those challenges away from the gateway's page-level
- * seeding, so its credentials are answered here first, never shown to the user.
+ * Session gateways (issue #5) also challenge with 407; their own handlers
+ * (priority -100, proxy-auth.ts) answer those before this one is asked, so
+ * the user never sees them.
  */
 export class LoginHook {
   readonly #session: Session
@@ -68,16 +66,6 @@ export class LoginHook {
 
   constructor(session: Session) {
     this.#session = session
-    detach(
-      session.bindingFor('session').then((binding) => {
-        if (typeof binding.proxy === 'string') return
-        const { gateway } = binding.proxy
-        let known = GATEWAYS.get(binding.interceptor)
-        if (!known) GATEWAYS.set(binding.interceptor, (known = new Map()))
-        known.set(`http://${gateway.proxyServer}`, { username: gateway.username, password: gateway.password })
-      }),
-      'login: gateway credentials',
-    )
     // Node's own listener-bookkeeping events (not part of SessionEvents' typed map).
     const emitter = session as unknown as EventEmitter
     emitter.on('newListener', (name: string | symbol) => {
@@ -117,10 +105,6 @@ export class LoginHook {
 
   async #onAuth(binding: SessionBinding, event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Promise<Protocol.Fetch.AuthChallengeResponse | undefined> {
     const challenge = event.authChallenge
-    // Browser-level auth handling sees every context's challenges, also other
-    // sessions' gateways' (each has its own port and password).
-    const gateway = challenge.source === 'Proxy' ? GATEWAYS.get(binding.interceptor)?.get(challenge.origin) : undefined
-    if (gateway) return { response: 'ProvideCredentials', username: gateway.username, password: gateway.password }
     if (!target || binding.manager.ownerOf(target) !== this.#session) return undefined
     const attempts = (this.#attempts.get(event.requestId) ?? 0) + 1
     this.#attempts.set(event.requestId, attempts)
