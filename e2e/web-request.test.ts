@@ -196,6 +196,24 @@ describe('ses.webRequest', () => {
     }
   })
 
+  // Fetch never pauses a WebSocket handshake (the deciding hooks cannot see it); Network reports it.
+  test('WebSocket handshakes: onSendHeaders, onResponseStarted, onCompleted with resourceType webSocket', async ({ session, server }) => {
+    const events: string[] = []
+    const filter = { urls: ['ws://*/*'] }
+    session.webRequest.onSendHeaders(filter, (d) => events.push(`send ${d.resourceType} ${d.webContentsId} ${d.requestHeaders['Upgrade'] ?? d.requestHeaders['upgrade']}`))
+    session.webRequest.onResponseStarted(filter, (d) => events.push(`started ${d.statusCode} ${d.statusLine}`))
+    session.webRequest.onCompleted(filter, (d) => events.push(`completed ${d.id > 0}`))
+    const wc = await page(session, server)
+    const echoed = await wc.executeJavaScript(`new Promise((resolve, reject) => {
+      const ws = new WebSocket('ws://127.0.0.1:${server.port}/ws')
+      ws.onopen = () => ws.send('hi')
+      ws.onmessage = (e) => { resolve(String(e.data)); ws.close() }
+      ws.onerror = () => reject(new Error('ws failed'))
+    })`)
+    expect(echoed).toBe('hi')
+    expect(events).toEqual([`send webSocket ${wc.id} websocket`, 'started 101 HTTP/1.1 101 Switching Protocols', 'completed true'])
+  })
+
   test('a page with 200 subresources loads completely under a pass-through onBeforeRequest', async ({ session, server }) => {
     const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
     for (let i = 0; i < 200; i++) server.setContent(`/wr/many/${i}.gif`, gif, 'image/gif')

@@ -109,6 +109,21 @@ describe('RequestTracker', () => {
     expect((events[1] as { response: { fromCache: boolean } }).response.fromCache).toBe(true)
   })
 
+  it('WebSocket handshakes: sendHeaders, responseStarted and completed with the handshake\'s status line', () => {
+    const { tracker, events, summary } = record()
+    tracker.webSocketCreated({ requestId: 'w1', url: 'ws://x/ws' }, 'page')
+    tracker.webSocketWillSendHandshakeRequest({ requestId: 'w1', timestamp: 1, wallTime: 1_700_000_000, request: { headers: { Upgrade: 'websocket' } } })
+    tracker.webSocketHandshakeResponseReceived({
+      requestId: 'w1',
+      timestamp: 2,
+      response: { status: 101, statusText: 'Switching Protocols', headers: { Upgrade: 'websocket' }, headersText: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n' },
+    })
+    tracker.webSocketHandshakeResponseReceived({ requestId: 'w1', timestamp: 3, response: { status: 101, statusText: '', headers: {} } })
+    expect(summary()).toEqual(['sendHeaders 1 ws://x/ws', 'responseStarted 1 ws://x/ws', 'completed 1 ws://x/ws'])
+    expect(events[0]?.request).toMatchObject({ resourceType: 'WebSocket', headers: { Upgrade: 'websocket' } })
+    expect((events[2] as { response: { statusLine: string } }).response.statusLine).toBe('HTTP/1.1 101 Switching Protocols')
+  })
+
   it('events for unknown requests are ignored', () => {
     const { tracker, events } = record()
     tracker.responseReceived(received('nope', response(200)))

@@ -130,6 +130,50 @@ export class RequestTracker<C> {
     this.#emit({ type: 'errorOccurred', request: state.request, response: state.response, error, context: state.context })
   }
 
+  // WebSocket handshakes never pause in Fetch; Network reports them with events of their own
+  // (no loadingFinished): created → willSendHandshakeRequest → handshakeResponseReceived.
+
+  webSocketCreated(event: Protocol.Network.WebSocketCreatedEvent, context: C): void {
+    if (this.#finished.has(event.requestId) || this.#live.has(event.requestId)) return
+    const request: TrackedRequest = {
+      id: this.idFor(event.requestId),
+      url: event.url,
+      method: 'GET',
+      resourceType: 'WebSocket',
+      frameId: undefined,
+      referrer: '',
+      timestamp: Date.now(),
+      headers: {},
+      postDataEntries: undefined,
+    }
+    this.#live.set(event.requestId, { request, response: undefined, fromMemoryCache: false, started: false, context })
+  }
+
+  webSocketWillSendHandshakeRequest(event: Protocol.Network.WebSocketWillSendHandshakeRequestEvent): void {
+    const state = this.#live.get(event.requestId)
+    if (!state || state.request.resourceType !== 'WebSocket') return
+    state.request = { ...state.request, headers: event.request.headers, timestamp: event.wallTime * 1000 }
+    this.#emit({ type: 'sendHeaders', request: state.request, context: state.context })
+  }
+
+  webSocketHandshakeResponseReceived(event: Protocol.Network.WebSocketHandshakeResponseReceivedEvent): void {
+    const state = this.#live.get(event.requestId)
+    if (!state || state.request.resourceType !== 'WebSocket' || state.started) return
+    state.started = true
+    const { response } = event
+    const firstLine = response.headersText?.split('\r\n')[0]
+    state.response = {
+      statusCode: response.status,
+      statusLine: firstLine?.startsWith('HTTP/') ? firstLine : statusLine('http/1.1', response.status, response.statusText),
+      headers: headerLists(response.headers),
+      fromCache: false,
+      ip: undefined,
+    }
+    this.#emit({ type: 'responseStarted', request: state.request, response: state.response, context: state.context })
+    this.#finish(event.requestId)
+    this.#emit({ type: 'completed', request: state.request, response: state.response, context: state.context })
+  }
+
   /** Requests being tracked now (for tests and leak checks). */
   get size(): number {
     return this.#live.size

@@ -339,6 +339,15 @@ export class WebRequest {
       client.on('Network.loadingFailed', (e) => {
         tracker.loadingFailed(e)
       })
+      client.on('Network.webSocketCreated', (e) => {
+        tracker.webSocketCreated(e, target)
+      })
+      client.on('Network.webSocketWillSendHandshakeRequest', (e) => {
+        tracker.webSocketWillSendHandshakeRequest(e)
+      })
+      client.on('Network.webSocketHandshakeResponseReceived', (e) => {
+        tracker.webSocketHandshakeResponseReceived(e)
+      })
       steps.push(target.enable('Network'))
     }
     return steps
