@@ -5,12 +5,13 @@
 // (and remembered as bad for a while), DIRECT connects through the gateway's caching resolver.
 // Only holders of the gateway's random credentials get through; everyone else gets 407.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { type Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { debug } from '../common/util.js'
 import { CachingResolver, toResolvedHost, type LookupFn, type ResolvedHost } from './resolver.js'
-import { describeChoice, forwardableHeaders, openForRequest, openTunnel, replayable, UpstreamAgent, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
+import { exchange, replayable, UpstreamPool } from './forward.js'
+import { describeChoice, openForRequest, openTunnel, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
 
 export { describeChoice, type ProxyChoice } from './upstream.js'
 
@@ -72,7 +73,9 @@ export class SessionGateway {
   private readonly expectedAuth: Buffer
   private readonly sockets = new Set<Duplex>()
   private readonly badProxies = new Map<string, number>()
-  private readonly agents = new Map<string, Agent>()
+  private readonly pool = new UpstreamPool()
+  /** Forward requests that reported `connected` (a stale retry does not report it twice). */
+  private readonly connectedIds = new Set<number>()
   private readonly resolverCache: CachingResolver
   private readonly connectTimeoutMs: number
   private readonly badProxyRetryMs: number
@@ -162,8 +165,7 @@ export class SessionGateway {
 
   /** Destroys every connection (clients, upstreams, tunnels); the listener stays. */
   closeAllConnections(): void {
-    for (const agent of this.agents.values()) agent.destroy()
-    this.agents.clear()
+    this.pool.destroyAll()
     for (const socket of this.sockets) socket.destroy()
     this.sockets.clear()
   }
@@ -254,8 +256,6 @@ export class SessionGateway {
     }
     this.emit({ type: 'request', id, kind: 'forward', url: url.href })
     const dest = destinationOf(url)
-    // An absolute-form target decides the Host (RFC 9112 3.2.2), whatever the client wrote.
-    const headers = { ...forwardableHeaders(req.headers), host: url.host }
     // Without a body a request can be sent again when a pooled connection turns out stale.
     const replay = replayable(req)
     let choices: ProxyChoice[]
@@ -269,13 +269,10 @@ export class SessionGateway {
     res.once('close', () => this.emit({ type: 'closed', id }))
     for (let i = 0; i < choices.length; i++) {
       const choice = choices[i] ?? { scheme: 'direct' }
-      let outcome = await this.sendOnce(req, res, choice, dest, url, headers)
-      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(req, res, choice, dest, url, headers)
-      if (outcome.sent) {
-        this.emit({ type: 'connected', id, via: describeChoice(choice) })
-        return
-      }
-      const failover = outcome.error instanceof UpstreamError && outcome.error.failover && !outcome.stale
+      let outcome = await this.sendOnce(id, req, res, choice, dest, url, true)
+      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(id, req, res, choice, dest, url, false)
+      if (outcome.sent) return
+      const failover = outcome.error instanceof UpstreamError && outcome.error.failover
       this.emit({ type: 'attempt-failed', id, via: describeChoice(choice), error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error), failover })
       if (!failover || i === choices.length - 1) {
         this.answerFailure(id, url, req, res, outcome.error, choice)
@@ -286,82 +283,41 @@ export class SessionGateway {
   }
 
   /**
-   * Sends one forward request through `choice`'s connection pool. Resolves `sent` once the
-   * request owns a connection (the body then streams and the response is relayed); otherwise
-   * reports the error, and `stale` when a reused connection died before answering.
+   * Sends one forward request through `choice`, on a pooled connection when `reuse` allows and
+   * one is idle. Resolves `sent` once the response head was relayed; otherwise reports the
+   * error, and `stale` when a reused connection closed before answering.
    */
-  private sendOnce(req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, headers: OutgoingHttpHeaders): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
-    return new Promise((resolve) => {
-      const absolute = choice.scheme === 'http' || choice.scheme === 'https'
-      const upstream = httpRequest({ highWaterMark: 1 << 20,
-        agent: this.agentFor(choice),
-        host: dest.host,
-        port: dest.port,
-        method: req.method,
-        path: absolute ? url.href : `${url.pathname}${url.search}`,
-        headers,
-        setHost: false,
-      })
-      let settled = false
-      let answered = false
-      const settle = (value: { sent: true } | { sent: false; error: unknown; stale: boolean }): void => {
-        if (settled) return
-        settled = true
-        resolve(value)
+  private async sendOnce(id: number, req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, reuse: boolean): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
+    const key = `${describeChoice(choice)} ${dest.host}:${dest.port}`
+    let socket = reuse ? this.pool.take(key) : undefined
+    const reused = socket !== undefined
+    let absoluteForm = choice.scheme === 'http' || choice.scheme === 'https'
+    if (socket === undefined) {
+      try {
+        ;({ socket, absoluteForm } = await openForRequest(choice, dest, this.dialOptions()))
+      } catch (error: unknown) {
+        return { sent: false, error, stale: false }
       }
-      upstream.once('socket', (socket: Socket) => {
-        // A fresh connection exists only once it is usable (see UpstreamAgent), so from here
-        // on the request is committed to this route.
-        const commit = (): void => {
-          settle({ sent: true })
-          // Piping inside the 'socket' event writes before the request has flushed its head
-          // to the socket, and Node then never emits 'drain'; start one turn later.
-          setImmediate(() => req.pipe(upstream))
-        }
-        if (!upstream.reusedSocket) commit()
-        else {
-          // A pooled socket may have been closed by the other side meanwhile; write the head
-          // and commit when the response starts, so a stale socket can still be retried.
-          if (!replayable(req)) commit()
-          else {
-            upstream.end()
-            socket.once('data', () => settle({ sent: true }))
-          }
-        }
-      })
-      upstream.once('response', (answer: IncomingMessage) => {
-        answered = true
-        settle({ sent: true })
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardableHeaders(answer.headers))
-        answer.pipe(res)
-        answer.once('close', () => {
-          if (!answer.complete) res.destroy()
-        })
-        answer.once('end', () => {
-          // The server answered before taking the whole body (an early 413 or 401): stop
-          // uploading and drop the rest of the client's body so its connection stays usable.
-          if (!req.readableEnded) {
-            req.unpipe(upstream)
-            upstream.destroy()
-            req.resume()
-          }
-        })
-      })
-      upstream.once('error', (error: Error) => {
-        if (!settled) {
-          settle({ sent: false, error, stale: upstream.reusedSocket })
-          return
-        }
-        if (answered || res.headersSent) res.destroy()
-        else {
-          res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': '0', 'Connection': 'close' })
-          res.end()
-        }
-      })
-      res.once('close', () => {
-        if (!res.writableFinished) upstream.destroy()
-      })
+      this.track(socket)
+    }
+    if (!this.connectedIds.has(id)) {
+      this.connectedIds.add(id)
+      res.once('close', () => this.connectedIds.delete(id))
+      this.emit({ type: 'connected', id, via: describeChoice(choice) })
+    }
+    if (res.destroyed || res.writableEnded || this.closing !== undefined) {
+      // The client went away while the connection was being set up.
+      socket.destroy()
+      return { sent: true }
+    }
+    const upstream = socket
+    const outcome = await exchange({
+      req, res, url, socket: upstream, reused, absoluteForm,
+      release: (keep) => {
+        if (keep && this.closing === undefined) this.pool.put(key, upstream)
+      },
     })
+    return outcome.ok ? { sent: true } : { sent: false, error: outcome.error, stale: outcome.stale }
   }
 
   private answerFailure(id: number, url: URL, req: IncomingMessage, res: ServerResponse, error: unknown, choice?: ProxyChoice): void {
@@ -374,17 +330,6 @@ export class SessionGateway {
     const text = `cdp-session gateway: ${error instanceof Error ? error.message : String(error)}\n`
     res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
     res.end(text)
-  }
-
-  /** The keep-alive pool for one choice; its connections are opened by openForRequest(). */
-  private agentFor(choice: ProxyChoice): Agent {
-    const key = describeChoice(choice)
-    let agent = this.agents.get(key)
-    if (agent === undefined) {
-      agent = new UpstreamAgent(choice, () => this.dialOptions(), (socket) => this.track(socket))
-      this.agents.set(key, agent)
-    }
-    return agent
   }
 
   /** Answers 407 on a raw socket (CONNECT, upgrade) when `req` lacks this gateway's credentials. */

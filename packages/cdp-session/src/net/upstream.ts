@@ -2,9 +2,7 @@
 // the gateway's resolver), an HTTP(S) proxy (CONNECT tunnel, or the proxy itself for
 // absolute-URI forwarding), or a SOCKS4/SOCKS5 proxy. Failures say whether Chromium would
 // fall over to the next entry of the list: only when the proxy itself could not be reached.
-import { Agent, type ClientRequestArgs, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import { connect as netConnect, isIP, isIPv4, type Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { SocksClient } from 'socks'
 import { bareHost, type HostResolver } from './resolver.js'
@@ -224,47 +222,4 @@ export async function openTunnel(choice: ProxyChoice, dest: Destination, options
 export async function openForRequest(choice: ProxyChoice, dest: Destination, options: DialOptions): Promise<{ socket: Socket; absoluteForm: boolean }> {
   if (choice.scheme === 'http' || choice.scheme === 'https') return { socket: (await dialProxy(choice, options)) as Socket, absoluteForm: true }
   return { socket: await openTunnel(choice, dest, options), absoluteForm: false }
-}
-
-// Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones.
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
-
-/** The end-to-end headers of a message: hop-by-hop ones and those named in Connection dropped. */
-export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set((typeof headers.connection === 'string' ? headers.connection : '').split(',').map((h) => h.trim().toLowerCase()))
-  const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_HEADERS.has(name) && !named.has(name)) out[name] = value
-  }
-  return out
-}
-
-/** A request without a body, which can be sent again if a pooled connection was stale. */
-export function replayable(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
-}
-
-/**
- * A keep-alive pool whose new connections go through one route choice. Node's Agent lets
- * createConnection answer through its callback, so a connection is handed over only once the
- * TCP connect (and any proxy handshake) succeeded; a failure reaches the request as its error.
- */
-export class UpstreamAgent extends Agent {
-  constructor(
-    private readonly choice: ProxyChoice,
-    private readonly dial: () => DialOptions,
-    private readonly onSocket: (socket: Socket) => void,
-  ) {
-    super({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' })
-  }
-
-  override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-    const dest: Destination = { host: String(options.host ?? ''), port: Number(options.port ?? 80) }
-    openForRequest(this.choice, dest, this.dial()).then(({ socket }) => {
-      this.onSocket(socket)
-      callback?.(null, socket)
-    }, (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex))
-    return undefined
-  }
 }
