@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { matchPatternProblem, parseMatchPattern } from '../src/common/match-pattern.js'
 import { fetchPatternMatches } from '../src/cdp/request-interceptor.js'
+import { fetchPatterns } from '../src/electron/web-request.js'
+import type { WebRequestResourceType } from '../src/electron/web-request-types.js'
 
 const matches = (pattern: string, url: string): boolean => parseMatchPattern(pattern).matches(url)
 
@@ -80,5 +82,24 @@ describe('Fetch request patterns (as Chromium matches them)', () => {
     expect(fetchPatternMatches({ urlPattern: '*', resourceType: 'Image' }, 'http://a/', 'Script', 'Request')).toBe(false)
     expect(fetchPatternMatches({ urlPattern: '*' }, 'http://a/', 'Script', 'Response')).toBe(false)
     expect(fetchPatternMatches({ urlPattern: '*', requestStage: 'Response' }, 'http://a/', 'Script', 'Response')).toBe(true)
+  })
+})
+
+describe('webRequest filters → Fetch patterns (what Chromium pauses)', () => {
+  const compile = (urls: string[], types?: WebRequestResourceType[]) => ({ urls: urls.map((u) => parseMatchPattern(u)), excludeUrls: [], types: types ? new Set(types) : undefined })
+  it('no filter: every URL at the asked stage', () => {
+    expect(fetchPatterns(compile([]), 'Request')).toEqual([{ urlPattern: '*', requestStage: 'Request' }])
+    expect(fetchPatterns(undefined, 'Response')).toEqual([])
+  })
+  it('narrowed to the URL patterns and resource types that are set', () => {
+    expect(fetchPatterns(compile(['*://*.x.com/*'], ['image', 'xhr']), 'Response')).toEqual([
+      { urlPattern: '*://*x.com*', resourceType: 'Image', requestStage: 'Response' },
+      { urlPattern: '*://*x.com*', resourceType: 'XHR', requestStage: 'Response' },
+      { urlPattern: '*://*x.com*', resourceType: 'Fetch', requestStage: 'Response' },
+      { urlPattern: '*://*x.com*', resourceType: 'EventSource', requestStage: 'Response' },
+    ])
+  })
+  it("'other' or 'object' in types cannot be narrowed by resource type", () => {
+    expect(fetchPatterns(compile(['http://a.com/*'], ['image', 'other']), 'Request')).toEqual([{ urlPattern: 'http://a.com*', requestStage: 'Request' }])
   })
 })
