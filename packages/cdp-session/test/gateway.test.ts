@@ -2,6 +2,7 @@
 // upstream HTTP and SOCKS proxies (the e2e fixtures, which record what reached them),
 // fail-over, authentication, live route changes, the resolver cache and shutdown.
 // Everything listens on and talks to 127.0.0.1; fake names resolve through a fake lookup.
+import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
@@ -428,6 +429,52 @@ describe('forward relay framing', () => {
       expect(first?.head).toContain('\r\nx-custom: kept')
       expect(first?.head.toLowerCase()).not.toMatch(/proxy-|x-hop|wrong\.example/)
       expect(second?.connection).toBe(0)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('relays large bodies byte for byte, to fast and to slow readers (Content-Length and chunked)', async () => {
+    const data = randomBytes(6 * 1024 * 1024 + 13)
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /sized')) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`)
+        socket.write(data)
+        return
+      }
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')
+      for (let at = 0; at < data.length; at += 300_000) {
+        const piece = data.subarray(at, at + 300_000)
+        socket.write(`${piece.length.toString(16)}\r\n`)
+        socket.write(piece)
+        socket.write('\r\n')
+      }
+      socket.write('0\r\n\r\n')
+    })
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const fetchBody = (path: string, slow: boolean): Promise<Buffer> => new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url(path), agent, headers: { 'proxy-authorization': gateway.authorization } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => {
+          chunks.push(c)
+          if (slow && chunks.length % 8 === 0) {
+            res.pause()
+            setTimeout(() => res.resume(), 2)
+          }
+        })
+        res.once('end', () => resolve(Buffer.concat(chunks)))
+        res.once('error', reject)
+      })
+      req.once('error', reject)
+      req.end()
+    })
+    const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+    try {
+      for (const path of ['/sized', '/chunked']) {
+        for (const slow of [false, true]) expect(digest(await fetchBody(path, slow))).toBe(digest(data))
+      }
+      expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0, 0, 0])
     } finally {
       agent.destroy()
     }

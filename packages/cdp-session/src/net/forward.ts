@@ -5,6 +5,7 @@
 // per route choice and destination.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { readInto } from './bulk-read.js'
 
 // Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones. Expect is answered
 // by the gateway's own server (it sends 100 Continue to the client), so it is not passed on.
@@ -185,6 +186,11 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     let bodySent = false
     let responseDone = false
     let reusable = true
+    /** Content-Length bodies go straight to the client socket once the head is flushed. */
+    let direct: Socket | null = null
+    /** Whether the current read's bytes are still referenced by a queued write. */
+    let kept = false
+    let stopReading = (): void => undefined
 
     const settle = (outcome: ExchangeOutcome): void => {
       if (settled) return
@@ -192,12 +198,13 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       resolve(outcome)
     }
     const cleanup = (): void => {
-      socket.off('data', onData)
+      stopReading()
       socket.off('end', onEnd)
       socket.off('close', onClose)
       socket.off('error', onError)
       socket.off('drain', onUpstreamDrain)
       res.off('drain', onClientDrain)
+      direct?.off('drain', onClientDrain)
       res.off('close', onClientClose)
       req.off('data', onBody)
       req.off('end', onBodyEnd)
@@ -233,7 +240,18 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     }
 
     const writeClient = (piece: Buffer): void => {
-      if (piece.length > 0 && !res.write(piece)) {
+      if (piece.length === 0) return
+      if (direct !== null) {
+        if (!direct.write(piece)) {
+          socket.pause()
+          direct.once('drain', onClientDrain)
+        }
+        if (direct.writableLength > 0) kept = true
+        return
+      }
+      // ServerResponse queues writes until the next tick (it corks its socket).
+      kept = true
+      if (!res.write(piece)) {
         socket.pause()
         res.once('drain', onClientDrain)
       }
@@ -269,6 +287,12 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         return
       }
       settle({ ok: true })
+      // No framing to add: after the head, the body bytes can bypass the ServerResponse (only
+      // when this response owns the client socket, i.e. it is not queued behind another).
+      if (framing.kind === 'length' && framing.length > 0 && res.socket !== null) {
+        res.flushHeaders()
+        direct = res.socket as Socket
+      }
       if (framing.kind === 'none') {
         if (rest.length > 0) reusable = false
         completeResponse()
@@ -310,13 +334,19 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       }
     }
 
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer): boolean => {
+      kept = false
       received += chunk.length
       if (framing !== null) {
         onBodyBytes(chunk)
-        return
+        return kept
       }
-      headBuffer = headBuffer.length === 0 ? chunk : Buffer.concat([headBuffer, chunk])
+      // A copy: the read buffer may be reused once this returns.
+      headBuffer = Buffer.concat([headBuffer, chunk])
+      parseHead()
+      return kept
+    }
+    const parseHead = (): void => {
       for (;;) {
         const end = headBuffer.indexOf('\r\n\r\n')
         if (end < 0) {
@@ -374,7 +404,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       if (chunkedBody && !responseDone) socket.write('0\r\n\r\n')
     }
 
-    socket.on('data', onData)
+    stopReading = readInto(socket, onData)
     socket.on('end', onEnd)
     socket.on('close', onClose)
     socket.on('error', onError)
@@ -400,7 +430,8 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
  */
 export class UpstreamPool {
   private readonly idle = new Map<string, Set<Socket>>()
-  private readonly watchers = new WeakMap<Socket, () => void>()
+  /** Undoes the watching of an idle socket (listeners, sink, timeout). */
+  private readonly unwatchers = new WeakMap<Socket, () => void>()
 
   constructor(private readonly idleMs = 30_000, private readonly maxPerKey = 16) {}
 
@@ -432,13 +463,22 @@ export class UpstreamPool {
       this.unwatch(key, socket)
       socket.destroy()
     }
+    const stopReading = readInto(socket, () => {
+      drop()
+      return false
+    })
     set.add(socket)
-    this.watchers.set(socket, drop)
-    socket.on('data', drop)
     socket.on('end', drop)
     socket.on('close', drop)
     socket.on('timeout', drop)
     socket.setTimeout(this.idleMs)
+    this.unwatchers.set(socket, () => {
+      stopReading()
+      socket.off('end', drop)
+      socket.off('close', drop)
+      socket.off('timeout', drop)
+      socket.setTimeout(0)
+    })
     // Reading on keeps a close by the other side visible while the connection waits.
     socket.resume()
   }
@@ -454,16 +494,11 @@ export class UpstreamPool {
   }
 
   private unwatch(key: string, socket: Socket): void {
-    const drop = this.watchers.get(socket)
     const set = this.idle.get(key)
     set?.delete(socket)
     if (set?.size === 0) this.idle.delete(key)
-    if (drop === undefined) return
-    this.watchers.delete(socket)
-    socket.off('data', drop)
-    socket.off('end', drop)
-    socket.off('close', drop)
-    socket.off('timeout', drop)
-    socket.setTimeout(0)
+    const unwatch = this.unwatchers.get(socket)
+    this.unwatchers.delete(socket)
+    unwatch?.()
   }
 }

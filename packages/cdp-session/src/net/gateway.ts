@@ -294,7 +294,7 @@ export class SessionGateway {
     let absoluteForm = choice.scheme === 'http' || choice.scheme === 'https'
     if (socket === undefined) {
       try {
-        ;({ socket, absoluteForm } = await openForRequest(choice, dest, this.dialOptions()))
+        ;({ socket, absoluteForm } = await openForRequest(choice, dest, { ...this.dialOptions(), bulkReads: true }))
       } catch (error: unknown) {
         return { sent: false, error, stale: false }
       }

@@ -5,6 +5,7 @@
 import { connect as netConnect, isIP, isIPv4, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { SocksClient } from 'socks'
+import { bulkReadOptions } from './bulk-read.js'
 import { bareHost, type HostResolver } from './resolver.js'
 
 /**
@@ -44,6 +45,8 @@ export interface DialOptions {
   resolver: HostResolver
   /** Limit for reaching the next hop (TCP connect, proxy handshake). */
   timeoutMs: number
+  /** Open plain TCP connections with large reads (see bulk-read.ts). */
+  bulkReads?: boolean
 }
 
 function errorCode(error: unknown): string {
@@ -56,11 +59,13 @@ function message(error: unknown): string {
 }
 
 /** TCP (or TLS) connection to host:port; rejects with the socket error or a timeout. */
-function dialTcp(host: string, port: number, timeoutMs: number, tls: { servername: string } | null): Promise<Socket | TLSSocket> {
+function dialTcp(host: string, port: number, timeoutMs: number, tls: { servername: string } | null, bulkReads = false): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
+    const bulk = bulkReads && tls === null ? bulkReadOptions() : null
     const socket: Socket | TLSSocket = tls === null
-      ? netConnect({ host, port, noDelay: true })
+      ? netConnect({ host, port, noDelay: true, ...(bulk === null ? {} : { onread: bulk.onread }) })
       : tlsConnect({ host, port, servername: isIP(tls.servername) === 0 ? tls.servername : undefined, ALPNProtocols: ['http/1.1'] })
+    bulk?.bind(socket)
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`connecting to ${host}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
     }, timeoutMs)
@@ -90,7 +95,7 @@ async function dialDirect(dest: Destination, options: DialOptions): Promise<Sock
   let last: unknown
   for (const address of addresses) {
     try {
-      return (await dialTcp(address, dest.port, options.timeoutMs, null)) as Socket
+      return (await dialTcp(address, dest.port, options.timeoutMs, null, options.bulkReads)) as Socket
     } catch (error: unknown) {
       last = error
     }
@@ -110,7 +115,7 @@ async function dialProxy(choice: Exclude<ProxyChoice, { scheme: 'direct' }>, opt
   let last: unknown
   for (const address of addresses) {
     try {
-      return await dialTcp(address, choice.port, options.timeoutMs, choice.scheme === 'https' ? { servername: host } : null)
+      return await dialTcp(address, choice.port, options.timeoutMs, choice.scheme === 'https' ? { servername: host } : null, options.bulkReads)
     } catch (error: unknown) {
       last = error
     }
