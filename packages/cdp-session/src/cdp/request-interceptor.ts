@@ -114,6 +114,7 @@ export interface InterceptionRegistration {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+const MAX_RESPONSE_WANTED = 10_000
 /** Matches no URL Chromium loads (no such scheme): keeps Fetch's loader hooks installed while nothing is intercepted. */
 const IDLE_PATTERN: Protocol.Fetch.RequestPattern = { urlPattern: 'x-cdp-session-idle:*' }
 
@@ -268,6 +269,8 @@ export class RequestInterceptor {
         let wanted = this.#responseWanted.get(event.requestId)
         if (!wanted) this.#responseWanted.set(event.requestId, (wanted = new Set()))
         wanted.add(handler)
+        // A request that fails before its response never comes back: forget the oldest.
+        if (this.#responseWanted.size > MAX_RESPONSE_WANTED) this.#responseWanted.delete(this.#responseWanted.keys().next().value!)
       }
       current = withRequestOverrides(current, decision)
     }

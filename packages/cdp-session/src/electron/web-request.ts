@@ -1,7 +1,7 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
-import { debug } from '../common/util.js'
+import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { InterceptionHandler, InterceptionRegistration, RequestDecision, ResponseDecision } from '../cdp/request-interceptor.js'
 import { headerLists, headerValue, RequestTracker, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
@@ -252,6 +252,12 @@ export class WebRequest {
       client.on('Page.frameDetached', (e) => {
         if (e.reason === 'remove') this.#frames.delete(e.frameId)
       })
+      detach(
+        client.whenDetached.then(() => {
+          for (const [frameId, owner] of this.#frames) if (owner === target) this.#frames.delete(frameId)
+        }),
+        'webRequest: forget frames',
+      )
       steps.push(target.enable('Page'))
       if (target.applied.get('ready') === true) {
         steps.push(
