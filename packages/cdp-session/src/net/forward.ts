@@ -226,9 +226,9 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       // The client sees the response cut short, as it would from the server itself.
       res.destroy()
     }
-    const completeResponse = (): void => {
+    const completeResponse = (last?: Buffer): void => {
       responseDone = true
-      res.end()
+      res.end(last)
       if (!bodySent) {
         // The server answered before the whole body arrived: stop uploading, and read the
         // client's remaining body into the void so its connection can carry the next request.
@@ -287,27 +287,33 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         return
       }
       settle({ ok: true })
-      // No framing to add: after the head, the body bytes can bypass the ServerResponse (only
-      // when this response owns the client socket, i.e. it is not queued behind another).
-      if (framing.kind === 'length' && framing.length > 0 && res.socket !== null) {
-        res.flushHeaders()
-        direct = res.socket as Socket
-      }
       if (framing.kind === 'none') {
         if (rest.length > 0) reusable = false
         completeResponse()
         return
       }
-      if (framing.kind === 'length') remaining = framing.length
+      if (framing.kind === 'length') {
+        // The head leaves together with the body bytes at hand (one write for small answers).
+        const first = rest.subarray(0, framing.length)
+        if (first.length === framing.length) {
+          if (rest.length > first.length) reusable = false
+          completeResponse(first)
+          return
+        }
+        remaining = framing.length - first.length
+        if (first.length > 0) writeClient(first)
+        else res.flushHeaders()
+        // No framing to add: the rest of the body can bypass the ServerResponse (only when this
+        // response owns the client socket, i.e. it is not queued behind another).
+        if (res.socket !== null) direct = res.socket as Socket
+        return
+      }
       if (framing.kind === 'chunked') decoder = new ChunkedDecoder(writeClient)
       onBodyBytes(rest)
     }
 
     const onBodyBytes = (chunk: Buffer): void => {
-      if (chunk.length === 0 || framing === null) {
-        if (framing?.kind === 'length' && remaining === 0) completeResponse()
-        return
-      }
+      if (chunk.length === 0 || framing === null) return
       if (framing.kind === 'close') {
         writeClient(chunk)
       } else if (framing.kind === 'length') {
