@@ -445,7 +445,8 @@ export class WebRequest {
       id,
       url,
       method,
-      resourceType: electronResourceType(cdpType, mainFrame),
+      // A service worker's own script names the worker's target: the one worker script we can tell apart.
+      resourceType: cdpType === 'Other' && target.kind === 'service_worker' && url === target.initialUrl ? 'script' : electronResourceType(cdpType, mainFrame),
       referrer: extra.referrer,
       timestamp: extra.timestamp,
     }
