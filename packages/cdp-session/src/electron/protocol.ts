@@ -20,6 +20,7 @@ import {
 import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { InterceptionRegistration, RequestDecision } from '../cdp/request-interceptor.js'
+import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import { ResponseServer } from '../net/response-server.js'
@@ -64,7 +65,7 @@ export class Protocol {
   #manager: TargetManager | undefined
   #server: ResponseServer | undefined
   /** Same-process child frames (no target of their own) → the page or OOPIF target they live in. */
-  readonly #frames = new Map<string, TargetSession>()
+  readonly #frames = new FrameIndex()
   #frameHook: { remove(): void } | undefined
   #closed = false
   /** Serialises pattern updates so the last state always wins. */
@@ -277,7 +278,7 @@ export class Protocol {
     if (this.#closed) return undefined
     this.#manager = binding.manager
     if (!this.#frameHook) {
-      const hook = this.#session.addTargetHook({ apply: (target) => this.#trackFrames(target) })
+      const hook = this.#session.addTargetHook({ apply: (target) => this.#frames.track(target) })
       this.#frameHook = hook
       await hook.ready
       if (this.#closed) return undefined
@@ -291,41 +292,12 @@ export class Protocol {
     return this.#registration.ready
   }
 
-  /**
-   * A paused request names its frame; a same-process iframe is no target, so
-   * its frame id is mapped to the target that hosts it from Page.frameAttached
-   * (and from the frame tree of targets that already run).
-   */
-  #trackFrames(target: TargetSession): Array<Promise<unknown>> {
-    if (target.kind !== 'page' && target.kind !== 'iframe') return []
-    const { client } = target
-    client.on('Page.frameAttached', (e) => {
-      this.#frames.set(e.frameId, target)
-    })
-    client.on('Page.frameDetached', (e) => {
-      if (e.reason === 'remove') this.#frames.delete(e.frameId)
-    })
-    const steps: Array<Promise<unknown>> = [target.enable('Page')]
-    if (target.applied.get('ready') === true) {
-      steps.push(
-        client.send('Page.getFrameTree').then(({ frameTree }) => {
-          const walk = (node: Cdp.Page.FrameTree): void => {
-            this.#frames.set(node.frame.id, target)
-            for (const child of node.childFrames ?? []) walk(child)
-          }
-          walk(frameTree)
-        }),
-      )
-    }
-    return steps
-  }
-
   // ---- serving one request ---------------------------------------------------------
 
   #onRequest(event: Cdp.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<RequestDecision | undefined> | undefined {
     // Only requests of this session's pages, frames and workers.
-    const owner = target ?? this.#frames.get(event.frameId)
-    if (!owner || owner.closed || this.#manager?.ownerOf(owner) !== this.#session) return undefined
+    const owner = this.#frames.targetOf(event.frameId, target)
+    if (!owner || this.#manager?.ownerOf(owner) !== this.#session) return undefined
     const scheme = schemeOf(event.request.url)
     const entry = this.#intercepted.get(scheme) ?? this.#registered.get(scheme)
     if (!entry) return undefined

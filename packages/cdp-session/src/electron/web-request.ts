@@ -1,10 +1,11 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
-import { debug, detach } from '../common/util.js'
+import { debug } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { InterceptionHandler, InterceptionRegistration, RequestDecision, ResponseDecision } from '../cdp/request-interceptor.js'
 import { headerLists, headerValue, RequestTracker, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
+import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { Session } from './session.js'
@@ -108,7 +109,7 @@ export class WebRequest {
   #manager: TargetManager | undefined
   #targetHook: Promise<void> | undefined
   /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
-  readonly #frames = new Map<string, TargetSession>()
+  readonly #frames = new FrameIndex()
   readonly #tracker: RequestTracker<TargetSession>
 
   /** @internal */
@@ -244,33 +245,7 @@ export class WebRequest {
   #applyTracking(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
     const { client } = target
-    if ((target.kind === 'page' || target.kind === 'iframe') && !target.applied.has('webRequest:frames')) {
-      target.applied.set('webRequest:frames', true)
-      client.on('Page.frameAttached', (e) => {
-        this.#frames.set(e.frameId, target)
-      })
-      client.on('Page.frameDetached', (e) => {
-        if (e.reason === 'remove') this.#frames.delete(e.frameId)
-      })
-      detach(
-        client.whenDetached.then(() => {
-          for (const [frameId, owner] of this.#frames) if (owner === target) this.#frames.delete(frameId)
-        }),
-        'webRequest: forget frames',
-      )
-      steps.push(target.enable('Page'))
-      if (target.applied.get('ready') === true) {
-        steps.push(
-          client.send('Page.getFrameTree').then(({ frameTree }) => {
-            const walk = (node: Protocol.Page.FrameTree): void => {
-              this.#frames.set(node.frame.id, target)
-              for (const child of node.childFrames ?? []) walk(child)
-            }
-            walk(frameTree)
-          }),
-        )
-      }
-    }
+    steps.push(...this.#frames.track(target))
     if (OBSERVING.some((hook) => this.#hooks.has(hook)) && !target.applied.has('webRequest:network')) {
       target.applied.set('webRequest:network', true)
       const tracker = this.#tracker
@@ -305,9 +280,8 @@ export class WebRequest {
 
   /** The target a paused request belongs to, if it is one of this session's. */
   #owned(frameId: string, target: TargetSession | undefined): TargetSession | undefined {
-    const found = target ?? this.#frames.get(frameId)
-    if (!found || found.closed) return undefined
-    return this.#manager?.ownerOf(found) === this.#session ? found : undefined
+    const found = this.#frames.targetOf(frameId, target)
+    return found && this.#manager?.ownerOf(found) === this.#session ? found : undefined
   }
 
   // ---- deciding hooks (Fetch) -----------------------------------------------
