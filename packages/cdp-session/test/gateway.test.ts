@@ -636,6 +636,44 @@ describe('forward relay framing', () => {
     expect((await viaGateway(gateway, upstream.url('/lengths'))).status).toBe(502)
   })
 
+  it('answers pipelined requests in order', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      const path = exchange.head.split(' ')[1] ?? ''
+      // The first answer is slow, so the second response (its body in two parts) waits in the
+      // gateway's queue while it streams.
+      if (path === '/first') setTimeout(() => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`), 50)
+      else {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path.slice(0, 4)}`)
+        setTimeout(() => socket.write(path.slice(4)), 10)
+      }
+    })
+    const gateway = await startGateway()
+    const socket = netConnect({ host: '127.0.0.1', port: gateway.port })
+    socket.on('error', () => undefined)
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    const reader = new Reader(socket)
+    const request = (path: string): string => `GET ${upstream.url(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: ${gateway.authorization}\r\n\r\n`
+    socket.write(request('/first') + request('/second-one'))
+    for (const body of ['/first', '/second-one']) {
+      const head = await reader.readUntil('\r\n\r\n')
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
+      expect((await reader.read(length)).toString()).toBe(body)
+    }
+    socket.destroy()
+  })
+
+  it('closes the upstream connection when the client goes away before the answer', async () => {
+    const upstream = await withRawUpstream(() => undefined)
+    const gateway = await startGateway()
+    const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url('/never'), agent: false, headers: { 'proxy-authorization': gateway.authorization } })
+    req.once('error', () => undefined)
+    req.end()
+    for (let i = 0; i < 100 && upstream.seen.length === 0; i++) await pause(10)
+    req.destroy()
+    for (let i = 0; i < 100 && upstream.closed.length === 0; i++) await pause(10)
+    expect(upstream.closed).toEqual([0])
+  })
+
   it('closes the upstream connection when the client goes away mid-body', async () => {
     const upstream = await withRawUpstream((_e, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(1000)}`))
     const gateway = await startGateway()

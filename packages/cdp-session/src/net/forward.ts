@@ -225,6 +225,8 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       finish(false)
       // The client sees the response cut short, as it would from the server itself.
       res.destroy()
+      // Also reached before the head when the client went away: nothing is left to answer.
+      settle({ ok: true })
     }
     const completeResponse = (last?: Buffer): void => {
       responseDone = true
