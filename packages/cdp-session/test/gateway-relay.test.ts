@@ -1,0 +1,435 @@
+// The gateway's forward (absolute-URI http://) relay against upstream servers written on bare
+// sockets, so every framing case is exact: Content-Length, chunked, until-close, bodiless
+// answers, interim 1xx, chunked uploads, connection reuse and its limits, stale pooled
+// connections, resets and client aborts. Everything listens on and talks to 127.0.0.1.
+import { createHash, randomBytes } from 'node:crypto'
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
+
+// The e2e fixtures live outside this package's tsconfig rootDir; loaded at run time.
+interface Reader {
+  read(size: number): Promise<Buffer>
+  readUntil(marker: string): Promise<string>
+}
+const FIXTURES = '../../../e2e/fixtures/'
+const { Reader } = (await import(/* @vite-ignore */ `${FIXTURES}clients.js`)) as { Reader: new (socket: Socket) => Reader }
+
+const DIRECT: ProxyChoice[] = [{ scheme: 'direct' }]
+const gateways: SessionGateway[] = []
+
+async function startGateway(route: RouteFn = () => DIRECT, events?: GatewayEvent[]): Promise<SessionGateway> {
+  const gateway = await SessionGateway.start({
+    route,
+    // Only IP literals are used here.
+    lookup: (host) => Promise.resolve([host]),
+    onEvent: events === undefined ? undefined : (e) => events.push(e),
+  })
+  gateways.push(gateway)
+  return gateway
+}
+
+interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+  reusedSocket: boolean
+}
+
+/** A forward-proxy request (absolute URI) to the gateway. */
+function viaGateway(gateway: SessionGateway, url: string, options: { agent?: Agent; method?: string; body?: Buffer } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: url, method: options.method ?? 'GET', headers: { 'proxy-authorization': gateway.authorization }, agent: options.agent ?? false }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }))
+      res.once('error', reject)
+    })
+    req.once('error', reject)
+    req.end(options.body)
+  })
+}
+
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()))
+})
+
+/** One request as a raw upstream server saw it: which connection (0, 1, ...), its head and body. */
+interface RawExchange {
+  connection: number
+  head: string
+  body: Buffer
+}
+
+/**
+ * An HTTP/1.1 server on a bare socket, so the tests control framing byte by byte. It splits
+ * requests (Content-Length or chunked bodies) and hands each to `answer` with its socket.
+ */
+async function rawUpstream(answer: (exchange: RawExchange, socket: Socket) => void): Promise<{ port: number; seen: RawExchange[]; closed: number[]; close(): Promise<void> }> {
+  const seen: RawExchange[] = []
+  const closed: number[] = []
+  let connections = 0
+  const sockets = new Set<Socket>()
+  const netServer = createNetServer((socket) => {
+    const connection = connections++
+    sockets.add(socket)
+    socket.on('error', () => undefined)
+    socket.once('close', () => {
+      sockets.delete(socket)
+      closed.push(connection)
+    })
+    let buffered = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n')
+        if (end < 0) return
+        const head = buffered.subarray(0, end).toString('latin1')
+        let rest = buffered.subarray(end + 4)
+        let body = Buffer.alloc(0)
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head)
+        if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+          const pieces: Buffer[] = []
+          let at = 0
+          for (;;) {
+            const eol = rest.indexOf('\r\n', at)
+            if (eol < 0) return
+            const size = Number.parseInt(rest.subarray(at, eol).toString('latin1'), 16)
+            if (size === 0) {
+              if (rest.length < eol + 4) return
+              rest = rest.subarray(eol + 4)
+              break
+            }
+            if (rest.length < eol + 2 + size + 2) return
+            pieces.push(rest.subarray(eol + 2, eol + 2 + size))
+            at = eol + 2 + size + 2
+          }
+          body = Buffer.concat(pieces)
+        } else if (length !== null) {
+          const size = Number(length[1])
+          if (rest.length < size) return
+          body = rest.subarray(0, size)
+          rest = rest.subarray(size)
+        }
+        buffered = rest
+        const exchange = { connection, head, body }
+        seen.push(exchange)
+        answer(exchange, socket)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => netServer.listen(0, '127.0.0.1', resolve))
+  const address = netServer.address()
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+    seen,
+    closed,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      netServer.close(() => resolve())
+    }),
+  }
+}
+
+const rawServers: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  await Promise.all(rawServers.splice(0).map((s) => s.close()))
+})
+
+async function withRawUpstream(answer: (exchange: RawExchange, socket: Socket) => void): Promise<{ port: number; seen: RawExchange[]; closed: number[]; url(path: string): string }> {
+  const upstream = await rawUpstream(answer)
+  rawServers.push(upstream)
+  return { ...upstream, url: (path) => `http://127.0.0.1:${upstream.port}${path}` }
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('forward relay framing', () => {
+  it('writes an origin-form head with the URL\'s Host and no proxy or hop-by-hop headers, and reuses the connection', async () => {
+    const upstream = await withRawUpstream((_e, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Up: 1\r\nKeep-Alive: timeout=5\r\n\r\nhello'))
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const headers = { 'x-custom': 'kept', 'x-hop': 'dropped', 'connection': 'x-hop', 'proxy-connection': 'keep-alive', 'host': 'wrong.example' }
+      const reply = await new Promise<Reply>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url('/a?b=1'), agent, headers: { ...headers, 'proxy-authorization': gateway.authorization } }, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }))
+        })
+        req.once('error', reject)
+        req.end()
+      })
+      expect(reply.body.toString()).toBe('hello')
+      expect(reply.headers['x-up']).toBe('1')
+      expect((await viaGateway(gateway, upstream.url('/second'), { agent })).body.toString()).toBe('hello')
+      const [first, second] = upstream.seen
+      expect(first?.head.split('\r\n')[0]).toBe('GET /a?b=1 HTTP/1.1')
+      expect(first?.head).toContain(`\r\nHost: 127.0.0.1:${upstream.port}`)
+      expect(first?.head).toContain('\r\nx-custom: kept')
+      expect(first?.head.toLowerCase()).not.toMatch(/proxy-|x-hop|wrong\.example/)
+      expect(second?.connection).toBe(0)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('relays large bodies byte for byte, to fast and to slow readers (Content-Length and chunked)', async () => {
+    const data = randomBytes(6 * 1024 * 1024 + 13)
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /sized')) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`)
+        socket.write(data)
+        return
+      }
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')
+      for (let at = 0; at < data.length; at += 300_000) {
+        const piece = data.subarray(at, at + 300_000)
+        socket.write(`${piece.length.toString(16)}\r\n`)
+        socket.write(piece)
+        socket.write('\r\n')
+      }
+      socket.write('0\r\n\r\n')
+    })
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const fetchBody = (path: string, slow: boolean): Promise<Buffer> => new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url(path), agent, headers: { 'proxy-authorization': gateway.authorization } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => {
+          chunks.push(c)
+          if (slow && chunks.length % 8 === 0) {
+            res.pause()
+            setTimeout(() => res.resume(), 2)
+          }
+        })
+        res.once('end', () => resolve(Buffer.concat(chunks)))
+        res.once('error', reject)
+      })
+      req.once('error', reject)
+      req.end()
+    })
+    const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+    try {
+      for (const path of ['/sized', '/chunked']) {
+        for (const slow of [false, true]) expect(digest(await fetchBody(path, slow))).toBe(digest(data))
+      }
+      expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0, 0, 0])
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('relays a chunked response split at awkward places, then reuses the upstream connection', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /next')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext')
+        return
+      }
+      const parts = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5', ';ext=1\r\nhel', 'lo\r', '\n6\r\n wor', 'ld\r\n0\r\nX-Trailer: t\r\n', '\r\n']
+      let i = 0
+      const next = (): void => {
+        const part = parts[i++]
+        if (part === undefined) return
+        socket.write(part)
+        setTimeout(next, 5)
+      }
+      next()
+    })
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const reply = await viaGateway(gateway, upstream.url('/chunked'), { agent })
+      expect(reply.body.toString()).toBe('hello world')
+      expect(reply.headers['transfer-encoding']).toBe('chunked')
+      expect((await viaGateway(gateway, upstream.url('/next'), { agent })).body.toString()).toBe('next')
+      expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0])
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('relays a body delimited by the connection closing, and does not reuse that connection', async () => {
+    const upstream = await withRawUpstream((_e, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ')
+      setTimeout(() => socket.end('close'), 10)
+    })
+    const gateway = await startGateway()
+    expect((await viaGateway(gateway, upstream.url('/1'))).body.toString()).toBe('until close')
+    expect((await viaGateway(gateway, upstream.url('/2'))).body.toString()).toBe('until close')
+    expect(upstream.seen.map((e) => e.connection)).toEqual([0, 1])
+  })
+
+  it('does not reuse a connection the upstream marked close, or an HTTP/1.0 one', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /close')) socket.write('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok')
+      else socket.write('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const gateway = await startGateway()
+    for (const path of ['/close', '/close', '/old', '/old']) expect((await viaGateway(gateway, upstream.url(path))).body.toString()).toBe('ok')
+    expect(upstream.seen.map((e) => e.connection)).toEqual([0, 1, 2, 3])
+  })
+
+  it('expects no body after HEAD, 204 and 304 (the next request reuses the connection)', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      const path = exchange.head.split(' ')[1]
+      if (path === '/head') socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n')
+      else if (path === '/204') socket.write('HTTP/1.1 204 No Content\r\n\r\n')
+      else if (path === '/304') socket.write('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n')
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const gateway = await startGateway()
+    const head = await viaGateway(gateway, upstream.url('/head'), { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers['content-length']).toBe('1234')
+    expect((await viaGateway(gateway, upstream.url('/204'))).status).toBe(204)
+    const notModified = await viaGateway(gateway, upstream.url('/304'))
+    expect(notModified.status).toBe(304)
+    expect(notModified.headers.etag).toBe('"x"')
+    expect((await viaGateway(gateway, upstream.url('/end'))).body.toString()).toBe('ok')
+    expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0, 0, 0])
+  })
+
+  it('skips interim 1xx responses before the final one', async () => {
+    const upstream = await withRawUpstream((_e, socket) => {
+      socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n')
+      setTimeout(() => socket.write('HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone'), 5)
+    })
+    const gateway = await startGateway()
+    const reply = await viaGateway(gateway, upstream.url('/interim'), { method: 'POST', body: Buffer.from('x') })
+    expect(reply.status).toBe(201)
+    expect(reply.body.toString()).toBe('done')
+  })
+
+  it('sends a chunked request body on as chunked, and a Content-Length body as it is', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${exchange.body.length}\r\n\r\n${exchange.body.toString('latin1')}`))
+    const gateway = await startGateway()
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: gateway.port, method: 'POST', path: upstream.url('/chunked-up'), agent: false, headers: { 'proxy-authorization': gateway.authorization, 'transfer-encoding': 'chunked', 'expect': '100-continue' } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.once('end', () => resolve(Buffer.concat(chunks)))
+      })
+      req.once('error', reject)
+      req.once('continue', () => {
+        req.write('part one, ')
+        setTimeout(() => req.end('part two'), 10)
+      })
+    })
+    expect(reply.toString()).toBe('part one, part two')
+    expect(upstream.seen[0]?.head).toMatch(/\r\nTransfer-Encoding: chunked/)
+    expect(upstream.seen[0]?.head.toLowerCase()).not.toContain('expect')
+    const sized = await viaGateway(gateway, upstream.url('/sized'), { method: 'PUT', body: Buffer.from('twelve bytes') })
+    expect(sized.body.toString()).toBe('twelve bytes')
+    expect(upstream.seen[1]?.head).toMatch(/\r\ncontent-length: 12/i)
+  })
+
+  it('cuts the client response short when the upstream resets mid-body, and keeps serving', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /ok')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+      else {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n${'x'.repeat(1000)}`)
+        setTimeout(() => socket.resetAndDestroy(), 20)
+      }
+    })
+    const gateway = await startGateway()
+    // On a kept-alive client connection only an abort (not an early end) tells the client.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      await expect(viaGateway(gateway, upstream.url('/reset'), { agent })).rejects.toThrow(/aborted|ECONNRESET|socket hang up/)
+      expect((await viaGateway(gateway, upstream.url('/ok'), { agent })).body.toString()).toBe('ok')
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('retries a bodyless request once when a pooled connection turns out stale, but not a POST', async () => {
+    const events: GatewayEvent[] = []
+    // Every connection answers its first request, then closes without answering the next.
+    const answered = new Set<number>()
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (answered.has(exchange.connection)) {
+        socket.destroy()
+        return
+      }
+      answered.add(exchange.connection)
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const gateway = await startGateway(() => DIRECT, events)
+    expect((await viaGateway(gateway, upstream.url('/1'))).status).toBe(200)
+    expect((await viaGateway(gateway, upstream.url('/2'))).status).toBe(200)
+    expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0, 1])
+    expect(events.filter((e) => e.type === 'attempt-failed' || e.type === 'failed')).toEqual([])
+    const post = await viaGateway(gateway, upstream.url('/3'), { method: 'POST', body: Buffer.from('once') })
+    expect(post.status).toBe(502)
+    expect(upstream.seen.filter((e) => e.head.startsWith('POST'))).toHaveLength(1)
+    expect(events.filter((e) => e.type === 'failed')).toMatchObject([{ code: 'ECONNRESET', viaProxy: false }])
+  })
+
+  it('answers 502 for a malformed response head or conflicting lengths', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /garbage')) socket.end('SMTP ready\r\n\r\n')
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd')
+    })
+    const gateway = await startGateway()
+    expect((await viaGateway(gateway, upstream.url('/garbage'))).status).toBe(502)
+    expect((await viaGateway(gateway, upstream.url('/lengths'))).status).toBe(502)
+  })
+
+  it('answers pipelined requests in order', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      const path = exchange.head.split(' ')[1] ?? ''
+      // The first answer is slow, so the second response (its body in two parts) waits in the
+      // gateway's queue while it streams.
+      if (path === '/first') setTimeout(() => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`), 50)
+      else {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path.slice(0, 4)}`)
+        setTimeout(() => socket.write(path.slice(4)), 10)
+      }
+    })
+    const gateway = await startGateway()
+    const socket = netConnect({ host: '127.0.0.1', port: gateway.port })
+    socket.on('error', () => undefined)
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    const reader = new Reader(socket)
+    const request = (path: string): string => `GET ${upstream.url(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: ${gateway.authorization}\r\n\r\n`
+    socket.write(request('/first') + request('/second-one'))
+    for (const body of ['/first', '/second-one']) {
+      const head = await reader.readUntil('\r\n\r\n')
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
+      expect((await reader.read(length)).toString()).toBe(body)
+    }
+    socket.destroy()
+  })
+
+  it('closes the upstream connection when the client goes away before the answer', async () => {
+    const upstream = await withRawUpstream(() => undefined)
+    const gateway = await startGateway()
+    const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url('/never'), agent: false, headers: { 'proxy-authorization': gateway.authorization } })
+    req.once('error', () => undefined)
+    req.end()
+    for (let i = 0; i < 100 && upstream.seen.length === 0; i++) await pause(10)
+    req.destroy()
+    for (let i = 0; i < 100 && upstream.closed.length === 0; i++) await pause(10)
+    expect(upstream.closed).toEqual([0])
+  })
+
+  it('closes the upstream connection when the client goes away mid-body', async () => {
+    const upstream = await withRawUpstream((_e, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(1000)}`))
+    const gateway = await startGateway()
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: upstream.url('/slow'), agent: false, headers: { 'proxy-authorization': gateway.authorization } }, (res) => {
+        res.once('data', () => {
+          req.destroy()
+          resolve()
+        })
+      })
+      req.once('error', () => undefined)
+      req.once('timeout', () => reject(new Error('no data')))
+      req.end()
+    })
+    for (let i = 0; i < 50 && upstream.closed.length === 0; i++) await pause(10)
+    expect(upstream.closed).toEqual([0])
+  })
+})
