@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { UpstreamPool } from '../src/net/forward.js'
 import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 
 // The e2e fixtures live outside this package's tsconfig rootDir; loaded at run time.
@@ -365,6 +366,50 @@ describe('forward relay framing', () => {
     expect(post.status).toBe(502)
     expect(upstream.seen.filter((e) => e.head.startsWith('POST'))).toHaveLength(1)
     expect(events.filter((e) => e.type === 'failed')).toMatchObject([{ code: 'ECONNRESET', viaProxy: false }])
+  })
+
+  it('sends a request with a body on a fresh connection once the pooled one has idled for 2 s', async () => {
+    // As above: a connection answers once, then closes on the next request (a server's idle close).
+    const answered = new Set<number>()
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (answered.has(exchange.connection)) {
+        socket.destroy()
+        return
+      }
+      answered.add(exchange.connection)
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const gateway = await startGateway()
+    expect((await viaGateway(gateway, upstream.url('/1'))).status).toBe(200)
+    await pause(2100)
+    expect((await viaGateway(gateway, upstream.url('/2'), { method: 'POST', body: Buffer.from('once') })).status).toBe(200)
+    expect(upstream.seen.map((e) => e.connection)).toEqual([0, 1])
+  })
+
+  it('the pool hands out the newest idle connection, and none older than asked for', async () => {
+    const pool = new UpstreamPool()
+    const server = createNetServer((s) => s.on('error', () => undefined))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    const open = (): Promise<Socket> => new Promise((resolve) => {
+      const socket = netConnect({ host: '127.0.0.1', port }, () => resolve(socket))
+    })
+    try {
+      const [older, newer] = [await open(), await open()]
+      pool.put('k', older)
+      await pause(30)
+      pool.put('k', newer)
+      expect(pool.take('k', 10)).toBe(newer)
+      expect(pool.take('k', 10)).toBeUndefined()
+      expect(pool.take('k')).toBe(older)
+      expect(pool.take('k')).toBeUndefined()
+      older.destroy()
+      newer.destroy()
+    } finally {
+      pool.destroyAll()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('answers 502 for a malformed response head or conflicting lengths', async () => {

@@ -440,16 +440,24 @@ export class UpstreamPool {
   private readonly idle = new Map<string, Set<Socket>>()
   /** Undoes the watching of an idle socket (listeners, sink, timeout). */
   private readonly unwatchers = new WeakMap<Socket, () => void>()
+  private readonly idleSince = new WeakMap<Socket, number>()
 
   constructor(private readonly idleMs = 30_000, private readonly maxPerKey = 16) {}
 
-  take(key: string): Socket | undefined {
+  /**
+   * The most recently used idle connection for `key`, if one has been idle at most
+   * `maxIdleMs` (a server closes idle connections at a time of its choosing; a request that
+   * cannot be sent twice should not meet such a close halfway).
+   */
+  take(key: string, maxIdleMs = Number.POSITIVE_INFINITY): Socket | undefined {
     const set = this.idle.get(key)
     if (set === undefined) return undefined
     const sockets = [...set]
     for (let i = sockets.length - 1; i >= 0; i--) {
       const socket = sockets[i]
       if (socket === undefined) continue
+      // Newest last: once one is too old, all before it are.
+      if (Date.now() - (this.idleSince.get(socket) ?? 0) > maxIdleMs) return undefined
       this.unwatch(key, socket)
       if (!socket.destroyed && socket.readable && socket.writable) return socket
       socket.destroy()
@@ -476,6 +484,7 @@ export class UpstreamPool {
       return false
     })
     set.add(socket)
+    this.idleSince.set(socket, Date.now())
     socket.on('end', drop)
     socket.on('close', drop)
     socket.on('timeout', drop)

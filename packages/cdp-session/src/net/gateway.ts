@@ -289,7 +289,9 @@ export class SessionGateway {
    */
   private async sendOnce(id: number, req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, reuse: boolean): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
     const key = `${describeChoice(choice)} ${dest.host}:${dest.port}`
-    let socket = reuse ? this.pool.take(key) : undefined
+    // A request with a body is not retried on a stale connection, so it only takes one that was
+    // in use moments ago.
+    let socket = reuse ? this.pool.take(key, replayable(req) ? Number.POSITIVE_INFINITY : 2000) : undefined
     const reused = socket !== undefined
     let absoluteForm = choice.scheme === 'http' || choice.scheme === 'https'
     if (socket === undefined) {
