@@ -403,6 +403,17 @@ export class WebRequest {
 
   // ---- details ---------------------------------------------------------------
 
+  /**
+   * CDP reports every worker's main script as 'Other'. A service worker's own script names the
+   * worker's target. A shared worker's script names the page's frame, but the worker's target is
+   * already attached (paused) with the script's URL when the script is fetched. A dedicated
+   * worker's target attaches only after its script arrived (measured), so that one stays 'other'.
+   */
+  #isWorkerScript(url: string, target: TargetSession): boolean {
+    if (target.kind === 'service_worker') return url === target.initialUrl
+    return this.#manager?.targetsOf(this.#session).some((t) => t.kind === 'shared_worker' && t.initialUrl === url) ?? false
+  }
+
   #details(
     id: number,
     url: string,
@@ -419,8 +430,7 @@ export class WebRequest {
       id,
       url,
       method,
-      // A service worker's own script names the worker's target: the one worker script we can tell apart.
-      resourceType: cdpType === 'Other' && target.kind === 'service_worker' && url === target.initialUrl ? 'script' : electronResourceType(cdpType, mainFrame),
+      resourceType: cdpType === 'Other' && this.#isWorkerScript(url, target) ? 'script' : electronResourceType(cdpType, mainFrame),
       referrer: extra.referrer,
       timestamp: extra.timestamp,
     }
