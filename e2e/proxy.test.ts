@@ -187,6 +187,16 @@ describe('ses.setProxy', () => {
     expect(failures).toEqual(['ERR_CONNECTION_REFUSED', 'ERR_CONNECTION_REFUSED', 'ERR_NAME_NOT_RESOLVED', 'ERR_PROXY_CONNECTION_FAILED'])
   })
 
+  test("a page's fetch() of an unreachable host rejects, as without a proxy (no 502 response)", async ({ session, server }) => {
+    const wc = await session.createWebContents()
+    await wc.loadURL(`${server.origin}/empty.html`)
+    const port = await closedPort()
+    const outcome = await wc.executeJavaScript(
+      `fetch('http://127.0.0.1:${port}/x', { mode: 'no-cors' }).then((r) => 'response ' + r.status, (e) => e.name + ': ' + e.message)`,
+    )
+    expect(outcome).toBe('TypeError: Failed to fetch')
+  })
+
   test('two sessions use two proxies at the same time', async ({ browser, session, server }) => {
     resetProxies()
     const other = browser.session.fromPartition(`proxy-other-${process.pid}`)

@@ -7,7 +7,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingM
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
+import { SessionGateway, type GatewayEvent, type GatewayOptions, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 import { compilePac, PAC_FALLBACK } from '../src/net/pac.js'
 
 // The e2e fixtures (test server, recording HTTP and SOCKS5 proxies) live outside this
@@ -62,8 +62,9 @@ const lookups: string[] = []
 const fakeDns = new Map<string, string[]>()
 const gateways: SessionGateway[] = []
 
-async function startGateway(route: RouteFn = () => DIRECT, events?: GatewayEvent[]): Promise<SessionGateway> {
+async function startGateway(route: RouteFn = () => DIRECT, events?: GatewayEvent[], options: Partial<GatewayOptions> = {}): Promise<SessionGateway> {
   const gateway = await SessionGateway.start({
+    ...options,
     route,
     lookup: (host) => {
       lookups.push(host)
@@ -283,6 +284,12 @@ describe('forwarding', () => {
     events.length = 0
     expect((await viaGateway(gateway, server.url('/empty.html'))).status).toBe(200)
     expect(events.filter((e) => e.type === 'attempt-failed')).toEqual([])
+  })
+
+  it("with failureAnswer 'network-error' an unroutable request gets no answer at all (the connection closes)", async () => {
+    const gateway = await startGateway(() => [{ scheme: 'direct' }], undefined, { failureAnswer: 'network-error' })
+    await expect(viaGateway(gateway, `http://127.0.0.1:${deadPort}/`)).rejects.toThrow(/socket hang up|ECONNRESET/)
+    expect((await viaGateway(gateway, server.url('/empty.html'))).status).toBe(200)
   })
 
   it('a DIRECT failure is not skipped over, and an empty route is an error', async () => {

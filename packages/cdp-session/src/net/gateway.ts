@@ -42,6 +42,12 @@ export interface GatewayOptions {
   /** How long a proxy that could not be reached is tried last (Chromium: 5 minutes). */
   badProxyRetryMs?: number
   onEvent?: (event: GatewayEvent) => void
+  /**
+   * How a forward request that no route could carry is answered: 'page' (default) with a 502
+   * page, as proxies do; 'network-error' by closing the client connection without an answer,
+   * so a browser reports a network error (a page's fetch() rejects) as it would without a proxy.
+   */
+  failureAnswer?: 'page' | 'network-error'
 }
 
 const REALM = 'cdp-session'
@@ -326,6 +332,10 @@ export class SessionGateway {
     this.fail(id, url, error, choice)
     req.resume()
     if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    if (this.options.failureAnswer === 'network-error') {
       res.destroy()
       return
     }

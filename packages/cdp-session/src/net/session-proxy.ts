@@ -95,6 +95,10 @@ export class SessionProxy {
     const gateway = await SessionGateway.start({
       route: (url) => (holder.proxy ? holder.proxy.route(url) : [DIRECT]),
       ...(options.lookup ? { lookup: options.lookup } : {}),
+      // Chromium without a proxy reports an unreachable host as a network error (a page's
+      // fetch() rejects); a 502 page would be a response. loadURL learns the exact error from
+      // the failure event (takeFailure).
+      failureAnswer: 'network-error',
       onEvent: (event) => holder.proxy?.emit(event),
     })
     holder.proxy = new SessionProxy(gateway, options.env ?? process.env)
