@@ -58,6 +58,10 @@ const gatewayOptionsSchema = z.strictObject({
 /** Flags with which the user picked the default context's proxy themselves. */
 const PROXY_FLAGS = ['--proxy-server', '--proxy-pac-url', '--no-proxy-server', '--proxy-auto-detect']
 
+function hasOwnProxyFlags(args: readonly string[] | undefined): boolean {
+  return (args ?? []).some((arg) => PROXY_FLAGS.includes(arg.split('=')[0] ?? ''))
+}
+
 /** Where the session gateways of one browser get their settings. */
 interface GatewaySettings {
   enabled: boolean
@@ -364,8 +368,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     const options = this.#launchOptions
     if (!options) throw new LaunchError('a persistent partition needs launch options')
     const { remoteDebuggingPort: _port, ...rest } = options
-    const ownProxyFlags = (rest.args ?? []).some((arg) => PROXY_FLAGS.includes(arg.split('=')[0] ?? ''))
-    const proxy = gateway && !ownProxyFlags ? await this.#startProxy() : undefined
+    const proxy = gateway && !hasOwnProxyFlags(rest.args) ? await this.#startProxy() : undefined
     let process: BrowserProcess
     try {
       process = await BrowserProcess.launch(proxy ? { ...rest, userDataDir, args: [...(rest.args ?? []), ...gatewayFlags(proxy)] } : { ...rest, userDataDir })
@@ -411,8 +414,7 @@ export async function launch(options: LaunchOptions = {}): Promise<Browser> {
   const rulesFlag = hostResolverRulesFlag(chromium.args ?? [])
   const rules = parseHostResolverRules(rulesFlag ?? '')
   const settings: GatewaySettings = { enabled: gateway ?? true, lookup: withHostRules(rules, hostResolver ?? systemLookup) }
-  const ownProxyFlags = (chromium.args ?? []).some((arg) => PROXY_FLAGS.includes(arg.split('=')[0] ?? ''))
-  const defaultProxy = settings.enabled && !ownProxyFlags ? await SessionProxy.start({ lookup: settings.lookup }) : undefined
+  const defaultProxy = settings.enabled && !hasOwnProxyFlags(chromium.args) ? await SessionProxy.start({ lookup: settings.lookup }) : undefined
   let main: BrowserProcess
   try {
     main = await BrowserProcess.launch(defaultProxy ? { ...chromium, args: [...(chromium.args ?? []), ...gatewayFlags(defaultProxy)] } : chromium)

@@ -28,7 +28,6 @@ export interface GatewayCredentials {
 const DISARM_GRACE_MS = 1_000
 /** Answers after which a target stops offering credentials (a wrong answer would loop). */
 const MAX_ANSWERS_PER_TARGET = 3
-const KEY = 'proxy-auth'
 
 interface Armed {
   off: Array<() => void>
@@ -39,15 +38,10 @@ export class ProxyAuthSeeder {
   #credentials: GatewayCredentials | undefined
   readonly #armed = new Map<TargetSession, Armed>()
   #seeded = false
-  #disarmTimer: NodeJS.Timeout | undefined
 
   /** Known once the gateway listens; targets may be armed before (they make no request yet). */
   setCredentials(credentials: GatewayCredentials): void {
     this.#credentials = credentials
-  }
-
-  get seeded(): boolean {
-    return this.#seeded
   }
 
   /** The attach-time step: arms targets that can make requests while the session is not seeded. */
@@ -66,7 +60,6 @@ export class ProxyAuthSeeder {
       }),
     )
     detach(client.whenDetached.then(() => this.#disarm(target)), 'proxy-auth detach')
-    target.applied.set(KEY, true)
     return [client.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true })]
   }
 
@@ -101,13 +94,9 @@ export class ProxyAuthSeeder {
     if (this.#seeded) return
     this.#seeded = true
     debug('proxy credentials seeded; page-level interception off on %d targets in %d ms', this.#armed.size, DISARM_GRACE_MS)
-    clearTimeout(this.#disarmTimer)
-    this.#disarmTimer = setTimeout(() => {
-      this.#disarmTimer = undefined
-      if (!this.#seeded) return
+    setTimeout(() => {
       for (const target of [...this.#armed.keys()]) this.#disarm(target)
-    }, DISARM_GRACE_MS)
-    this.#disarmTimer.unref()
+    }, DISARM_GRACE_MS).unref()
   }
 
   #answer(event: Protocol.Fetch.AuthRequiredEvent, armed: Armed): Protocol.Fetch.AuthChallengeResponse {
@@ -124,7 +113,6 @@ export class ProxyAuthSeeder {
     if (!armed) return
     this.#armed.delete(target)
     for (const off of armed.off) off()
-    target.applied.delete(KEY)
     if (!target.closed) detach(target.client.send('Fetch.disable'), 'proxy-auth Fetch.disable')
   }
 }
