@@ -250,14 +250,8 @@ export class RequestInterceptor {
       if (!handler.onRequest) continue
       const decision = await this.#call(handler, () => handler.onRequest!(current, target), event.request.url)
       if (!decision) continue
-      if (decision.kind === 'handled') return
-      if (decision.kind === 'fail') {
-        await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: decision.errorReason })
-        return
-      }
-      if (decision.kind === 'fulfill') {
-        const { kind: _kind, ...rest } = decision
-        await this.#send('Fetch.fulfillRequest', { requestId: event.requestId, ...rest })
+      if (decision.kind !== 'continue') {
+        await this.#finish(event.requestId, decision)
         return
       }
       if (decision.url !== undefined) overrides.url = decision.url
@@ -277,6 +271,15 @@ export class RequestInterceptor {
     await this.#send('Fetch.continueRequest', { requestId: event.requestId, ...overrides })
   }
 
+  /** Carries out a decision that ends the chain (the same at both stages). */
+  async #finish(requestId: string, decision: Exclude<RequestDecision | ResponseDecision, { kind: 'continue' }>): Promise<void> {
+    if (decision.kind === 'fail') await this.#send('Fetch.failRequest', { requestId, errorReason: decision.errorReason })
+    else if (decision.kind === 'fulfill') {
+      const { kind: _kind, ...rest } = decision
+      await this.#send('Fetch.fulfillRequest', { requestId, ...rest })
+    }
+  }
+
   async #responseStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<void> {
     const overrides: { responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] } = {}
     let current = event
@@ -285,14 +288,8 @@ export class RequestInterceptor {
       if (!handler.onResponse) continue
       const decision = await this.#call(handler, () => handler.onResponse!(current, target), event.request.url)
       if (!decision) continue
-      if (decision.kind === 'handled') return
-      if (decision.kind === 'fail') {
-        await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: decision.errorReason })
-        return
-      }
-      if (decision.kind === 'fulfill') {
-        const { kind: _kind, ...rest } = decision
-        await this.#send('Fetch.fulfillRequest', { requestId: event.requestId, ...rest })
+      if (decision.kind !== 'continue') {
+        await this.#finish(event.requestId, decision)
         return
       }
       if (decision.responseCode !== undefined) overrides.responseCode = decision.responseCode
