@@ -3,10 +3,11 @@
 // answers, interim 1xx, chunked uploads, connection reuse and its limits, stale pooled
 // connections, resets and client aborts. Everything listens on and talks to 127.0.0.1.
 import { createHash, randomBytes } from 'node:crypto'
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { UpstreamPool } from '../src/net/forward.js'
+import { viaGateway } from './fixtures/gateway-client.js'
 import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 
 // The e2e fixtures live outside this package's tsconfig rootDir; loaded at run time.
@@ -29,27 +30,6 @@ async function startGateway(route: RouteFn = () => DIRECT, events?: GatewayEvent
   })
   gateways.push(gateway)
   return gateway
-}
-
-interface Reply {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-  reusedSocket: boolean
-}
-
-/** A forward-proxy request (absolute URI) to the gateway. */
-function viaGateway(gateway: SessionGateway, url: string, options: { agent?: Agent; method?: string; body?: Buffer } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: url, method: options.method ?? 'GET', headers: { 'proxy-authorization': gateway.authorization }, agent: options.agent ?? false }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }))
-      res.once('error', reject)
-    })
-    req.once('error', reject)
-    req.end(options.body)
-  })
 }
 
 afterEach(async () => {
@@ -142,6 +122,19 @@ async function withRawUpstream(answer: (exchange: RawExchange, socket: Socket) =
   const upstream = await rawUpstream(answer)
   rawServers.push(upstream)
   return { ...upstream, url: (path) => `http://127.0.0.1:${upstream.port}${path}` }
+}
+
+/** An upstream whose every connection answers its first request, then closes without answering the next. */
+function answerOnceThenClose(): ReturnType<typeof withRawUpstream> {
+  const answered = new Set<number>()
+  return withRawUpstream((exchange, socket) => {
+    if (answered.has(exchange.connection)) {
+      socket.destroy()
+      return
+    }
+    answered.add(exchange.connection)
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+  })
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -347,16 +340,7 @@ describe('forward relay framing', () => {
 
   it('retries a bodyless request once when a pooled connection turns out stale, but not a POST', async () => {
     const events: GatewayEvent[] = []
-    // Every connection answers its first request, then closes without answering the next.
-    const answered = new Set<number>()
-    const upstream = await withRawUpstream((exchange, socket) => {
-      if (answered.has(exchange.connection)) {
-        socket.destroy()
-        return
-      }
-      answered.add(exchange.connection)
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
-    })
+    const upstream = await answerOnceThenClose()
     const gateway = await startGateway(() => DIRECT, events)
     expect((await viaGateway(gateway, upstream.url('/1'))).status).toBe(200)
     expect((await viaGateway(gateway, upstream.url('/2'))).status).toBe(200)
@@ -369,16 +353,8 @@ describe('forward relay framing', () => {
   })
 
   it('sends a request with a body on a fresh connection once the pooled one has idled for 2 s', async () => {
-    // As above: a connection answers once, then closes on the next request (a server's idle close).
-    const answered = new Set<number>()
-    const upstream = await withRawUpstream((exchange, socket) => {
-      if (answered.has(exchange.connection)) {
-        socket.destroy()
-        return
-      }
-      answered.add(exchange.connection)
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
-    })
+    // A connection answers once, then closes on the next request (a server's idle close).
+    const upstream = await answerOnceThenClose()
     const gateway = await startGateway()
     expect((await viaGateway(gateway, upstream.url('/1'))).status).toBe(200)
     await pause(2100)

@@ -7,6 +7,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingM
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { viaGateway } from './fixtures/gateway-client.js'
 import { SessionGateway, type GatewayEvent, type GatewayOptions, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 import { compilePac, PAC_FALLBACK } from '../src/net/pac.js'
 
@@ -75,30 +76,6 @@ async function startGateway(route: RouteFn = () => DIRECT, events?: GatewayEvent
   })
   gateways.push(gateway)
   return gateway
-}
-
-interface Reply {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-  reusedSocket: boolean
-}
-
-/** A forward-proxy request (absolute URI) to the gateway. */
-function viaGateway(gateway: SessionGateway, url: string, options: { auth?: string | null; agent?: Agent; method?: string; body?: Buffer } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {}
-    const auth = options.auth === undefined ? gateway.authorization : options.auth
-    if (auth !== null) headers['proxy-authorization'] = auth
-    const req = httpRequest({ host: '127.0.0.1', port: gateway.port, path: url, method: options.method ?? 'GET', headers, agent: options.agent ?? false }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }))
-      res.once('error', reject)
-    })
-    req.once('error', reject)
-    req.end(options.body)
-  })
 }
 
 /** CONNECT through the gateway; resolves with the status line's code and the raw socket. */
