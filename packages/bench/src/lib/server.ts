@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface LocalServer {
@@ -27,6 +27,11 @@ export async function serveStaticPages(pages: Record<string, string>): Promise<L
       })
       .end(body)
   })
+  return listenLocal(server)
+}
+
+/** Starts `server` on 127.0.0.1 with an OS-chosen port; `close()` also drops open connections. */
+export async function listenLocal(server: Server): Promise<LocalServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())

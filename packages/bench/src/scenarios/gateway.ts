@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { CHROMIUM_PATH, describeError, quietly } from '../lib/browsers.js'
+import { listenLocal, type LocalServer } from '../lib/server.js'
 import type { Contender, PreparedScenario, Scenario } from '../lib/types.js'
 
 const BIG_BYTES = 32 * 1024 * 1024
@@ -36,13 +37,8 @@ async function launch(): Promise<GatewayBrowser> {
   }
 }
 
-interface Fixture {
-  origin: string
-  close(): Promise<void>
-}
-
 /** /big (32 MiB), /small (2 bytes), / (a page), and a bare WebSocket endpoint on any path. */
-async function serve(): Promise<Fixture> {
+async function serve(): Promise<LocalServer> {
   const big = Buffer.alloc(BIG_BYTES, 0x61)
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
@@ -57,16 +53,7 @@ async function serve(): Promise<Fixture> {
     socket.on('data', () => socket.destroy())
     socket.on('error', () => socket.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return listenLocal(server)
 }
 
 /** Two contenders: the gateway session ('cdp-session') and the direct one (the floor). */

@@ -4,7 +4,7 @@
  * `setRequestInterception` + `continue()`, with raw CDP (no interception at all) as the floor.
  */
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenLocal, type LocalServer } from '../lib/server.js'
 import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly } from '../lib/browsers.js'
 import type { Contender, Scenario } from '../lib/types.js'
 
@@ -112,7 +112,7 @@ function contenders(origin: string): Contender[] {
   ]
 }
 
-function serve(): Promise<{ origin: string; close(): Promise<void> }> {
+function serve(): Promise<LocalServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     if (path === '/page.html') {
@@ -123,20 +123,7 @@ function serve(): Promise<{ origin: string; close(): Promise<void> }> {
       res.writeHead(404, { 'content-length': '0' }).end()
     }
   })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      resolve({
-        origin: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          }),
-      })
-    })
-  })
+  return listenLocal(server)
 }
 
 export const interceptPageLoad: Scenario = {
