@@ -7,7 +7,7 @@ import { Agent, request as httpRequest } from 'node:http'
 import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { UpstreamPool } from '../src/net/forward.js'
-import { viaGateway } from './fixtures/gateway-client.js'
+import { viaGateway, type Reply } from './fixtures/gateway-client.js'
 import { SessionGateway, type GatewayEvent, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 
 // The e2e fixtures live outside this package's tsconfig rootDir; loaded at run time.

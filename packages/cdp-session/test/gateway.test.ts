@@ -7,7 +7,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingM
 import { connect as netConnect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { viaGateway } from './fixtures/gateway-client.js'
+import { viaGateway, type Reply } from './fixtures/gateway-client.js'
 import { SessionGateway, type GatewayEvent, type GatewayOptions, type ProxyChoice, type RouteFn } from '../src/net/gateway.js'
 import { compilePac, PAC_FALLBACK } from '../src/net/pac.js'
 
