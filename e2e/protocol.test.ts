@@ -158,9 +158,14 @@ describe('ses.protocol: intercepting http, https and file', () => {
   test('interceptStringProtocol answers instead of the server; uninterceptProtocol restores normal loading', async ({ session, server }) => {
     server.setContent('/data.txt', 'from the server', 'text/plain')
     const wc = await pageAt(session, server.url('/'))
+    // A page that is already loaded: its next fetch() is intercepted once Chromium has the
+    // pattern, which Electron 5/6's completion callback reports.
+    let intercepted!: () => void
+    const inEffect = new Promise<void>((resolve) => (intercepted = resolve))
     expect(session.protocol.interceptStringProtocol('http', (request, callback) => {
       callback(new URL(request.url).pathname === '/data.txt' ? { mimeType: 'text/plain', data: 'intercepted' } : { error: -3 })
-    })).toBe(true)
+    }, () => intercepted())).toBe(true)
+    await inEffect
     expect(session.protocol.isProtocolIntercepted('http')).toBe(true)
     expect(await pageFetch(wc, '/data.txt')).toMatchObject({ status: 200, text: 'intercepted' })
     expect(server.requestCount('/data.txt')).toBe(0)
@@ -170,6 +175,13 @@ describe('ses.protocol: intercepting http, https and file', () => {
     await wc.loadURL(server.url('/'))
     expect(await pageFetch(wc, '/data.txt')).toMatchObject({ status: 200, text: 'from the server' })
     expect(server.requestCount('/data.txt')).toBe(1)
+  })
+
+  test('a handler set just before loadURL serves that very load (loadURL waits for pending interception changes)', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/'))
+    session.protocol.interceptStringProtocol('https', (_request, callback) => callback({ mimeType: 'text/html', data: '<!doctype html><title>now</title>' }))
+    await wc.loadURL('https://at-once.invalid/')
+    expect(await wc.executeJavaScript('document.title')).toBe('now')
   })
 
   test('status code, headers (several values), mime type and charset of a buffer response', async ({ session }) => {

@@ -257,6 +257,14 @@ export class Protocol {
     )
   }
 
+  /** @internal Resolves once Chromium pauses what is registered and intercepted now (never rejects). */
+  ready(): Promise<void> {
+    return this.#sync.then(
+      () => undefined,
+      () => undefined,
+    )
+  }
+
   /** Brings the interception patterns in line with the registered and intercepted schemes. */
   #changed(): Promise<unknown> {
     this.#sync = this.#sync.then(() => this.#applyPatterns(), () => this.#applyPatterns())

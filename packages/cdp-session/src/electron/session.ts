@@ -254,7 +254,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Opens a new page (about:blank) in this session. */
   async createWebContents(): Promise<WebContents> {
     const binding = await this.#bound('session.createWebContents')
-    await this.#interceptionReady()
+    await this.interceptionReady()
     const target = await binding.manager.createPage(binding.browserContextId)
     const webContents = this.#webContents.get(target.targetId)
     if (!webContents) throw new SessionClosedError('session.createWebContents: the new page closed before it was ready.')
@@ -266,9 +266,14 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     return [...this.#webContents.values()].filter((wc) => this.#running.has(wc))
   }
 
-  async #interceptionReady(): Promise<void> {
+  /**
+   * @internal Resolves once every interception change made so far (UA fix, webRequest hooks,
+   * login hook, protocol handlers) is in Chromium: new pages and navigations wait for it, so a
+   * hook set just before `loadURL` sees that load.
+   */
+  async interceptionReady(): Promise<void> {
     const hook = this.#workerScriptHook
-    await Promise.all([hook instanceof Promise ? hook : hook?.ready, this.webRequest.ready(), this.#login.ready()])
+    await Promise.all([hook instanceof Promise ? hook : hook?.ready, this.webRequest.ready(), this.#login.ready(), this.protocol.ready()])
   }
 
   /** @internal The page (WebContents) of a page target of this session, also while it is still paused. */

@@ -110,13 +110,16 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
     validateArg('webContents.loadURL', 'url', urlSchema, url, 'an absolute URL string such as "https://example.com/"')
     this.#assertAlive('webContents.loadURL')
     this.session.protocol.assertNavigable('webContents.loadURL', url)
+    await this.session.interceptionReady()
     const { client } = this.#target
     const result = await client.send('Page.navigate', { url, transitionType: 'typed' })
-    // Behind the session gateway a connection error arrives as the gateway's 502 page (http)
-    // or as ERR_TUNNEL_CONNECTION_FAILED (https): report the error Chromium itself would have.
-    const gatewayError = this.session.gatewayFailure(url) ?? (this.#url !== url ? this.session.gatewayFailure(this.#url) : undefined)
-    if (result.errorText || gatewayError) {
-      const name = gatewayError ?? (result.errorText ?? '').replace(/^net::/, '')
+    if (result.errorText) {
+      // Behind the session gateway a connection error arrives as an empty answer (http) or a
+      // refused tunnel (https): report the error Chromium itself would have. Only for a load
+      // that failed: the gateway also sees Chromium's own preconnects, which may fail for a
+      // host whose requests are answered by an interception handler.
+      const gatewayError = this.session.gatewayFailure(url) ?? (this.#url !== url ? this.session.gatewayFailure(this.#url) : undefined)
+      const name = gatewayError ?? result.errorText.replace(/^net::/, '')
       const code = netErrorCode(name) ?? -2
       this.emit('did-fail-load', new ElectronEvent(this), code, name, url, true)
       throw new NavigationError(name, code, url)
