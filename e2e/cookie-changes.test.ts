@@ -244,6 +244,104 @@ describe('cookies changed event', () => {
     expect([...rec.lines()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `many${i}=v explicit added`).sort())
   })
 
+  // Chromium replaces a cookie even by an equal one and reports both halves:
+  // CookieMonster::MaybeDeleteEquivalentCookieAndUpdateStatus deletes the old
+  // one with DELETE_COOKIE_OVERWRITE without comparing values, then
+  // SetCanonicalCookie inserts the new one. The store does not change, so these
+  // come from the writes themselves.
+  describe('an identical rewrite fires (old, overwrite, true) then (new, explicit, false)', () => {
+    const pair = (name: string, value: string): string[] => [`${name}=${value} overwrite removed`, `${name}=${value} explicit added`]
+
+    test('through ses.cookies.set; a set Chromium refuses fires nothing', async ({ session, server }) => {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      const url = `${server.origin}/`
+      await session.cookies.set({ url, name: 'same', value: '1' })
+      await waitFor(() => rec.changes.length >= 1, 'the first set')
+      await session.cookies.set({ url, name: 'same', value: '1' })
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite')
+      // Two in one tick: one Storage.setCookies, two replacements.
+      await Promise.all([session.cookies.set({ url, name: 'same', value: '1' }), session.cookies.set({ url, name: 'same', value: '1' })])
+      await waitFor(() => rec.changes.length >= 7, 'two more rewrites')
+      await session.cookies.set({ url, name: 'locked', value: 'v', httpOnly: true })
+      await waitFor(() => rec.changes.length >= 8, 'the httpOnly cookie')
+      // Chromium refuses a non-HttpOnly set over an HttpOnly cookie from this API (EXCLUDE_OVERWRITE_HTTP_ONLY).
+      await expect(session.cookies.set({ url, name: 'locked', value: 'v' })).rejects.toThrow(/EXCLUDE_OVERWRITE_HTTP_ONLY/)
+      await sleep(300)
+      expect(rec.lines()).toEqual(['same=1 explicit added', ...pair('same', '1'), ...pair('same', '1'), ...pair('same', '1'), 'locked=v explicit added'])
+      expect(rec.changes[1]?.cookie).toMatchObject({ domain: host(server), path: '/', session: true })
+    })
+
+    test('through document.cookie, also twice in one read window', async ({ session, server }) => {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await wc.executeJavaScript(`document.cookie = 'dc=1; path=/'`)
+      await waitFor(() => rec.changes.length >= 1, 'dc=1')
+      await wc.executeJavaScript(`document.cookie = 'dc=1; path=/'`)
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite')
+      await wc.executeJavaScript(`document.cookie = 'dc=1; path=/'; document.cookie = 'dc=1'`)
+      await waitFor(() => rec.changes.length >= 7, 'two more rewrites')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['dc=1 explicit added', ...pair('dc', '1'), ...pair('dc', '1'), ...pair('dc', '1')])
+    })
+
+    test('through Set-Cookie (navigation and fetch)', async ({ session, server }) => {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await wc.loadURL(server.url('/set-cookie?sc=1'))
+      await waitFor(() => rec.changes.length >= 1, 'sc=1')
+      await wc.loadURL(server.url('/set-cookie?sc=1'))
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite by a navigation')
+      await wc.executeJavaScript(`fetch('/set-cookie?sc=1').then((r) => r.text())`)
+      await waitFor(() => rec.changes.length >= 5, 'the rewrite by a fetch')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['sc=1 explicit added', ...pair('sc', '1'), ...pair('sc', '1')])
+    })
+
+    test('through CookieStore.set', async ({ session, server }) => {
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await wc.executeJavaScript(`cookieStore.set('cs', 'one')`)
+      await waitFor(() => rec.changes.length >= 1, 'cs=one')
+      await wc.executeJavaScript(`cookieStore.set({ name: 'cs', value: 'one', path: '/' })`)
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['cs=one explicit added', ...pair('cs', 'one')])
+    })
+
+    test('a same-value write Chromium refuses fires nothing', async ({ session, server }) => {
+      // a.test is not localhost: an http page there may not set Secure cookies.
+      const origin = `http://a.test:${server.port}`
+      const wc = await pageAt(session, `${origin}/empty.html`)
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await session.cookies.set({ url: `${origin}/`, name: 'plain', value: '1' })
+      await session.cookies.set({ url: `https://a.test:${server.port}/`, name: 'sec', value: '1', secure: true })
+      await session.cookies.set({ url: `${origin}/`, name: 'http', value: '1', httpOnly: true })
+      await waitFor(() => rec.changes.length >= 3, 'the three cookies')
+      rec.changes.length = 0
+      await wc.executeJavaScript(
+        [
+          `document.cookie = 'plain=1; path=/; domain=other.example'`, // invalid domain
+          `document.cookie = 'sec=1; path=/; Secure'`, // Secure from an insecure url
+          `document.cookie = 'sec=1; path=/'`, // would overwrite a Secure cookie from an insecure url
+          `document.cookie = 'http=1; path=/'`, // would overwrite an HttpOnly cookie from script
+          `document.cookie = 'plain=1; path=/; HttpOnly'`, // HttpOnly from script
+        ].join('; '),
+      )
+      await wc.loadURL(`${origin}/set-cookie?sec=${encodeURIComponent('1; Secure')}`) // Secure from http: blockedCookies
+      await wc.executeJavaScript(`document.cookie = 'after=1; path=/'`)
+      await waitFor(() => rec.changes.length >= 1, 'the write after the refused ones')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['after=1 explicit added'])
+      expect((await session.cookies.get({ name: 'sec' }))[0]).toMatchObject({ value: '1', secure: true })
+    })
+  })
+
   test('cookies.set with a past expirationDate over an existing cookie fires (old, expired-overwrite, true)', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

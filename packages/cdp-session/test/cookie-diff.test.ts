@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { diffCookies, evictionGroup, parseCookieLine, replayLength, sameCookie, setCookieLines, snapshotOf, storeKey, type CookieWrite, type StoreCookie } from '../src/common/cookie-diff.js'
+import {
+  diffCookies,
+  evictionGroup,
+  parseCookieLine,
+  replayLength,
+  sameCookie,
+  setCookieLines,
+  snapshotOf,
+  storeKey,
+  writeMatches,
+  type CookieWrite,
+  type StoreCookie,
+  type WriteTarget,
+} from '../src/common/cookie-diff.js'
+import { cookieFromLine } from '../src/common/cookie-rules.js'
 
 const NOW = Date.UTC(2030, 0, 1)
 
@@ -203,3 +217,114 @@ describe('replaying several writes of one cookie between two reads', () => {
   })
 })
 
+
+describe('identical rewrites (the store does not change; Chromium still replaces the cookie)', () => {
+  const accepted = (name: string, value: string, landed: WriteTarget = { domain: 'a.test', path: '/' }, expiring = false): CookieWrite => ({ name, value, expiring, landed })
+
+  it('an accepted write equal to the stored cookie is an overwrite pair of that cookie', () => {
+    const stored = cookie('a', '1')
+    const changes = diffCookies(snapshotOf([stored]), snapshotOf([{ ...stored }]), { now: NOW, order: ['a'], writes: [accepted('a', '1')] })
+    expect(summary(changes)).toEqual(['a=1 overwrite removed', 'a=1 explicit added'])
+    expect(changes[0]?.cookie).toBe(stored)
+    expect(changes.map((c) => c.write)).toEqual([0, 0])
+  })
+
+  it('one pair per write, in write order among the other changes', () => {
+    const before = snapshotOf([cookie('a', '1'), cookie('b', '1')])
+    const after = snapshotOf([cookie('a', '1'), cookie('b', '2')])
+    const writes = [accepted('a', '1'), accepted('b', '2'), accepted('a', '1')]
+    const changes = diffCookies(before, after, { now: NOW, order: writes.map((w) => w.name), writes })
+    expect(summary(changes)).toEqual(['a=1 overwrite removed', 'a=1 explicit added', 'b=1 overwrite removed', 'b=2 explicit added', 'a=1 overwrite removed', 'a=1 explicit added'])
+  })
+
+  it('nothing for a write that was not accepted, has no known value, deletes, or holds another value', () => {
+    const both = snapshotOf([cookie('a', '1')])
+    const diff = (write: CookieWrite) => diffCookies(both, snapshotOf([cookie('a', '1')]), { now: NOW, writes: [write] })
+    expect(diff({ name: 'a', value: '1', expiring: false })).toEqual([]) // no `landed`: Chromium may have refused it
+    expect(diff(accepted('a', '2'))).toEqual([]) // not applied yet: the next read shows it
+    expect(diff({ ...accepted('a', ''), expiring: true })).toEqual([])
+    expect(diff({ name: 'a', value: undefined, expiring: false, landed: { domain: 'a.test', path: '/' } })).toEqual([])
+  })
+
+  it('nothing when the write names another domain or path, or attributes the stored cookie does not have', () => {
+    const both = [cookie('a', '1'), cookie('a', '1', { path: '/x' })]
+    const diff = (landed: WriteTarget) => summary(diffCookies(snapshotOf(both), snapshotOf([...both]), { now: NOW, writes: [accepted('a', '1', landed)] }))
+    expect(diff({ domain: 'b.test', path: '/' })).toEqual([])
+    expect(diff({ domain: 'a.test', path: '/y' })).toEqual([])
+    expect(diff({ domain: 'a.test', path: '/x' })).toEqual(['a=1 overwrite removed', 'a=1 explicit added'])
+    // without a path the write could be either cookie: ambiguous, nothing
+    expect(diff({ domain: 'a.test' })).toEqual([])
+    const attributes = { secure: false, httpOnly: false, session: true, expires: -1 }
+    expect(diff({ domain: 'a.test', path: '/', attributes })).toHaveLength(2)
+    expect(diff({ domain: 'a.test', path: '/', attributes: { ...attributes, secure: true } })).toEqual([])
+    expect(diff({ domain: 'a.test', path: '/', attributes: { ...attributes, sameSite: 'Lax' } })).toEqual([])
+    expect(diff({ domain: 'a.test', path: '/', partitioned: true })).toEqual([])
+  })
+
+  it('an expiry must match exactly (a Max-Age write is never taken for a rewrite)', () => {
+    const stored = cookie('a', '1', { session: false, expires: NOW / 1000 + 60 })
+    const diff = (expires: number) =>
+      diffCookies(snapshotOf([stored]), snapshotOf([stored]), { now: NOW, writes: [accepted('a', '1', { domain: 'a.test', path: '/', attributes: { secure: false, httpOnly: false, session: false, expires } })] })
+    expect(diff(NOW / 1000 + 60)).toHaveLength(2)
+    expect(diff(NOW / 1000 + 61)).toEqual([])
+    expect(diff(Number.NaN)).toEqual([])
+  })
+
+  it('a write that a changed cookie may explain is replayed there, not reported as a rewrite', () => {
+    const changes = diffCookies(snapshotOf([cookie('a', '1')]), snapshotOf([cookie('a', '2')]), { now: NOW, writes: [accepted('a', '1'), accepted('a', '2')] })
+    expect(summary(changes)).toEqual(['a=1 overwrite removed', 'a=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added'])
+    // A write with no known path that may be the change of a=0 on / is no rewrite of the equal a=1 on /x.
+    const before = snapshotOf([cookie('a', '0'), cookie('a', '1', { path: '/x' })])
+    const after = snapshotOf([cookie('a', '1'), cookie('a', '1', { path: '/x' })])
+    expect(summary(diffCookies(before, after, { now: NOW, writes: [accepted('a', '1', { domain: 'a.test' })] }))).toEqual(['a=0 overwrite removed', 'a=1 explicit added'])
+  })
+})
+
+describe('writes with a known domain and path (two cookies of one name)', () => {
+  const at = (name: string, value: string, path: string): CookieWrite => ({ name, value, expiring: false, landed: { domain: 'a.test', path } })
+
+  it('writeMatches: the name, and the domain, path and partitioning where known', () => {
+    expect(writeMatches({ name: 'a', value: '1', expiring: false }, cookie('a', '9', { path: '/x' }))).toBe(true)
+    expect(writeMatches(at('a', '1', '/'), cookie('a', '1', { path: '/x' }))).toBe(false)
+    expect(writeMatches(at('a', '1', '/x'), cookie('a', '1', { path: '/x' }))).toBe(true)
+    expect(writeMatches(at('b', '1', '/x'), cookie('a', '1', { path: '/x' }))).toBe(false)
+  })
+
+  it('each cookie replays its own writes', () => {
+    const before = snapshotOf([cookie('a', '0'), cookie('a', '0', { path: '/x' })])
+    const after = snapshotOf([cookie('a', '2'), cookie('a', '4', { path: '/x' })])
+    const writes = [at('a', '1', '/'), at('a', '3', '/x'), at('a', '2', '/'), at('a', '4', '/x')]
+    expect(summary(diffCookies(before, after, { now: NOW, writes }))).toEqual([
+      'a=0 overwrite removed', 'a=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added',
+      'a=0 overwrite removed', 'a=3 explicit added', 'a=3 overwrite removed', 'a=4 explicit added',
+    ])
+  })
+
+  it('a write with no known path still makes both fall back to their net changes', () => {
+    const before = snapshotOf([cookie('a', '0'), cookie('a', '0', { path: '/x' })])
+    const after = snapshotOf([cookie('a', '2'), cookie('a', '4', { path: '/x' })])
+    const writes = [at('a', '1', '/'), { name: 'a', value: '3', expiring: false }, at('a', '2', '/'), at('a', '4', '/x')]
+    expect(summary(diffCookies(before, after, { now: NOW, writes }))).toEqual(['a=0 overwrite removed', 'a=2 explicit added', 'a=0 overwrite removed', 'a=4 explicit added'])
+  })
+})
+
+describe('cookieFromLine (what a document.cookie or Set-Cookie line stores, or why Chromium refuses it)', () => {
+  const page = 'http://a.test/dir/page.html'
+
+  it('the stored identity: host-only or a domain cookie, the default path from the url', () => {
+    expect(cookieFromLine('a=1', page, NOW, 'script')).toMatchObject({ ok: true, cookie: { name: 'a', value: '1', domain: 'a.test', path: '/dir', secure: false, sameSite: 'unspecified' } })
+    expect(cookieFromLine('a=1; Domain=A.test; Path=/p; SameSite=Lax', page, NOW, 'script')).toMatchObject({ ok: true, cookie: { domain: '.a.test', path: '/p', sameSite: 'lax' } })
+    expect(cookieFromLine('a=1; path=relative', page, NOW, 'script')).toMatchObject({ ok: true, cookie: { path: '/dir' } })
+    expect(cookieFromLine('a=1; Max-Age=60', page, NOW, 'script')).toMatchObject({ ok: true, cookie: { expires: NOW / 1000 + 60, relativeExpiry: true } })
+  })
+
+  it('the refusals: foreign domain, Secure from http, HttpOnly from script, Partitioned without Secure', () => {
+    expect(cookieFromLine('a=1; domain=other.example', page, NOW, 'script')).toEqual({ ok: false, reason: 'EXCLUDE_INVALID_DOMAIN' })
+    expect(cookieFromLine('a=1; Secure', page, NOW, 'http')).toEqual({ ok: false, reason: 'EXCLUDE_SECURE_ONLY' })
+    expect(cookieFromLine('a=1; Secure', 'http://127.0.0.1:8/', NOW, 'script')).toMatchObject({ ok: true }) // localhost is trustworthy
+    expect(cookieFromLine('a=1; HttpOnly', page, NOW, 'script')).toEqual({ ok: false, reason: 'EXCLUDE_HTTP_ONLY' })
+    expect(cookieFromLine('a=1; HttpOnly', page, NOW, 'http')).toMatchObject({ ok: true, cookie: { httpOnly: true } })
+    expect(cookieFromLine('a=1; Partitioned', page, NOW, 'script')).toEqual({ ok: false, reason: 'EXCLUDE_INVALID_PARTITIONED' })
+    expect(cookieFromLine('a=1; SameSite=None', page, NOW, 'script')).toEqual({ ok: false, reason: 'EXCLUDE_SAMESITE_NONE_INSECURE' })
+  })
+})

@@ -15,6 +15,14 @@
 // cookie. A snapshot diff sees only the net effect between two reads, so the
 // caller passes hints (what pages wrote, in which order) to pick the cause of
 // a disappearance and to order the events.
+//
+// A replace is reported even when the new cookie equals the old one:
+// `CookieMonster::MaybeDeleteEquivalentCookieAndUpdateStatus` deletes the
+// equivalent cookie with DELETE_COOKIE_OVERWRITE without comparing values (the
+// value only decides whether the creation date is inherited), and
+// `SetCanonicalCookie` inserts the new one. No store diff shows such a
+// rewrite; a write the caller knows Chromium accepted, and knows where it
+// landed (CookieWrite.landed), is reported from the write itself.
 
 /** The fields of a CDP `Network.Cookie` the diff looks at. */
 export interface StoreCookie {
@@ -40,6 +48,8 @@ export interface CookieChange<C extends StoreCookie = StoreCookie> {
   cookie: C
   cause: ChangeCause
   removed: boolean
+  /** For the pair of an identical rewrite: the index in `DiffHints.writes` of the write that made it. */
+  write?: number
 }
 
 export interface DiffHints {
@@ -63,9 +73,52 @@ export interface DiffHints {
 /** One write of a cookie, as recorded when it happened. */
 export interface CookieWrite {
   name: string
-  /** undefined when the writer did not tell (e.g. CookieStore). */
+  /** undefined when the writer did not tell. */
   value: string | undefined
   expiring: boolean
+  /**
+   * Set only for a write Chromium accepted (or that the caller checked with
+   * Chromium's rules): where it landed, as far as known. A write with domain
+   * and path known belongs to that cookie only; without, to any cookie of its name.
+   */
+  landed?: WriteTarget
+}
+
+/** Where an accepted write landed in the store. */
+export interface WriteTarget {
+  /** The stored domain: the host (host-only cookie) or '.'-prefixed. */
+  domain?: string
+  path?: string
+  /** Whether the cookie is partitioned (its partition key is not known). */
+  partitioned?: boolean
+  /**
+   * For a write whose record can reach the caller before the store applied it
+   * (document.cookie): the cookie it makes. A store cookie with other values
+   * has not taken this write yet, so it is no rewrite.
+   */
+  attributes?: Pick<StoreCookie, 'secure' | 'httpOnly' | 'sameSite' | 'session' | 'expires'>
+}
+
+/** True when `write` may have written `cookie` (same name; the same domain, path and partitioning where known). */
+export function writeMatches(write: CookieWrite, cookie: StoreCookie): boolean {
+  if (write.name !== cookie.name) return false
+  const landed = write.landed
+  if (!landed) return true
+  if (landed.domain !== undefined && landed.domain !== cookie.domain) return false
+  if (landed.path !== undefined && landed.path !== cookie.path) return false
+  return landed.partitioned === undefined || landed.partitioned === (cookie.partitionKey !== undefined)
+}
+
+/** True when a write with these attributes leaves `cookie` as it is (an expiry must match to the millisecond). */
+function sameAttributes(attributes: WriteTarget['attributes'], cookie: StoreCookie): boolean {
+  if (!attributes) return true
+  return (
+    attributes.secure === cookie.secure &&
+    attributes.httpOnly === cookie.httpOnly &&
+    (attributes.sameSite ?? '') === (cookie.sameSite ?? '') &&
+    attributes.session === cookie.session &&
+    (cookie.session || Math.abs(attributes.expires - cookie.expires) < 0.001)
+  )
 }
 
 /**
@@ -202,14 +255,57 @@ export function diffCookies<C extends StoreCookie>(
       })
     }
   }
+  groups.push(...rewrites(before, after, hints, groups, position))
   groups.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
   return groups.flatMap((group) => replayGroup(group.events, before, after, hints))
 }
 
 /**
+ * The identical rewrites: an accepted write of a value that a cookie holds
+ * before and after, unchanged, is an overwrite of it by an equal cookie. Only
+ * when the write names exactly one such cookie, and no changed cookie could be
+ * its (the change's own replay covers it then). Each write is placed at its
+ * own rank among the written names.
+ */
+function rewrites<C extends StoreCookie>(
+  before: ReadonlyMap<string, C>,
+  after: ReadonlyMap<string, C>,
+  hints: DiffHints,
+  groups: ReadonlyArray<Group<C>>,
+  position: number,
+): Array<Group<C>> {
+  const changed = groups.flatMap((group) => group.events.map((event) => event.cookie))
+  const found: Array<Group<C>> = []
+  hints.writes?.forEach((write, index) => {
+    if (!write.landed || write.expiring || write.value === undefined) return
+    if (changed.some((cookie) => writeMatches(write, cookie))) return
+    const candidates: Array<[C, C]> = []
+    for (const [key, cookie] of after) {
+      const old = before.get(key)
+      if (old && sameCookie(old, cookie) && cookie.value === write.value && writeMatches(write, cookie) && sameAttributes(write.landed.attributes, cookie)) {
+        candidates.push([old, cookie])
+      }
+    }
+    if (candidates.length !== 1) return
+    const [old, cookie] = candidates[0]!
+    found.push({
+      events: [
+        { cookie: old, cause: 'overwrite', removed: true, write: index },
+        { cookie, cause: 'explicit', removed: false, write: index },
+      ],
+      tier: 1,
+      rank: index,
+      position: position + index + 1,
+    })
+  })
+  return found
+}
+
+/**
  * A group's events, or the chain its writes made when they can be replayed:
- * only for a cookie whose name no other changed cookie shares (the writes name
- * no domain or path we could check).
+ * the writes that may have written this cookie (writeMatches), only if none of
+ * them may also have written another changed cookie (a write that names no
+ * domain and path matches every cookie of its name).
  */
 function replayGroup<C extends StoreCookie>(
   events: Array<CookieChange<C>>,
@@ -218,14 +314,14 @@ function replayGroup<C extends StoreCookie>(
   hints: DiffHints,
 ): Array<CookieChange<C>> {
   const first = events[0]
-  if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted') return events
+  if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted' || first.write !== undefined) return events
   const name = first.cookie.name
-  const writes = hints.writes.filter((write) => write.name === name)
+  const writes = hints.writes.filter((write) => writeMatches(write, first.cookie))
   const key = storeKey(first.cookie)
-  let changedOfName = 0
-  for (const [k, c] of before) if (c.name === name && (!after.has(k) || !sameCookie(c, after.get(k)!))) changedOfName++
-  for (const [k, c] of after) if (c.name === name && !before.has(k)) changedOfName++
-  if (changedOfName !== 1) return events
+  const others: C[] = []
+  for (const [k, c] of before) if (k !== key && c.name === name && (!after.has(k) || !sameCookie(c, after.get(k)!))) others.push(c)
+  for (const [k, c] of after) if (k !== key && c.name === name && !before.has(k)) others.push(c)
+  if (writes.some((write) => others.some((other) => writeMatches(write, other)))) return events
   const length = replayLength(writes, after.get(key))
   return length === 0 ? events : replay(before.get(key), after.get(key), writes.slice(0, length))
 }

@@ -66,6 +66,8 @@ export const EXCLUSION_TEXT = {
   EXCLUDE_DOMAIN_NON_ASCII: 'The cookie was set with a Domain attribute containing non ASCII characters.',
   EXCLUDE_DISALLOWED_CHARACTER: 'The cookie contains ASCII control characters',
   EXCLUDE_NO_COOKIE_CONTENT: 'The cookie contains no content or only whitespace.',
+  EXCLUDE_HTTP_ONLY: 'The cookie was HttpOnly, but the attempted access was through a non-HTTP API.',
+  EXCLUDE_INVALID_PARTITIONED: 'Cookie was set with an invalid Partitioned attribute.',
 } as const
 
 export type ExclusionReason = keyof typeof EXCLUSION_TEXT
@@ -380,4 +382,62 @@ export function overwriteReason(cookie: SanitizedCookie, store: Iterable<StoredC
     }
   }
   return undefined
+}
+
+/** A cookie as a cookie line (`document.cookie = …`, `Set-Cookie`) would store it. */
+export interface LineCookie extends SanitizedCookie {
+  partitioned: boolean
+  /** The expiry came from Max-Age: it depends on the moment Chromium stored the cookie. */
+  relativeExpiry: boolean
+}
+
+export type LineResult = { ok: true; cookie: LineCookie } | { ok: false; reason: ExclusionReason }
+
+const LINE_SAME_SITE: Record<string, CookieSameSite> = { none: 'no_restriction', lax: 'lax', strict: 'strict' }
+
+/**
+ * The cookie a line written at `url` makes, or why Chromium refuses it: `ParsedCookie` (name
+ * before the first '=', no '=' means an empty name; attribute names case-insensitive, the last
+ * one wins; a Path not starting with '/' is ignored), then the checks of `sanitizeCookie`.
+ * `source` 'script' (document.cookie) adds the script-only rule: an HttpOnly line is refused
+ * (`CanonicalCookie::IsSetPermittedInContext`, EXCLUDE_HTTP_ONLY). Partitioned needs Secure.
+ * `now` is in ms. The overwrite rules need the store: see `overwriteReason`.
+ */
+export function cookieFromLine(line: string, url: string, now: number, source: 'script' | 'http'): LineResult {
+  const [pair = '', ...attributes] = line.split(';')
+  const eq = pair.indexOf('=')
+  const name = eq < 0 ? '' : pair.slice(0, eq).trim()
+  const value = (eq < 0 ? pair : pair.slice(eq + 1)).trim()
+  let domain = ''
+  let path = ''
+  let secure = false
+  let httpOnly = false
+  let partitioned = false
+  let sameSite: CookieSameSite = 'unspecified'
+  let maxAge: number | undefined
+  let expires: number | undefined
+  for (const attribute of attributes) {
+    const at = attribute.indexOf('=')
+    const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
+    const text = at < 0 ? '' : attribute.slice(at + 1).trim()
+    if (key === 'domain') domain = text
+    else if (key === 'path') path = text.startsWith('/') ? text : ''
+    else if (key === 'secure') secure = true
+    else if (key === 'httponly') httpOnly = true
+    else if (key === 'partitioned') partitioned = true
+    else if (key === 'samesite') sameSite = LINE_SAME_SITE[text.toLowerCase()] ?? 'unspecified'
+    else if (key === 'max-age' && /^-?\d+$/.test(text)) maxAge = Number(text)
+    else if (key === 'expires') {
+      const time = Date.parse(text)
+      if (!Number.isNaN(time)) expires = time
+    }
+  }
+  if (source === 'script' && httpOnly) return { ok: false, reason: 'EXCLUDE_HTTP_ONLY' }
+  if (partitioned && !secure) return { ok: false, reason: 'EXCLUDE_INVALID_PARTITIONED' }
+  const details: CookieDetails = { url, name, value, domain, path, secure, httpOnly, sameSite }
+  if (maxAge !== undefined) details.expirationDate = now / 1000 + maxAge
+  else if (expires !== undefined) details.expirationDate = expires / 1000
+  const result = sanitizeCookie(details)
+  if (!result.ok) return result
+  return { ok: true, cookie: { ...result.cookie, partitioned, relativeExpiry: maxAge !== undefined } }
 }

@@ -49,18 +49,49 @@
 // stay enabled (other settings of the session may share them), and documents
 // already loaded keep the wrapper, calling a binding nobody listens to.
 //
-// Limits: a snapshot holds only the last state, so two writes of one cookie
-// between two reads show as one change (a synchronous burst of 20 writes of one
-// cookie gives 1-4 overwrite pairs, each consistent); an identical rewrite is
-// invisible; the cause of a disappearance is inferred ('expired' when its
-// expiry has passed, 'expired-overwrite' when a write of that name had a past
-// expiry, 'evicted' when the store was over Chromium's 180-per-domain or
-// 3300-total limit, else 'explicit'); hints match by name only.
+// Identical rewrites (the store does not change, Chromium still reports an
+// overwrite pair; see cookie-diff.ts) come from the hints of writes known to be
+// accepted and whose cookie is known (domain, path), which also keeps the
+// replays of two same-named cookies apart:
+//   - ses.cookies.set: CDP answered (our checks ran before);
+//   - CookieStore.set: its promise resolved (Chromium rejects it otherwise);
+//   - Set-Cookie: the line is not among the event's blockedCookies, and the
+//     request's url (Network.requestWillBeSent; not after a redirect) gives the
+//     default domain and path;
+//   - document.cookie: Chromium says nothing about a refused line, so the line
+//     is checked with Chromium's rules (common/cookie-rules.ts cookieFromLine
+//     and overwriteReason against the last snapshot) for the document's url; a
+//     frame whose top document it cannot read may be third-party (blocked
+//     unless Partitioned) and gets no identity. Such a record can arrive before
+//     the store applied it, so it must also match the stored attributes.
+// A record that arrives after the read that already showed its change (the
+// change went out unnamed) would look like a rewrite at the next read: added
+// cookies emitted with no matching hint are remembered for a moment and absorb
+// such a late record.
+//
+// Limits: a snapshot holds only the last state, so writes whose values were
+// not recorded show as one change; the cause of a disappearance is inferred
+// ('expired' when its expiry has passed, 'expired-overwrite' when a write of
+// that name had a past expiry, 'evicted' when the store was over Chromium's
+// 180-per-domain or 3300-total limit, else 'explicit'); a write with no known
+// identity matches every cookie of its name.
 import type { Protocol } from 'devtools-protocol'
-import { diffCookies, parseCookieLine, replayLength, setCookieLines, snapshotOf, type CookieChange } from '../common/cookie-diff.js'
+import {
+  diffCookies,
+  parseCookieLine,
+  replayLength,
+  setCookieLines,
+  snapshotOf,
+  storeKey,
+  writeMatches,
+  type CookieChange,
+  type CookieWrite,
+  type WriteTarget,
+} from '../common/cookie-diff.js'
+import { cookieFromLine, overwriteReason, type LineCookie } from '../common/cookie-rules.js'
 import { debug, detach } from '../common/util.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
-import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
+import { fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
 import type { Session, SessionBinding } from './session.js'
 import { FLUSH_COOKIE_DOMAIN } from './storage.js'
 
@@ -80,6 +111,20 @@ const EXPIRY_SLACK_MS = 5
 const HINT_GRACE_MS = 15
 const HINT_GRACE_ROUNDS = 4
 const MAX_TIMER_MS = 2 ** 31 - 1
+/** How long an added cookie that no hint named can absorb a late hint of its write. */
+const UNCLAIMED_MS = 2000
+/** Request urls remembered for Set-Cookie lines (the oldest are forgotten first). */
+const MAX_REQUEST_URLS = 1000
+
+/** A write made through `ses.cookies`, after Chromium took it (see poke()). */
+export interface ApiWrite {
+  name: string
+  expiring: boolean
+  /** With value, domain (as stored: host, or '.'-prefixed) and path: an identical rewrite is reported too. */
+  value?: string
+  domain?: string
+  path?: string
+}
 
 /**
  * Runs in the main world of a document (or a service worker's global): wraps
@@ -98,13 +143,16 @@ const WRAPPER_SOURCE = `(() => {
       if (typeof binding !== 'function') return
       try { binding(JSON.stringify(payload)) } catch {}
     }
+    const firstParty = () => {
+      try { return g.top === g || g.top.location.origin === g.location.origin } catch { return false }
+    }
     const doc = g.Document && Object.getOwnPropertyDescriptor(g.Document.prototype, 'cookie')
     if (doc && doc.set && doc.configurable) {
       const originalSet = doc.set
       const set = Object.getOwnPropertyDescriptor({ set cookie(value) {
         const line = \`\${value}\`
         originalSet.call(this, line)
-        notify({ kind: 'line', line })
+        notify({ kind: 'line', line, url: String(this.URL), firstParty: firstParty() })
       } }, 'cookie').set
       Object.defineProperty(g.Document.prototype, 'cookie', { ...doc, set })
     }
@@ -117,6 +165,9 @@ const WRAPPER_SOURCE = `(() => {
         let name = ''
         let value = method === 'delete' ? '' : undefined
         let expiring = method === 'delete'
+        let domain = null
+        let path = '/'
+        let partitioned = false
         try {
           const first = args[0]
           if (typeof first === 'string') {
@@ -126,9 +177,13 @@ const WRAPPER_SOURCE = `(() => {
             name = String(first.name ?? '')
             if (method === 'set') value = String(first.value ?? '')
             if (method === 'set' && first.expires != null) expiring = Number(first.expires) <= Date.now()
+            if (first.domain != null) domain = String(first.domain)
+            if (first.path != null) path = String(first.path)
+            partitioned = first.partitioned === true
           }
         } catch {}
-        Promise.resolve(result).then(() => notify({ kind: 'store', name, value, expiring }), () => {})
+        const url = String(g.location && g.location.href)
+        Promise.resolve(result).then(() => notify({ kind: 'store', name, value, expiring, url, domain, path, partitioned }), () => {})
         return result
       } }[method]
       Object.defineProperty(store, method, { ...Object.getOwnPropertyDescriptor(store, method), value: wrapped })
@@ -144,9 +199,11 @@ const WRAPPER_SOURCE = `(() => {
 
 interface Hint {
   name: string
-  /** The value written, when the write said (cookie lines); undefined for CookieStore. */
+  /** The value written, when the write said. */
   value: string | undefined
   expiring: boolean
+  /** Set for a write known to be accepted: where it landed (see the header). */
+  landed: WriteTarget | undefined
   attempts: number
 }
 
@@ -174,6 +231,10 @@ export class CookieChangeTracker {
   #hints: Hint[] = []
   /** Count of hints ever received (tells whether more arrived while waiting). */
   #hintsSeen = 0
+  /** Added cookies emitted while no hint named them, with when: a late hint of their write is no rewrite. */
+  #unclaimed: Array<{ key: string; value: string; at: number }> = []
+  /** Request id → url, for the default domain and path of Set-Cookie lines; undefined after a redirect. */
+  readonly #requestUrls = new Map<string, string | undefined>()
   #poll: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
@@ -222,20 +283,27 @@ export class CookieChangeTracker {
     this.#poll = this.#expiryTimer = this.#retryTimer = undefined
     this.#snapshot = undefined
     this.#hints = []
+    this.#unclaimed = []
+    this.#requestUrls.clear()
     this.#dirty = false
     // A read still in flight belongs to the old generation and drops its result.
     this.#reading = false
   }
 
   /**
-   * Re-reads the store now (called after changes made through the API).
-   * `written` optionally names the cookies the call wrote, in call order, and
-   * whether each write deletes (a `set` with a past `expirationDate`): the
-   * events are then ordered by it and such a deletion reports
-   * 'expired-overwrite' as in Electron, instead of 'explicit'.
+   * Re-reads the store now (called after changes made through the API, once
+   * Chromium took them). `written` optionally names the cookies the call
+   * wrote, in call order, and whether each write deletes (a `set` with a past
+   * `expirationDate`): the events are then ordered by it and such a deletion
+   * reports 'expired-overwrite' as in Electron, instead of 'explicit'. With the
+   * value, domain and path, a set equal to the stored cookie reports its
+   * overwrite pair.
    */
-  poke(written?: ReadonlyArray<{ name: string; expiring: boolean }>): void {
-    for (const write of written ?? []) this.#hint(write.name, write.expiring, undefined)
+  poke(written?: readonly ApiWrite[]): void {
+    for (const write of written ?? []) {
+      const known = write.value !== undefined && write.domain !== undefined && write.path !== undefined
+      this.#hint(write.name, write.expiring, write.value, known ? { domain: write.domain, path: write.path, partitioned: false } : undefined)
+    }
     this.#request()
   }
 
@@ -251,7 +319,10 @@ export class CookieChangeTracker {
       'forget watched target',
     )
     const steps: Array<Promise<unknown>> = []
-    watched.offs.push(client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event.headers)))
+    watched.offs.push(
+      client.on('Network.requestWillBeSent', (event) => this.#onRequest(event)),
+      client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event)),
+    )
     steps.push(target.enable('Network'))
 
     const frames = hasFrames(target.kind)
@@ -313,32 +384,67 @@ export class CookieChangeTracker {
       return
     }
     if (!data || typeof data !== 'object') return
-    const record = data as { kind?: unknown; line?: unknown; name?: unknown; value?: unknown; expiring?: unknown }
+    const record = data as PageWrite
     if (record.kind === 'line' && typeof record.line === 'string') {
-      const { name, value, expiring } = parseCookieLine(record.line, Date.now())
-      this.#hint(name, expiring, value)
+      const now = Date.now()
+      const { name, value, expiring } = parseCookieLine(record.line, now)
+      const url = typeof record.url === 'string' ? record.url : undefined
+      this.#hint(name, expiring, value, url ? this.#scriptLineTarget(record.line, url, record.firstParty === true, now) : undefined)
     } else if (record.kind === 'store') {
-      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, typeof record.value === 'string' ? record.value : undefined)
+      const value = typeof record.value === 'string' ? record.value : undefined
+      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, value, storeCallTarget(record))
     }
     this.#request()
   }
 
-  #onResponseHeaders(headers: Protocol.Network.Headers): void {
+  /**
+   * Where a document.cookie line landed if Chromium took it, checked with
+   * Chromium's rules (Chromium reports nothing about a refused line): parsing,
+   * domain, Secure, prefixes, HttpOnly from script, and the overwrite rules
+   * against the last read of the store. undefined when refused or unsure.
+   */
+  #scriptLineTarget(line: string, url: string, firstParty: boolean, now: number): WriteTarget | undefined {
+    const result = cookieFromLine(line, url, now, 'script')
+    if (!result.ok) return undefined
+    const cookie = result.cookie
+    // A third-party document's unpartitioned cookie is blocked; we cannot tell a cross-site frame from a same-site one.
+    if (!firstParty && !cookie.partitioned) return undefined
+    const sameName = [...(this.#snapshot?.values() ?? [])].filter((stored) => stored.name === cookie.name)
+    if (overwriteReason(cookie, sameName)) return undefined
+    return lineTarget(cookie)
+  }
+
+  #onRequest(event: Protocol.Network.RequestWillBeSentEvent): void {
+    // A redirect's Set-Cookie may be reported after the next hop's request: its url is then unsure.
+    this.#requestUrls.set(event.requestId, event.redirectResponse ? undefined : event.request.url)
+    if (this.#requestUrls.size > MAX_REQUEST_URLS) this.#requestUrls.delete(this.#requestUrls.keys().next().value!)
+  }
+
+  #onResponseHeaders(event: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
+    // Chromium lists the lines it refused (with the reason) in blockedCookies; the others were stored.
+    const blocked = new Set(event.blockedCookies.map((entry) => entry.cookieLine.trim()))
+    const url = this.#requestUrls.get(event.requestId)
+    const now = Date.now()
     let seen = false
-    for (const [name, value] of Object.entries(headers)) {
+    for (const [name, value] of Object.entries(event.headers)) {
       if (name.toLowerCase() !== 'set-cookie') continue
       for (const line of setCookieLines(value)) {
-        const parsed = parseCookieLine(line, Date.now())
-        this.#hint(parsed.name, parsed.expiring, parsed.value)
+        const parsed = parseCookieLine(line, now)
+        let landed: WriteTarget | undefined
+        if (url && !blocked.has(line)) {
+          const result = cookieFromLine(line, url, now, 'http')
+          if (result.ok) landed = lineTarget(result.cookie)
+        }
+        this.#hint(parsed.name, parsed.expiring, parsed.value, landed)
         seen = true
       }
     }
     if (seen) this.#request()
   }
 
-  #hint(name: string, expiring: boolean, value: string | undefined): void {
+  #hint(name: string, expiring: boolean, value: string | undefined, landed: WriteTarget | undefined): void {
     if (!this.#active) return
-    this.#hints.push({ name, value, expiring, attempts: 0 })
+    this.#hints.push({ name, value, expiring, landed, attempts: 0 })
     this.#hintsSeen++
   }
 
@@ -397,8 +503,40 @@ export class CookieChangeTracker {
       changes = this.#diff(previous, next, now)
       if (this.#hintsSeen === known) break
     }
-    this.#consumeHints(changes, next)
+    const late = this.#lateRewrites(changes, now)
+    changes = changes.filter((change) => change.write === undefined || !late.has(change.write))
+    this.#noteUnclaimed(changes, now)
+    this.#consumeHints(changes, next, late)
     for (const change of changes) this.#deliver(change, generation)
+  }
+
+  /**
+   * The writes (indexes into the hints) of rewrite pairs that an earlier read
+   * already showed as a change that went out before its hint arrived: the hint
+   * explains that change, it is no rewrite.
+   */
+  #lateRewrites(changes: Array<CookieChange<Protocol.Network.Cookie>>, now: number): Set<number> {
+    this.#unclaimed = this.#unclaimed.filter((entry) => now - entry.at <= UNCLAIMED_MS)
+    const late = new Set<number>()
+    for (const change of changes) {
+      if (change.write === undefined || change.removed) continue
+      const key = storeKey(change.cookie)
+      const index = this.#unclaimed.findIndex((entry) => entry.key === key && entry.value === change.cookie.value)
+      if (index < 0) continue
+      this.#unclaimed.splice(index, 1)
+      late.add(change.write)
+    }
+    return late
+  }
+
+  /** Remembers the added cookies no hint explains (see #withoutLateHints). */
+  #noteUnclaimed(changes: Array<CookieChange<Protocol.Network.Cookie>>, now: number): void {
+    for (const change of changes) {
+      if (change.removed || change.write !== undefined) continue
+      const cookie = change.cookie
+      const named = this.#hints.some((hint) => writeMatches(hint, cookie) && (hint.value === undefined || hint.value === cookie.value))
+      if (!named) this.#unclaimed.push({ key: storeKey(cookie), value: cookie.value, at: now })
+    }
   }
 
   /**
@@ -424,7 +562,7 @@ export class CookieChangeTracker {
       now,
       order: this.#hints.map((hint) => hint.name),
       expiringWrites: new Set(this.#hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
-      writes: this.#hints.map(({ name, value, expiring }) => ({ name, value, expiring })),
+      writes: this.#hints.map(({ name, value, expiring, landed }): CookieWrite => (landed ? { name, value, expiring, landed } : { name, value, expiring })),
     })
   }
 
@@ -445,19 +583,23 @@ export class CookieChangeTracker {
    * Drops the hints the changes explain. The others may name writes the store
    * has not applied yet: they are kept for a few more reads, shortly after.
    */
-  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>, after: Map<string, Protocol.Network.Cookie>): void {
-    const changed = new Set(changes.map((change) => change.cookie.name))
-    // Writes of a changed name are explained up to what the store shows now
+  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>, after: Map<string, Protocol.Network.Cookie>, late: ReadonlySet<number>): void {
+    const written = [...late, ...changes.flatMap((change) => (change.write === undefined ? [] : [change.write]))]
+    const rewrites = new Set(written.map((index) => this.#hints[index]))
+    const changed = changes.filter((change) => change.write === undefined).map((change) => change.cookie)
+    const explained = new Set<Hint>()
+    // Writes of a changed cookie are explained up to what the store shows now
     // (replayLength); the ones after that are still on their way: keep them.
     const keep = new Set<Hint>()
-    for (const name of changed) {
-      const ofName = this.#hints.filter((hint) => hint.name === name)
-      const current = [...after.values()].filter((cookie) => cookie.name === name)
+    for (const cookie of changed) {
+      const mine = this.#hints.filter((hint) => writeMatches(hint, cookie))
+      for (const hint of mine) explained.add(hint)
+      const current = [...after.values()].filter((stored) => mine.some((hint) => writeMatches(hint, stored)))
       if (current.length !== 1) continue
-      const used = replayLength(ofName, current[0])
-      if (used > 0) for (const hint of ofName.slice(used)) keep.add(hint)
+      const used = replayLength(mine, current[0])
+      if (used > 0) for (const hint of mine.slice(used)) keep.add(hint)
     }
-    const again = this.#hints.filter((hint) => (keep.has(hint) || !changed.has(hint.name)) && hint.attempts < HINT_RETRIES)
+    const again = this.#hints.filter((hint) => !rewrites.has(hint) && (keep.has(hint) || !explained.has(hint)) && hint.attempts < HINT_RETRIES)
     this.#hints = again
     if (again.length === 0) return
     for (const hint of again) hint.attempts++
@@ -506,4 +648,54 @@ export class CookieChangeTracker {
     }, delay)
     this.#expiryTimer.unref()
   }
+}
+
+/** What the page wrapper reports (see WRAPPER_SOURCE). */
+interface PageWrite {
+  kind?: unknown
+  line?: unknown
+  url?: unknown
+  firstParty?: unknown
+  name?: unknown
+  value?: unknown
+  expiring?: unknown
+  domain?: unknown
+  path?: unknown
+  partitioned?: unknown
+}
+
+/** Where a cookie line lands, with the attributes it gives the cookie (its record may precede the store). */
+function lineTarget(cookie: LineCookie): WriteTarget {
+  const sameSite = sameSiteToCdp(cookie.sameSite)
+  return {
+    domain: cookie.domain,
+    path: cookie.path,
+    partitioned: cookie.partitioned,
+    attributes: {
+      secure: cookie.secure,
+      httpOnly: cookie.httpOnly,
+      ...(sameSite ? { sameSite } : {}),
+      session: cookie.expires === undefined,
+      // A Max-Age expiry depends on when Chromium stored it: never equal to a stored one.
+      expires: cookie.expires === undefined ? -1 : cookie.relativeExpiry ? Number.NaN : cookie.expires,
+    },
+  }
+}
+
+/**
+ * Where a resolved CookieStore.set landed (Chromium rejects the promise of a
+ * refused write): the given domain as a domain cookie, else the host; the
+ * given path, else '/'. Its record follows the store: no attributes to match.
+ */
+function storeCallTarget(record: PageWrite): WriteTarget | undefined {
+  if (typeof record.url !== 'string' || typeof record.value !== 'string') return undefined
+  let host: string
+  try {
+    host = new URL(record.url).hostname.toLowerCase()
+  } catch {
+    return undefined
+  }
+  const domain = typeof record.domain === 'string' ? `.${record.domain.replace(/^\./, '').toLowerCase()}` : host
+  const path = typeof record.path === 'string' ? record.path : '/'
+  return { domain, path, partitioned: record.partitioned === true }
 }

@@ -15,7 +15,7 @@ import {
 } from '../common/cookie-rules.js'
 import { ElectronEvent } from '../common/event.js'
 import { validateArg } from '../common/validate.js'
-import { CookieChangeTracker } from './cookie-changes.js'
+import { CookieChangeTracker, type ApiWrite } from './cookie-changes.js'
 import { flushCookies } from './storage.js'
 import { cookieKey, fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
 import type { Session, SessionBinding } from './session.js'
@@ -128,9 +128,9 @@ export class Cookies extends EventEmitter<CookiesEvents> {
   /**
    * Re-reads the store for change events after a change made through this API. `written`
    * names the cookies set, and whether each was already expired (which Chromium reports as
-   * 'expired-overwrite' of the cookie it replaces).
+   * 'expired-overwrite' of the cookie it replaces), with the value, domain and path stored.
    */
-  #noteApiChange(written?: ReadonlyArray<{ name: string; expiring: boolean }>): void {
+  #noteApiChange(written?: readonly ApiWrite[]): void {
     this.#tracker.poke(written)
   }
 
@@ -183,7 +183,9 @@ export class Cookies extends EventEmitter<CookiesEvents> {
       batch.push({ cookie: result.cookie, resolve, reject })
     })
     const expiring = checked.expirationDate !== undefined && checked.expirationDate * 1000 <= Date.now()
-    this.#noteApiChange([{ name: result.cookie.name, expiring }])
+    // Chromium replaces a stored cookie even by an equal one, and reports it (cookie-diff.ts).
+    const { name, value, domain, path } = result.cookie
+    this.#noteApiChange([{ name, expiring, value, domain, path }])
   }
 
   /**
