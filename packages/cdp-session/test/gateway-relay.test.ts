@@ -424,6 +424,69 @@ describe('forward relay framing', () => {
     socket.destroy()
   })
 
+  /** A raw client connection to the gateway, for heads Node's HTTP client would not send. */
+  async function rawClient(gateway: SessionGateway): Promise<{ socket: Socket; reader: Reader; closed: Promise<void> }> {
+    const socket = netConnect({ host: '127.0.0.1', port: gateway.port })
+    socket.on('error', () => undefined)
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    return { socket, reader: new Reader(socket), closed }
+  }
+
+  it('refuses malformed request heads with 400 and oversized ones with 431, without asking upstream', async () => {
+    const upstream = await withRawUpstream((_e, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'))
+    const gateway = await startGateway()
+    const auth = `Proxy-Authorization: ${gateway.authorization}\r\n`
+    const heads = [
+      // whitespace before the colon, a folded line, a bare LF inside a value, no HTTP version
+      `GET ${upstream.url('/a')} HTTP/1.1\r\n${auth}Transfer-Encoding : chunked\r\n\r\n`,
+      `GET ${upstream.url('/b')} HTTP/1.1\r\n${auth}X-A: 1\r\n folded\r\n\r\n`,
+      `GET ${upstream.url('/c')} HTTP/1.1\r\n${auth}X-A: 1\nX-B: 2\r\n\r\n`,
+      `GET ${upstream.url('/d')}\r\n${auth}\r\n`,
+      // a length that is not a number, and two that disagree
+      `POST ${upstream.url('/e')} HTTP/1.1\r\n${auth}Content-Length: 1x\r\n\r\n`,
+      `POST ${upstream.url('/f')} HTTP/1.1\r\n${auth}Content-Length: 1\r\nContent-Length: 2\r\n\r\nab`,
+    ]
+    for (const head of heads) {
+      const client = await rawClient(gateway)
+      client.socket.write(head)
+      expect((await client.reader.readUntil('\r\n\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request')
+      await client.closed
+    }
+    const big = await rawClient(gateway)
+    big.socket.write(`GET ${upstream.url('/g')} HTTP/1.1\r\n${auth}X-Big: ${'x'.repeat(20_000)}\r\n\r\n`)
+    expect((await big.reader.readUntil('\r\n\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    await big.closed
+    expect(upstream.seen).toEqual([])
+  })
+
+  it('says 100 Continue itself to a client that waits for it, and does not pass Expect on', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${exchange.body.length}\r\n\r\n${exchange.body.toString()}`))
+    const gateway = await startGateway()
+    const client = await rawClient(gateway)
+    client.socket.write(`PUT ${upstream.url('/up')} HTTP/1.1\r\nProxy-Authorization: ${gateway.authorization}\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`)
+    expect(await client.reader.readUntil('\r\n\r\n')).toBe('HTTP/1.1 100 Continue\r\n\r\n')
+    client.socket.write('hello')
+    const head = await client.reader.readUntil('\r\n\r\n')
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    expect((await client.reader.read(5)).toString()).toBe('hello')
+    expect(upstream.seen[0]?.head.toLowerCase()).not.toContain('expect')
+    client.socket.destroy()
+  })
+
+  it('passes field names on with their case, and gives an HTTP/1.0 client a chunked body unframed, then closes', async () => {
+    const upstream = await withRawUpstream((_e, socket) => socket.write('HTTP/1.1 200 OK\r\nX-Mixed-Case: 1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'))
+    const gateway = await startGateway()
+    const client = await rawClient(gateway)
+    client.socket.write(`GET ${upstream.url('/old')} HTTP/1.0\r\nProxy-Authorization: ${gateway.authorization}\r\n\r\n`)
+    const head = await client.reader.readUntil('\r\n\r\n')
+    expect(head).toContain('\r\nX-Mixed-Case: 1\r\n')
+    expect(head.toLowerCase()).not.toContain('transfer-encoding')
+    expect(head).toContain('\r\nConnection: close\r\n')
+    expect((await client.reader.read(5)).toString()).toBe('abcde')
+    await client.closed
+  })
+
   it('closes the upstream connection when the client goes away before the answer', async () => {
     const upstream = await withRawUpstream(() => undefined)
     const gateway = await startGateway()

@@ -13,22 +13,29 @@ export type ReadSink = (chunk: Buffer) => boolean
 
 interface BulkState {
   buffer: Buffer
+  /** Read buffers whose bytes have been written out, ready for the next reads. */
+  free: Buffer[]
   sink: ReadSink | null
   socket: Socket | null
 }
+
+/** Kept read buffers come back through recycle(); a few are enough to keep a transfer going. */
+const MAX_FREE = 4
 
 const states = new WeakMap<Socket, BulkState>()
 
 /** The `onread` option for net.connect, and a function to bind it to the created socket. */
 export function bulkReadOptions(): { onread: { buffer: () => Buffer; callback: (n: number, buffer: Buffer) => boolean }; bind: (socket: Socket) => void } {
-  const state: BulkState = { buffer: Buffer.allocUnsafe(READ_SIZE), sink: null, socket: null }
+  const state: BulkState = { buffer: Buffer.allocUnsafe(READ_SIZE), free: [], sink: null, socket: null }
   return {
     onread: {
       buffer: () => state.buffer,
       callback: (n: number, buffer: Buffer): boolean => {
         const chunk = buffer.subarray(0, n)
         if (state.sink !== null) {
-          if (state.sink(chunk)) state.buffer = Buffer.allocUnsafe(READ_SIZE)
+          // A fresh buffer is touched page by page (a megabyte is 256 page faults); a
+          // recycled one is not.
+          if (state.sink(chunk)) state.buffer = state.free.pop() ?? Buffer.allocUnsafe(READ_SIZE)
           return true
         }
         // Returning false stops reading until the socket is resumed, as push() asks.
@@ -57,4 +64,16 @@ export function readInto(socket: Socket, sink: ReadSink): () => void {
   return () => {
     if (state.sink === sink) state.sink = null
   }
+}
+
+/**
+ * Gives a read buffer that a sink kept back to `socket` for later reads, once every write
+ * that referenced `chunk` (a view of it) has completed. Anything else is ignored.
+ */
+export function recycle(socket: Socket, chunk: Buffer): void {
+  const state = states.get(socket)
+  if (state === undefined || chunk.buffer.byteLength !== READ_SIZE || state.free.length >= MAX_FREE) return
+  const buffer = Buffer.from(chunk.buffer, 0, READ_SIZE)
+  if (state.buffer.buffer === buffer.buffer || state.free.some((b) => b.buffer === buffer.buffer)) return
+  state.free.push(buffer)
 }

@@ -1,49 +1,52 @@
-// The forward (absolute-URI http://) path of the gateway without an HTTP client in between:
-// the request head is written to a raw upstream connection, only the response head is parsed,
-// and the body bytes go to the client as they arrive, framed the way the upstream framed them
-// (RFC 9112 6.3), so that both connections can be kept alive. Upstream connections are pooled
-// per route choice and destination.
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+// The forward (absolute-URI http://) path of the gateway without an HTTP client or server in
+// between: the request head is written to a raw upstream connection, only the response head is
+// parsed, and the body bytes go to the client as they arrive, framed the way the upstream framed
+// them (RFC 9112 6.3), so that both connections can be kept alive. Upstream connections are
+// pooled per route choice and destination.
 import type { Socket } from 'node:net'
-import { readInto } from './bulk-read.js'
+import { readInto, recycle } from './bulk-read.js'
+import type { ClientConnection, RequestHead } from './client-connection.js'
 
 // Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones. Expect is answered
-// by the gateway's own server (it sends 100 Continue to the client), so it is not passed on.
+// by the gateway itself (it sends 100 Continue to the client), so it is not passed on.
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'])
 
 const MAX_HEAD = 64 * 1024
+const EMPTY = Buffer.alloc(0)
 
 /** Header names a Connection header lists as hop-by-hop for this message. */
 function connectionTokens(value: string | string[] | undefined): Set<string> {
+  if (value === undefined || value === '') return new Set()
   const joined = Array.isArray(value) ? value.join(',') : (value ?? '')
   return new Set(joined.split(',').map((token) => token.trim().toLowerCase()).filter((token) => token !== ''))
 }
 
 /** A request without a body, which can be sent again if a pooled connection was stale. */
-export function replayable(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
+export function replayable(head: RequestHead): boolean {
+  const length = head.headers['content-length']
+  return (length === undefined || length === '0') && head.headers['transfer-encoding'] === undefined
 }
 
 /**
  * The request head for the upstream: origin form, or absolute form for an HTTP proxy. The Host
- * comes from the absolute URL (RFC 9112 3.2.2); a body keeps its length or is sent chunked.
+ * comes from the absolute URL (RFC 9112 3.2.2). A chunked body is passed on as the client
+ * framed it, so its Transfer-Encoding goes with it; a Content-Length body keeps its length.
  */
-export function requestHead(req: IncomingMessage, url: URL, absoluteForm: boolean): string {
+export function requestHead(head: RequestHead, url: URL, absoluteForm: boolean): string {
   const target = absoluteForm ? url.href : `${url.pathname}${url.search}`
-  const lines = [`${req.method ?? 'GET'} ${target} HTTP/1.1`, `Host: ${url.host}`]
-  const named = connectionTokens(req.headers.connection)
-  const chunked = req.headers['transfer-encoding'] !== undefined
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] ?? ''
+  let text = `${head.method} ${target} HTTP/1.1\r\nHost: ${url.host}\r\n`
+  const named = head.headers.connection === undefined ? null : connectionTokens(head.headers.connection)
+  const te = head.headers['transfer-encoding']
+  for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
+    const name = head.rawHeaders[i] ?? ''
     const lower = name.toLowerCase()
-    if (HOP_HEADERS.has(lower) || named.has(lower) || lower === 'host') continue
+    if (HOP_HEADERS.has(lower) || lower === 'host' || named?.has(lower) === true) continue
     // With both present, Transfer-Encoding wins and Content-Length must go (RFC 9112 6.3).
-    if (lower === 'content-length' && chunked) continue
-    lines.push(`${name}: ${req.rawHeaders[i + 1] ?? ''}`)
+    if (lower === 'content-length' && te !== undefined) continue
+    text += `${name}: ${head.rawHeaders[i + 1] ?? ''}\r\n`
   }
-  if (chunked) lines.push('Transfer-Encoding: chunked')
-  return `${lines.join('\r\n')}\r\n\r\n`
+  if (te !== undefined) text += `Transfer-Encoding: ${te}\r\n`
+  return `${text}\r\n`
 }
 
 export interface ResponseHead {
@@ -51,22 +54,44 @@ export interface ResponseHead {
   reason: string
   /** HTTP/1.0 responses close unless they say keep-alive. */
   minor: number
-  headers: [string, string][]
+  /** name, value and lowercased name, in the order received. */
+  headers: [string, string, string][]
+  /** The values of the fields framing and connection reuse depend on, joined with ','. */
+  transferEncoding: string
+  contentLength: string
+  connection: string
 }
 
-/** Parses a response head (without the final blank line); null when malformed. */
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?\r\n/
+/** Field lines as in client-connection.ts: token names, values of allowed characters only. */
+const FIELD_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/
+
+/**
+ * Parses a response head (without the final blank line); null when malformed. Only what HTTP
+ * allows in a reason phrase or field value, no folding and no bare CR or LF: the head is passed
+ * on to the client nearly as it came.
+ */
 export function parseResponseHead(text: string): ResponseHead | null {
-  const lines = text.split('\r\n')
-  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '')
+  const all = `${text}\r\n`
+  const match = STATUS_LINE.exec(all)
   if (match === null) return null
-  const headers: [string, string][] = []
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':')
-    // Obsolete line folding and headers without a name are rejected (RFC 9112 5.2).
-    if (colon <= 0 || line.startsWith(' ') || line.startsWith('\t')) return null
-    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()])
+  const fields = all.slice(match[0].length)
+  if (!FIELD_LINES.test(fields)) return null
+  const head: ResponseHead = { status: Number(match[2]), reason: match[3] ?? '', minor: Number(match[1]), headers: [], transferEncoding: '', contentLength: '', connection: '' }
+  let at = 0
+  while (at < fields.length) {
+    const eol = fields.indexOf('\r\n', at)
+    const colon = fields.indexOf(':', at)
+    const name = fields.slice(at, colon)
+    const value = fields.slice(colon + 1, eol).trim()
+    at = eol + 2
+    const lower = name.toLowerCase()
+    if (lower === 'transfer-encoding') head.transferEncoding = head.transferEncoding === '' ? value : `${head.transferEncoding},${value}`
+    else if (lower === 'content-length') head.contentLength = head.contentLength === '' ? value : `${head.contentLength},${value}`
+    else if (lower === 'connection') head.connection = head.connection === '' ? value : `${head.connection},${value}`
+    head.headers.push([name, value, lower])
   }
-  return { status: Number(match[2]), reason: match[3] ?? '', minor: Number(match[1]), headers }
+  return head
 }
 
 type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' }
@@ -74,10 +99,10 @@ type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: '
 /** How the response body is delimited (RFC 9112 6.3); null when the lengths contradict. */
 function framingOf(method: string, head: ResponseHead): Framing | null {
   if (method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200) return { kind: 'none' }
-  const te = head.headers.filter(([name]) => name.toLowerCase() === 'transfer-encoding').map(([, v]) => v).join(',')
+  const te = head.transferEncoding
   if (te !== '') return /(?:^|,)\s*chunked\s*$/i.test(te) ? { kind: 'chunked' } : { kind: 'close' }
-  const lengths = new Set(head.headers.filter(([name]) => name.toLowerCase() === 'content-length').flatMap(([, v]) => v.split(',').map((s) => s.trim())))
-  if (lengths.size === 0) return { kind: 'close' }
+  if (head.contentLength === '') return { kind: 'close' }
+  const lengths = new Set(head.contentLength.split(',').map((s) => s.trim()))
   const [only] = lengths
   if (lengths.size > 1 || only === undefined || !/^\d+$/.test(only)) return null
   return { kind: 'length', length: Number(only) }
@@ -129,23 +154,28 @@ export class ChunkedDecoder {
   }
 }
 
-/** The response headers to relay: hop-by-hop and Connection-named ones dropped. */
-export function relayHeaders(head: ResponseHead): OutgoingHttpHeaders {
-  const named = connectionTokens(head.headers.filter(([name]) => name.toLowerCase() === 'connection').map(([, v]) => v))
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of head.headers) {
-    const lower = name.toLowerCase()
-    if (HOP_HEADERS.has(lower) || named.has(lower)) continue
-    const existing = out[lower]
-    if (existing === undefined) out[lower] = value
-    else out[lower] = Array.isArray(existing) ? [...existing, value] : [existing, value]
+/**
+ * The response head for the client: the upstream's status line and fields, hop-by-hop and
+ * Connection-named ones dropped. `chunked`: the body goes to the client chunked (the upstream
+ * chunked it, or it ends when the upstream closes), so Content-Length goes. `close`: the
+ * client connection ends after this answer.
+ */
+export function responseHeadFor(head: ResponseHead, chunked: boolean, dropLength: boolean, close: boolean): string {
+  const named = head.connection === '' ? null : connectionTokens(head.connection)
+  let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`
+  for (const [name, value, lower] of head.headers) {
+    if (HOP_HEADERS.has(lower) || named?.has(lower) === true) continue
+    if (dropLength && lower === 'content-length') continue
+    text += `${name}: ${value}\r\n`
   }
-  return out
+  if (chunked) text += 'Transfer-Encoding: chunked\r\n'
+  if (close) text += 'Connection: close\r\n'
+  return `${text}\r\n`
 }
 
 /** Whether the upstream allows another request on this connection after this response. */
 function keepsAlive(head: ResponseHead): boolean {
-  const tokens = connectionTokens(head.headers.filter(([name]) => name.toLowerCase() === 'connection').map(([, v]) => v))
+  const tokens = connectionTokens(head.connection)
   return head.minor === 1 ? !tokens.has('close') : tokens.has('keep-alive')
 }
 
@@ -156,8 +186,8 @@ export type ExchangeOutcome =
   | { ok: false; error: Error; stale: boolean }
 
 export interface ExchangeOptions {
-  req: IncomingMessage
-  res: ServerResponse
+  head: RequestHead
+  client: ClientConnection
   url: URL
   socket: Socket
   reused: boolean
@@ -168,13 +198,14 @@ export interface ExchangeOptions {
 
 /**
  * One request/response over `socket`. The request body streams as the client sends it; an
- * answer that arrives before the body is complete (an early 413) ends the upload and drops
- * the rest of the client's body, so the client connection stays usable.
+ * answer that arrives before the body is complete (an early 413) ends the upload, and the
+ * client connection drops the rest of the body, so it stays usable.
  */
 export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
-  const { req, res, url, socket, reused, absoluteForm } = options
-  const method = req.method ?? 'GET'
-  const chunkedBody = req.headers['transfer-encoding'] !== undefined
+  const { head: request, client, url, socket, reused, absoluteForm } = options
+  const out = client.socket
+  // HTTP/1.0 clients get no chunked framing: such bodies end when the connection does.
+  const clientChunks = request.minor === 1
   return new Promise((resolve) => {
     let settled = false
     let released = false
@@ -183,11 +214,14 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     let framing: Framing | null = null
     let remaining = 0
     let decoder: ChunkedDecoder | null = null
+    /** The body goes to the client chunk-encoded by the gateway (until-close bodies). */
+    let encode = false
+    let closeClient = false
     let bodySent = false
     let responseDone = false
     let reusable = true
-    /** Content-Length bodies go straight to the client socket once the head is flushed. */
-    let direct: Socket | null = null
+    let waitingClient = false
+    let waitingUpstream = false
     /** Whether the current read's bytes are still referenced by a queued write. */
     let kept = false
     let stopReading = (): void => undefined
@@ -203,11 +237,8 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       socket.off('close', onClose)
       socket.off('error', onError)
       socket.off('drain', onUpstreamDrain)
-      res.off('drain', onClientDrain)
-      direct?.off('drain', onClientDrain)
-      res.off('close', onClientClose)
-      req.off('data', onBody)
-      req.off('end', onBodyEnd)
+      out.off('drain', onClientDrain)
+      out.off('close', onClientClose)
     }
     const finish = (keep: boolean): void => {
       if (released) return
@@ -224,45 +255,43 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     const abortAfterHead = (): void => {
       finish(false)
       // The client sees the response cut short, as it would from the server itself.
-      res.destroy()
+      out.destroy()
       // Also reached before the head when the client went away: nothing is left to answer.
       settle({ ok: true })
     }
     const completeResponse = (last?: Buffer): void => {
       responseDone = true
-      res.end(last)
-      if (!bodySent) {
-        // The server answered before the whole body arrived: stop uploading, and read the
-        // client's remaining body into the void so its connection can carry the next request.
-        reusable = false
-        req.off('data', onBody)
-        req.resume()
-      }
+      if (last !== undefined && last.length > 0) out.write(last)
+      if (encode) out.write('0\r\n\r\n')
+      // The server answered before the whole body arrived: the upload stops here.
+      if (!bodySent) reusable = false
       finish(reusable)
+      client.finish(closeClient)
     }
 
     const writeClient = (piece: Buffer): void => {
       if (piece.length === 0) return
-      if (direct !== null) {
-        if (!direct.write(piece)) {
-          socket.pause()
-          direct.once('drain', onClientDrain)
-        }
-        if (direct.writableLength > 0) kept = true
-        return
-      }
-      // ServerResponse queues writes until the next tick (it corks its socket).
-      kept = true
-      if (!res.write(piece)) {
+      let ok: boolean
+      if (encode) {
+        out.cork()
+        out.write(`${piece.length.toString(16)}\r\n`)
+        out.write(piece)
+        ok = out.write('\r\n')
+        out.uncork()
+      } else ok = out.write(piece)
+      if (out.writableLength > 0) kept = true
+      if (!ok && !waitingClient) {
+        waitingClient = true
         socket.pause()
-        res.once('drain', onClientDrain)
+        out.once('drain', onClientDrain)
       }
     }
     const onClientDrain = (): void => {
+      waitingClient = false
       socket.resume()
     }
     const onClientClose = (): void => {
-      // The client went away (or the response was destroyed) before the response ended.
+      // The client went away before the response ended.
       if (!responseDone) abortAfterHead()
     }
 
@@ -271,26 +300,21 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         failBeforeHead(new Error('upstream switched protocols on a request that did not ask to'))
         return
       }
-      framing = framingOf(method, head)
+      framing = framingOf(request.method, head)
       if (framing === null) {
         failBeforeHead(Object.assign(new Error('upstream response has conflicting Content-Length values'), { code: 'ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH' }))
         return
       }
       if (!keepsAlive(head) || framing.kind === 'close') reusable = false
-      res.sendDate = false
-      const headers = relayHeaders(head)
-      // Until-close and chunked bodies are re-framed by the gateway's server for its client.
-      if (framing.kind === 'close' || framing.kind === 'chunked') delete headers['content-length']
-      try {
-        res.writeHead(head.status, head.reason, headers)
-      } catch (error: unknown) {
-        // Node refuses characters HTTP does not allow in a reason phrase or header value.
-        failBeforeHead(error instanceof Error ? error : new Error(String(error)))
-        return
-      }
+      const reframed = framing.kind === 'close' || framing.kind === 'chunked'
+      // An HTTP/1.0 client learns where an unframed body ends from the connection closing.
+      closeClient = !client.persistent || (reframed && !clientChunks)
+      encode = framing.kind === 'close' && clientChunks
+      const text = responseHeadFor(head, reframed && clientChunks, reframed, closeClient)
       settle({ ok: true })
       if (framing.kind === 'none') {
         if (rest.length > 0) reusable = false
+        out.write(text)
         completeResponse()
         return
       }
@@ -299,18 +323,23 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         const first = rest.subarray(0, framing.length)
         if (first.length === framing.length) {
           if (rest.length > first.length) reusable = false
+          out.cork()
+          out.write(text)
           completeResponse(first)
+          out.uncork()
           return
         }
         remaining = framing.length - first.length
-        if (first.length > 0) writeClient(first)
-        else res.flushHeaders()
-        // No framing to add: the rest of the body can bypass the ServerResponse (only when this
-        // response owns the client socket, i.e. it is not queued behind another).
-        if (res.socket !== null) direct = res.socket as Socket
+        out.cork()
+        out.write(text)
+        writeClient(first)
+        out.uncork()
         return
       }
-      if (framing.kind === 'chunked') decoder = new ChunkedDecoder(writeClient)
+      out.write(text)
+      // A chunked body passes through as it is (HTTP/1.1 client) or decoded (HTTP/1.0);
+      // the decoder finds where it ends either way.
+      if (framing.kind === 'chunked') decoder = new ChunkedDecoder(clientChunks ? () => undefined : writeClient)
       onBodyBytes(rest)
     }
 
@@ -335,6 +364,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
           abortAfterHead()
           return
         }
+        if (clientChunks) writeClient(used >= 0 ? chunk.subarray(0, used) : chunk)
         if (used >= 0) {
           if (used < chunk.length) reusable = false
           completeResponse()
@@ -347,6 +377,8 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       received += chunk.length
       if (framing !== null) {
         onBodyBytes(chunk)
+        // Writes complete in order: once this empty one has, the read buffer is free again.
+        if (kept && !out.destroyed) out.write(EMPTY, () => recycle(socket, chunk))
         return kept
       }
       // A copy: the read buffer may be reused once this returns.
@@ -394,39 +426,31 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       else abortAfterHead()
     }
 
-    const onBody = (piece: Buffer): void => {
-      if (piece.length === 0) return
-      const ok = chunkedBody
-        ? socket.write(`${piece.length.toString(16)}\r\n`) && socket.write(piece) && socket.write('\r\n')
-        : socket.write(piece)
-      if (!ok) {
-        req.pause()
+    const onBody = (piece: Buffer): boolean => {
+      if (released) return true
+      if (socket.write(piece)) return true
+      if (!waitingUpstream) {
+        waitingUpstream = true
         socket.once('drain', onUpstreamDrain)
       }
+      return false
     }
     const onUpstreamDrain = (): void => {
-      req.resume()
-    }
-    const onBodyEnd = (): void => {
-      bodySent = true
-      if (chunkedBody && !responseDone) socket.write('0\r\n\r\n')
+      waitingUpstream = false
+      client.resumeBody()
     }
 
     stopReading = readInto(socket, onData)
     socket.on('end', onEnd)
     socket.on('close', onClose)
     socket.on('error', onError)
-    res.on('close', onClientClose)
+    out.on('close', onClientClose)
     socket.setNoDelay(true)
     socket.cork()
-    socket.write(requestHead(req, url, absoluteForm))
-    if (req.readableEnded || (!chunkedBody && req.headers['content-length'] === undefined)) {
+    socket.write(requestHead(request, url, absoluteForm))
+    client.readBody(onBody, () => {
       bodySent = true
-      if (!req.readableEnded) req.resume()
-    } else {
-      req.on('data', onBody)
-      req.on('end', onBodyEnd)
-    }
+    })
     socket.uncork()
     socket.resume()
   })
@@ -434,13 +458,18 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
 
 /**
  * Idle upstream connections, per route choice and destination, most recently used first. An
- * idle connection that closes, errs, times out or sends anything unasked is dropped.
+ * idle connection that closes, errs, stays idle too long or sends anything unasked is dropped.
+ * A connection is watched by listeners attached once, and idle ones are swept by one timer, so
+ * handing a connection out and back costs no listener or timer churn per request.
  */
 export class UpstreamPool {
-  private readonly idle = new Map<string, Set<Socket>>()
-  /** Undoes the watching of an idle socket (listeners, sink, timeout). */
-  private readonly unwatchers = new WeakMap<Socket, () => void>()
-  private readonly idleSince = new WeakMap<Socket, number>()
+  /** Idle sockets per key, oldest first. */
+  private readonly idle = new Map<string, Socket[]>()
+  private readonly keyOf = new Map<Socket, string>()
+  private readonly idleSince = new Map<Socket, number>()
+  private readonly stopReading = new Map<Socket, () => void>()
+  private readonly watched = new WeakSet<Socket>()
+  private sweeper: NodeJS.Timeout | undefined
 
   constructor(private readonly idleMs = 30_000, private readonly maxPerKey = 16) {}
 
@@ -450,15 +479,15 @@ export class UpstreamPool {
    * cannot be sent twice should not meet such a close halfway).
    */
   take(key: string, maxIdleMs = Number.POSITIVE_INFINITY): Socket | undefined {
-    const set = this.idle.get(key)
-    if (set === undefined) return undefined
-    const sockets = [...set]
-    for (let i = sockets.length - 1; i >= 0; i--) {
-      const socket = sockets[i]
-      if (socket === undefined) continue
+    const list = this.idle.get(key)
+    if (list === undefined) return undefined
+    const now = Date.now()
+    while (list.length > 0) {
+      const socket = list[list.length - 1]
+      if (socket === undefined) break
       // Newest last: once one is too old, all before it are.
-      if (Date.now() - (this.idleSince.get(socket) ?? 0) > maxIdleMs) return undefined
-      this.unwatch(key, socket)
+      if (now - (this.idleSince.get(socket) ?? 0) > maxIdleMs) return undefined
+      this.remove(socket)
       if (!socket.destroyed && socket.readable && socket.writable) return socket
       socket.destroy()
     }
@@ -466,56 +495,75 @@ export class UpstreamPool {
   }
 
   put(key: string, socket: Socket): void {
-    let set = this.idle.get(key)
-    if (set === undefined) {
-      set = new Set()
-      this.idle.set(key, set)
+    let list = this.idle.get(key)
+    if (list === undefined) {
+      list = []
+      this.idle.set(key, list)
     }
-    if (set.size >= this.maxPerKey || socket.destroyed) {
+    if (list.length >= this.maxPerKey || socket.destroyed) {
       socket.destroy()
       return
     }
-    const drop = (): void => {
-      this.unwatch(key, socket)
-      socket.destroy()
+    if (!this.watched.has(socket)) {
+      this.watched.add(socket)
+      const drop = (): void => {
+        if (this.keyOf.has(socket)) {
+          this.remove(socket)
+          socket.destroy()
+        }
+      }
+      socket.on('end', drop)
+      socket.on('close', drop)
     }
-    const stopReading = readInto(socket, () => {
-      drop()
-      return false
-    })
-    set.add(socket)
+    list.push(socket)
+    this.keyOf.set(socket, key)
     this.idleSince.set(socket, Date.now())
-    socket.on('end', drop)
-    socket.on('close', drop)
-    socket.on('timeout', drop)
-    socket.setTimeout(this.idleMs)
-    this.unwatchers.set(socket, () => {
-      stopReading()
-      socket.off('end', drop)
-      socket.off('close', drop)
-      socket.off('timeout', drop)
-      socket.setTimeout(0)
-    })
-    // Reading on keeps a close by the other side visible while the connection waits.
+    // Reading on keeps a close by the other side visible while the connection waits; anything
+    // it sends unasked makes it unusable.
+    this.stopReading.set(socket, readInto(socket, () => {
+      this.remove(socket)
+      socket.destroy()
+      return false
+    }))
     socket.resume()
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 2))
+      this.sweeper.unref()
+    }
   }
 
   destroyAll(): void {
-    for (const [key, set] of this.idle) {
-      for (const socket of set) {
-        this.unwatch(key, socket)
-        socket.destroy()
-      }
+    for (const socket of [...this.keyOf.keys()]) {
+      this.remove(socket)
+      socket.destroy()
     }
-    this.idle.clear()
   }
 
-  private unwatch(key: string, socket: Socket): void {
-    const set = this.idle.get(key)
-    set?.delete(socket)
-    if (set?.size === 0) this.idle.delete(key)
-    const unwatch = this.unwatchers.get(socket)
-    this.unwatchers.delete(socket)
-    unwatch?.()
+  /** Drops connections idle for longer than the pool keeps them. */
+  private sweep(): void {
+    const now = Date.now()
+    for (const [socket, since] of this.idleSince) {
+      if (now - since <= this.idleMs) continue
+      this.remove(socket)
+      socket.destroy()
+    }
+    if (this.keyOf.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper)
+      this.sweeper = undefined
+    }
+  }
+
+  private remove(socket: Socket): void {
+    const key = this.keyOf.get(socket)
+    if (key === undefined) return
+    this.keyOf.delete(socket)
+    this.idleSince.delete(socket)
+    this.stopReading.get(socket)?.()
+    this.stopReading.delete(socket)
+    const list = this.idle.get(key)
+    if (list === undefined) return
+    const at = list.lastIndexOf(socket)
+    if (at >= 0) list.splice(at, 1)
+    if (list.length === 0) this.idle.delete(key)
   }
 }

@@ -4,12 +4,12 @@
 // and tries them in order the way Chromium does: a proxy that cannot be reached is skipped
 // (and remembered as bad for a while), DIRECT connects through the gateway's caching resolver.
 // Only holders of the gateway's random credentials get through; everyone else gets 407.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { debug } from '../common/util.js'
 import { CachingResolver, toResolvedHost, type LookupFn, type ResolvedHost } from './resolver.js'
+import { ClientConnection, type RequestHead } from './client-connection.js'
 import { exchange, replayable, UpstreamPool } from './forward.js'
 import { describeChoice, openForRequest, openTunnel, UpstreamError, type Destination, type ProxyChoice } from './upstream.js'
 
@@ -76,7 +76,7 @@ export class SessionGateway {
   readonly host = '127.0.0.1'
   readonly username: string
   readonly password: string
-  private readonly expectedAuth: Buffer
+  private readonly expectedAuthText: string
   private readonly sockets = new Set<Duplex>()
   private readonly badProxies = new Map<string, number>()
   private readonly pool = new UpstreamPool()
@@ -99,25 +99,23 @@ export class SessionGateway {
     this.badProxyRetryMs = options.badProxyRetryMs ?? 5 * 60_000
     this.username = 'cdp-session'
     this.password = randomBytes(18).toString('base64url')
-    this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`)
+    this.expectedAuthText = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`
+    const handlers = {
+      request: (client: ClientConnection, head: RequestHead) => void this.onRequest(client, head),
+      connect: (head: RequestHead, socket: Socket, rest: Buffer) => void this.onConnect(head, socket, rest),
+      upgrade: (head: RequestHead, socket: Socket, rest: Buffer) => void this.onUpgrade(head, socket, rest),
+    }
     server.on('connection', (socket: Socket) => {
-      socket.setNoDelay(true)
       this.track(socket)
-    })
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res))
-    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onConnect(req, socket, head))
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head))
-    server.on('clientError', (_error: Error, socket: Duplex) => {
-      if (socket.writable) socket.end(rawReply('400 Bad Request'))
-      else socket.destroy()
+      new ClientConnection(socket, handlers)
     })
   }
 
   /** Starts a gateway on 127.0.0.1 with an OS-chosen port. */
   static async start(options: GatewayOptions): Promise<SessionGateway> {
     // No overall request deadline: uploads and long polls through a proxy may take as long as
-    // they take (Node's default would cut them at 5 minutes).
-    const server = createServer({ keepAlive: true, requestTimeout: 0, highWaterMark: 1 << 20 })
+    // they take. Client connections read their own request heads (client-connection.ts).
+    const server = createServer({ noDelay: true, allowHalfOpen: true, highWaterMark: 1 << 20 })
     const gateway = new SessionGateway(server, options)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -142,7 +140,7 @@ export class SessionGateway {
 
   /** The `Proxy-Authorization` value the gateway accepts. */
   get authorization(): string {
-    return this.expectedAuth.toString('latin1')
+    return this.expectedAuthText
   }
 
   /** The resolver DIRECT connections use (share it with PAC so both see one cache). */
@@ -200,14 +198,24 @@ export class SessionGateway {
     }
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const given = Buffer.from(req.headers['proxy-authorization'] ?? '')
-    return given.length === this.expectedAuth.length && timingSafeEqual(given, this.expectedAuth)
+  private authorized(head: RequestHead): boolean {
+    // Compared in constant time (every character, no early exit), without a Buffer per request.
+    const given = head.headers['proxy-authorization'] ?? ''
+    const expected = this.expectedAuthText
+    if (given.length !== expected.length) return false
+    let difference = 0
+    for (let i = 0; i < expected.length; i++) difference |= given.charCodeAt(i) ^ expected.charCodeAt(i)
+    return difference === 0
   }
 
   /** The choices for `url`, bad proxies moved to the end (as Chromium deprioritises them). */
-  private async choicesFor(url: URL): Promise<ProxyChoice[]> {
-    const list = [...(await this.route(url))]
+  private choicesFor(url: URL): ProxyChoice[] | Promise<ProxyChoice[]> {
+    const routed = this.route(url)
+    return Array.isArray(routed) ? this.ordered(routed) : Promise.resolve(routed).then((list) => this.ordered(list))
+  }
+
+  private ordered(list: readonly ProxyChoice[]): ProxyChoice[] {
+    if (this.badProxies.size === 0) return list as ProxyChoice[]
     const now = Date.now()
     const good: ProxyChoice[] = []
     const bad: ProxyChoice[] = []
@@ -242,46 +250,49 @@ export class SessionGateway {
     throw last
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async onRequest(client: ClientConnection, head: RequestHead): Promise<void> {
     const id = this.nextId++
-    const target = req.url ?? ''
-    const url = URL.canParse(target) ? new URL(target) : null
-    if (!this.authorized(req)) {
+    const target = head.url
+    if (!this.authorized(head)) {
       this.emit({ type: 'rejected', id, reason: 'auth', target })
-      req.resume()
-      res.writeHead(407, { 'Proxy-Authenticate': `Basic realm="${REALM}"`, 'Content-Length': '0' })
-      res.end()
+      client.answer('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`])
       return
+    }
+    let url: URL | null = null
+    try {
+      url = new URL(target)
+    } catch {
+      url = null
     }
     if (url === null || url.protocol !== 'http:') {
       this.emit({ type: 'rejected', id, reason: 'bad-request', target })
-      req.resume()
-      res.writeHead(400, { 'Content-Type': 'text/plain', 'Connection': 'close' })
-      res.end('cdp-session gateway: send an absolute http:// URL or use CONNECT\n')
+      client.answer('400 Bad Request', ['Content-Type: text/plain'], 'cdp-session gateway: send an absolute http:// URL or use CONNECT\n', true)
       return
     }
     this.emit({ type: 'request', id, kind: 'forward', url: url.href })
+    client.whenDone(() => this.emit({ type: 'closed', id }))
     const dest = destinationOf(url)
     // Without a body a request can be sent again when a pooled connection turns out stale.
-    const replay = replayable(req)
+    const replay = replayable(head)
     let choices: ProxyChoice[]
     try {
-      choices = await this.choicesFor(url)
+      const routed = this.choicesFor(url)
+      choices = Array.isArray(routed) ? routed : await routed
       if (choices.length === 0) throw new UpstreamError('the proxy configuration gave no route', false, 'ENOROUTE')
     } catch (error: unknown) {
-      this.answerFailure(id, url, req, res, error)
+      this.answerFailure(id, url, client, error)
       return
     }
-    res.once('close', () => this.emit({ type: 'closed', id }))
     for (let i = 0; i < choices.length; i++) {
       const choice = choices[i] ?? { scheme: 'direct' }
-      let outcome = await this.sendOnce(id, req, res, choice, dest, url, true)
-      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(id, req, res, choice, dest, url, false)
+      let outcome = await this.sendOnce(id, head, client, choice, dest, url, true)
+      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(id, head, client, choice, dest, url, false)
       if (outcome.sent) return
-      const failover = outcome.error instanceof UpstreamError && outcome.error.failover
+      // A body that has started to flow cannot be sent again through another route.
+      const failover = outcome.error instanceof UpstreamError && outcome.error.failover && !client.bodyStarted
       this.emit({ type: 'attempt-failed', id, via: describeChoice(choice), error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error), failover })
       if (!failover || i === choices.length - 1) {
-        this.answerFailure(id, url, req, res, outcome.error, choice)
+        this.answerFailure(id, url, client, outcome.error, choice)
         return
       }
       this.badProxies.set(describeChoice(choice), Date.now() + this.badProxyRetryMs)
@@ -293,11 +304,11 @@ export class SessionGateway {
    * one is idle. Resolves `sent` once the response head was relayed; otherwise reports the
    * error, and `stale` when a reused connection closed before answering.
    */
-  private async sendOnce(id: number, req: IncomingMessage, res: ServerResponse, choice: ProxyChoice, dest: Destination, url: URL, reuse: boolean): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
+  private async sendOnce(id: number, head: RequestHead, client: ClientConnection, choice: ProxyChoice, dest: Destination, url: URL, reuse: boolean): Promise<{ sent: true } | { sent: false; error: unknown; stale: boolean }> {
     const key = `${describeChoice(choice)} ${dest.host}:${dest.port}`
     // A request with a body is not retried on a stale connection, so it only takes one that was
     // in use moments ago.
-    let socket = reuse ? this.pool.take(key, replayable(req) ? Number.POSITIVE_INFINITY : 2000) : undefined
+    let socket = reuse ? this.pool.take(key, replayable(head) ? Number.POSITIVE_INFINITY : 2000) : undefined
     const reused = socket !== undefined
     let absoluteForm = choice.scheme === 'http' || choice.scheme === 'https'
     if (socket === undefined) {
@@ -310,17 +321,17 @@ export class SessionGateway {
     }
     if (!this.connectedIds.has(id)) {
       this.connectedIds.add(id)
-      res.once('close', () => this.connectedIds.delete(id))
+      client.whenDone(() => this.connectedIds.delete(id))
       this.emit({ type: 'connected', id, via: describeChoice(choice) })
     }
-    if (res.destroyed || res.writableEnded || this.closing !== undefined) {
+    if (client.socket.destroyed || this.closing !== undefined) {
       // The client went away while the connection was being set up.
       socket.destroy()
       return { sent: true }
     }
     const upstream = socket
     const outcome = await exchange({
-      req, res, url, socket: upstream, reused, absoluteForm,
+      head, client, url, socket: upstream, reused, absoluteForm,
       release: (keep) => {
         if (keep && this.closing === undefined) this.pool.put(key, upstream)
       },
@@ -328,33 +339,27 @@ export class SessionGateway {
     return outcome.ok ? { sent: true } : { sent: false, error: outcome.error, stale: outcome.stale }
   }
 
-  private answerFailure(id: number, url: URL, req: IncomingMessage, res: ServerResponse, error: unknown, choice?: ProxyChoice): void {
+  private answerFailure(id: number, url: URL, client: ClientConnection, error: unknown, choice?: ProxyChoice): void {
     this.fail(id, url, error, choice)
-    req.resume()
-    if (res.headersSent) {
-      res.destroy()
-      return
-    }
     if (this.options.failureAnswer === 'network-error') {
-      res.destroy()
+      client.socket.destroy()
       return
     }
     const text = `cdp-session gateway: ${error instanceof Error ? error.message : String(error)}\n`
-    res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
-    res.end(text)
+    client.answer('502 Bad Gateway', ['Content-Type: text/plain; charset=utf-8'], text)
   }
 
-  /** Answers 407 on a raw socket (CONNECT, upgrade) when `req` lacks this gateway's credentials. */
-  private refuseUnauthorized(req: IncomingMessage, client: Duplex, id: number, target: string): boolean {
-    if (this.authorized(req)) return false
+  /** Answers 407 on a raw socket (CONNECT, upgrade) when `head` lacks this gateway's credentials. */
+  private refuseUnauthorized(head: RequestHead, client: Duplex, id: number, target: string): boolean {
+    if (this.authorized(head)) return false
     this.emit({ type: 'rejected', id, reason: 'auth', target })
     client.end(rawReply('407 Proxy Authentication Required', [`Proxy-Authenticate: Basic realm="${REALM}"`]))
     return true
   }
 
-  private async onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  private async onConnect(req: RequestHead, client: Duplex, head: Buffer): Promise<void> {
     const id = this.nextId++
-    const target = req.url ?? ''
+    const target = req.url
     if (this.refuseUnauthorized(req, client, id, target)) return
     const dest = parseAuthority(target)
     if (dest === null) {
@@ -384,9 +389,9 @@ export class SessionGateway {
     this.splice(id, client, upstream)
   }
 
-  private async onUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  private async onUpgrade(req: RequestHead, client: Duplex, head: Buffer): Promise<void> {
     const id = this.nextId++
-    const target = req.url ?? ''
+    const target = req.url
     if (this.refuseUnauthorized(req, client, id, target)) return
     const parsed = URL.canParse(target) ? new URL(target) : null
     if (parsed === null || (parsed.protocol !== 'ws:' && parsed.protocol !== 'http:')) {
@@ -415,7 +420,7 @@ export class SessionGateway {
     this.track(upstream)
     // Replay the request head; the upstream's 101 (or refusal) flows back through the splice.
     const requestTarget = opened.absoluteForm ? `http://${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`
-    const lines = [`${req.method ?? 'GET'} ${requestTarget} HTTP/1.1`]
+    const lines = [`${req.method} ${requestTarget} HTTP/1.1`]
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i] ?? ''
       const lower = name.toLowerCase()

@@ -188,13 +188,20 @@ export class SessionProxy {
     return toPacString(await this.route(url))
   }
 
-  /** The fail-over list for `url` under the current configuration. */
-  async route(url: URL): Promise<ProxyServer[]> {
+  /**
+   * The fail-over list for `url` under the current configuration: at once for fixed rules,
+   * a promise when a PAC script has to run (the gateway awaits only then).
+   */
+  route(url: URL): ProxyServer[] | Promise<ProxyServer[]> {
     const { config, pac } = this.#active
     if (config.mode === 'system') return this.#systemRoute(url)
     const decision = decideProxy(config, url)
     if (decision.kind === 'list') return [...decision.proxies]
     if (decision.kind !== 'pac' || !pac) return [DIRECT]
+    return this.#pacRoute(pac, url)
+  }
+
+  async #pacRoute(pac: CompiledPac, url: URL): Promise<ProxyServer[]> {
     try {
       return parsePacResult(await pac.findProxy(sanitizePacUrl(url)))
     } catch (error: unknown) {
