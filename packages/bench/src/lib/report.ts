@@ -87,6 +87,15 @@ export function goalLines(result: ScenarioResult): string[] {
   const lines: string[] = []
   if (goals.vsPlaywright !== undefined) lines.push(check('cdp-session vs Playwright', ratioTo(result, ours, 'playwright'), goals.vsPlaywright))
   if (goals.vsRaw !== undefined) lines.push(check('cdp-session vs raw CDP floor', ratioTo(result, ours, 'raw-cdp'), goals.vsRaw))
+  if (goals.addedMs !== undefined) {
+    const { ms, units, unit } = goals.addedMs
+    const base = medianOf(result, 'raw-cdp')
+    if (base === undefined || ours.summary === undefined) lines.push(`added per ${unit}: cannot compare (reference did not run)`)
+    else {
+      const added = (ours.summary.median - base) / units
+      lines.push(`cdp-session added per ${unit} over the raw floor: ${added.toFixed(2)} ms (goal < ${ms} ms) — ${added < ms ? 'met' : 'NOT met'}`)
+    }
+  }
   return lines
 }
 
@@ -153,7 +162,8 @@ side by side in one run on the same machine and the same Chromium binary.
 
 ## Goals
 
-Each scenario states its goals under its table (ratios of cdp-session's median to a reference's median).
+Each scenario states its goals under its table: ratios of cdp-session's median to a reference's median, or
+milliseconds added per unit of work over the raw floor.
 The first scenario's: cdp-session at most **${DEFAULT_GOALS.vsPlaywright}×** Playwright and at most
 **${DEFAULT_GOALS.vsRaw}×** the raw CDP floor (the fewest protocol commands that do the job, no framework).
 

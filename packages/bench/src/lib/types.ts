@@ -50,4 +50,9 @@ export interface Scenario {
 export interface Goals {
   vsPlaywright?: number
   vsRaw?: number
+  /**
+   * At most `ms` added per unit of work over the raw floor: (cdp-session median − raw median)
+   * / `units`, e.g. per request when an iteration makes `units` requests.
+   */
+  addedMs?: { ms: number; units: number; unit: string }
 }
