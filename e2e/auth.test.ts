@@ -1,7 +1,7 @@
 // The session's 'login' hook on real 401 challenges: answered, cancelled, the attempt limit,
-// the page's own 'login' event, isolation, and clearAuthCache's documented gap.
+// the page's own 'login' event, isolation, and clearAuthCache (through the session gateway).
 import { NotSupportedError, type AuthInfo, type LoginDetails, type WebContents } from 'cdp-session'
-import { describe, expect, test } from './fixtures/test.js'
+import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 
 async function visibleText(wc: WebContents): Promise<string> {
   return (await wc.executeJavaScript('document.body.innerText')) as string
@@ -101,7 +101,66 @@ describe('session login', () => {
     expect(calls).toBe(0)
   })
 
-  test('clearAuthCache: NotSupportedError (no CDP command empties Chromium\'s auth cache; measured)', async ({ session }) => {
-    await expect(session.clearAuthCache()).rejects.toThrow(NotSupportedError)
+  test('clearAuthCache: the next request to a plain-http origin is challenged again, and the login event fires again', async ({ session, server }) => {
+    server.setAuth('/auth/cached.txt', 'user', 'secret')
+    server.setContent('/auth/cached.txt', 'inside', 'text/plain')
+    const asked: string[] = []
+    session.on('login', (event, _wc, details, _authInfo, callback) => {
+      event.preventDefault()
+      asked.push(details.url)
+      callback('user', 'secret')
+    })
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/empty.html'))
+    const fetchOnce = (n: number): Promise<unknown> => wc.executeJavaScript(`fetch('/auth/cached.txt?${n}').then(async (r) => r.status + ' ' + await r.text())`)
+    expect(await fetchOnce(1)).toBe('200 inside')
+    expect(asked).toHaveLength(1)
+    // Chromium now sends the cached credentials with every request: no further challenge.
+    expect(await fetchOnce(2)).toBe('200 inside')
+    expect(asked).toHaveLength(1)
+    const sent = (): Array<string | undefined> => server.requests.filter((r) => r.path === '/auth/cached.txt').map((r) => r.headers.authorization as string | undefined)
+    expect(sent().at(-1)).toBe(`Basic ${Buffer.from('user:secret').toString('base64')}`)
+    await session.clearAuthCache()
+    const before = sent().length
+    expect(await fetchOnce(3)).toBe('200 inside')
+    // Challenged again: one request without credentials (401), the login event, then the answer.
+    expect(asked).toHaveLength(2)
+    expect(sent().slice(before)).toEqual([undefined, `Basic ${Buffer.from('user:secret').toString('base64')}`])
+    // And cached again afterwards, as after any answered challenge.
+    expect(await fetchOnce(4)).toBe('200 inside')
+    expect(asked).toHaveLength(2)
+  })
+
+  test('clearAuthCache: credentials given to an https origin cannot be dropped: NotSupportedError names it', async ({ server }) => {
+    // The test server's certificate is self-signed: this test has its own browser.
+    const browser = await launchTestBrowser({ args: ['--ignore-certificate-errors'] })
+    try {
+      const session = browser.session.fromPartition(`auth-tls-${process.pid}`)
+      server.setAuth('/auth/tls.txt', 'user', 'secret')
+      server.setContent('/auth/tls.txt', 'inside', 'text/plain')
+      session.on('login', (event, _wc, _details, _authInfo, callback) => {
+        event.preventDefault()
+        callback('user', 'secret')
+      })
+      const wc = await session.createWebContents()
+      await wc.loadURL(server.https.url('/empty.html'))
+      expect(await wc.executeJavaScript(`fetch('/auth/tls.txt').then((r) => r.status)`)).toBe(200)
+      const error = await session.clearAuthCache().then(() => null, (e: unknown) => e)
+      expect(error).toBeInstanceOf(NotSupportedError)
+      expect(String(error)).toContain(server.https.origin)
+      // Nothing left to report: a second call resolves.
+      await session.clearAuthCache()
+    } finally {
+      await browser.close()
+    }
+  })
+
+  test('clearAuthCache without a gateway: NotSupportedError', async ({ browser }) => {
+    const direct = browser.session.fromPartition(`no-gateway-auth-${process.pid}`, { gateway: false })
+    try {
+      await expect(direct.clearAuthCache()).rejects.toThrow(NotSupportedError)
+    } finally {
+      await direct.close()
+    }
   })
 })

@@ -487,6 +487,36 @@ describe('forward relay framing', () => {
     await client.closed
   })
 
+  it('after dropCachedAuthorization, drops a cached Basic Authorization until the origin answers 401; other schemes pass', async () => {
+    let challenge = true
+    const upstream = await withRawUpstream((_e, socket) => {
+      if (challenge) {
+        challenge = false
+        socket.write('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="r"\r\nContent-Length: 0\r\n\r\n')
+      } else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+    })
+    const gateway = await startGateway()
+    const origin = `http://127.0.0.1:${upstream.port}`
+    gateway.dropCachedAuthorization(origin, ['Basic'])
+    const send = async (authorization: string): Promise<number> => {
+      const client = await rawClient(gateway)
+      client.socket.write(`GET ${upstream.url('/x')} HTTP/1.1\r\nProxy-Authorization: ${gateway.authorization}\r\nAuthorization: ${authorization}\r\n\r\n`)
+      const status = Number((await client.reader.readUntil('\r\n\r\n')).split(' ')[1])
+      client.socket.destroy()
+      return status
+    }
+    const authOf = (i: number): string | undefined => /\r\nauthorization: ([^\r]*)/i.exec(upstream.seen[i]?.head ?? '')?.[1]
+    expect(await send('Bearer token')).toBe(401)
+    expect(authOf(0)).toBe('Bearer token')
+    expect(gateway.dropsAuthorizationFor(origin)).toBe(true)
+    challenge = true
+    expect(await send('Basic dXNlcjpwdw==')).toBe(401)
+    expect(authOf(1)).toBeUndefined()
+    expect(gateway.dropsAuthorizationFor(origin)).toBe(false)
+    expect(await send('Basic dXNlcjpwdw==')).toBe(200)
+    expect(authOf(2)).toBe('Basic dXNlcjpwdw==')
+  })
+
   it('closes the upstream connection when the client goes away before the answer', async () => {
     const upstream = await withRawUpstream(() => undefined)
     const gateway = await startGateway()

@@ -63,6 +63,8 @@ export class LoginHook {
   readonly #session: Session
   #registration: InterceptionRegistration | undefined
   readonly #attempts = new Map<string, number>()
+  /** Origins a server (401) challenge was answered with credentials for, with the schemes. */
+  readonly #answered = new Map<string, Set<string>>()
 
   constructor(session: Session) {
     this.#session = session
@@ -77,6 +79,16 @@ export class LoginHook {
     session.once('closed', () => {
       this.#disable()
     })
+  }
+
+  /**
+   * The origins whose server challenges were answered with credentials since the last call
+   * (what Chromium's auth cache may hold from us), and forgets them.
+   */
+  takeAnswered(): Map<string, Set<string>> {
+    const answered = new Map(this.#answered)
+    this.#answered.clear()
+    return answered
   }
 
   /** Resolves once Chromium reports challenges to us (or at once without a listener). */
@@ -135,6 +147,10 @@ export class LoginHook {
         if (answered) return
         answered = true
         clearTimeout(pending.timer)
+        if (username !== undefined && !authInfo.isProxy) {
+          const schemes = this.#answered.get(origin.origin) ?? new Set<string>()
+          this.#answered.set(origin.origin, schemes.add(authInfo.scheme))
+        }
         resolve(username === undefined ? { response: 'CancelAuth' } : { response: 'ProvideCredentials', username, password: password ?? '' })
       }
       let prevented = false

@@ -232,16 +232,31 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   }
 
   /**
-   * Electron's clearAuthCache. Not possible over CDP: Chromium keeps the
-   * credentials a login answer gave in the context's HTTP auth cache and
-   * sends them preemptively; no CDP command empties that cache (measured,
-   * docs/decisions.md). Rejects with NotSupportedError; a new partition starts
-   * with an empty auth cache.
+   * Electron's clearAuthCache, as far as it can be done: no CDP command empties Chromium's HTTP
+   * auth cache (measured, docs/decisions.md), and Chromium sends cached credentials
+   * preemptively. For every plain-http origin our login hook gave credentials to, the session
+   * gateway drops that cached `Authorization` from the next requests until the server answers
+   * 401; Chromium then forgets the entry and the next request is challenged again (the login
+   * event fires). Credentials given to https origins are inside TLS, out of the gateway's
+   * reach: if there are any, this rejects with NotSupportedError naming those origins (after
+   * clearing the http ones). Without a gateway it rejects with NotSupportedError.
    */
-  clearAuthCache(): Promise<void> {
-    return Promise.reject(
-      new NotSupportedError('session.clearAuthCache: Chromium exposes no way to empty a context\'s HTTP auth cache over CDP. Use a new session (partition) to be challenged again.'),
-    )
+  async clearAuthCache(): Promise<void> {
+    const api = 'session.clearAuthCache'
+    this.#assertOpen(api)
+    const binding = await this.bindingFor(api)
+    if (typeof binding.proxy === 'string') {
+      throw new NotSupportedError(`${api}: Chromium exposes no way to empty a context's HTTP auth cache over CDP, and this session has no gateway (${binding.proxy}) to drop cached credentials on the way. Use a new session (partition) to be challenged again.`)
+    }
+    const gateway = binding.proxy.gateway
+    const secure: string[] = []
+    for (const [origin, schemes] of this.#login.takeAnswered()) {
+      if (origin.startsWith('http:')) gateway.dropCachedAuthorization(origin, schemes)
+      else secure.push(origin)
+    }
+    if (secure.length > 0) {
+      throw new NotSupportedError(`${api}: credentials given to ${secure.join(', ')} stay in Chromium's auth cache: CDP cannot empty it and they travel inside TLS, out of the session gateway's reach (plain-http origins were cleared). Use a new session (partition) to be challenged again there.`)
+    }
   }
 
   /** Writes pending DOM storage to disk now. */

@@ -18,6 +18,8 @@ export interface RequestHead {
   rawHeaders: string[]
   /** Lowercased names; repeated fields joined with ', '. */
   headers: Record<string, string>
+  /** Told the status of the final response to this request, when one arrives. */
+  onStatus?: (status: number) => void
 }
 
 /** Requests whose heads are larger than this get 431 (Node's own default limit). */

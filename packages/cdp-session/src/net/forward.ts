@@ -300,6 +300,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         failBeforeHead(new Error('upstream switched protocols on a request that did not ask to'))
         return
       }
+      request.onStatus?.(head.status)
       framing = framingOf(request.method, head)
       if (framing === null) {
         failBeforeHead(Object.assign(new Error('upstream response has conflicting Content-Length values'), { code: 'ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH' }))

@@ -82,6 +82,8 @@ export class SessionGateway {
   private readonly pool = new UpstreamPool()
   /** Forward requests that reported `connected` (a stale retry does not report it twice). */
   private readonly connectedIds = new Set<number>()
+  /** Origins whose cached credentials are being dropped, with the auth schemes concerned. */
+  private readonly authToDrop = new Map<string, Set<string>>()
   private readonly resolverCache: CachingResolver
   private readonly connectTimeoutMs: number
   private readonly badProxyRetryMs: number
@@ -160,6 +162,23 @@ export class SessionGateway {
 
   async resolveHost(host: string): Promise<ResolvedHost> {
     return toResolvedHost(await this.resolverCache.lookup(host))
+  }
+
+  /**
+   * After the session's auth cache was cleared: the next plain-http requests to `origin` that
+   * carry an `Authorization` of one of `schemes` (what Chromium sends from its auth cache) go
+   * out without it, until that origin answers 401. Chromium then drops its cached entry as
+   * rejected and asks the login hook again, and its next requests pass untouched.
+   */
+  dropCachedAuthorization(origin: string, schemes: Iterable<string>): void {
+    const set = this.authToDrop.get(origin) ?? new Set<string>()
+    for (const scheme of schemes) set.add(scheme.toLowerCase())
+    this.authToDrop.set(origin, set)
+  }
+
+  /** Whether requests to `origin` still lose their cached Authorization (see above). */
+  dropsAuthorizationFor(origin: string): boolean {
+    return this.authToDrop.has(origin)
   }
 
   /** Forgets which proxies failed, so the next request tries the list in its own order. */
@@ -283,10 +302,11 @@ export class SessionGateway {
       this.answerFailure(id, url, client, error)
       return
     }
+    const forward = this.authToDrop.size === 0 ? head : this.withoutCachedAuthorization(head, url)
     for (let i = 0; i < choices.length; i++) {
       const choice = choices[i] ?? { scheme: 'direct' }
-      let outcome = await this.sendOnce(id, head, client, choice, dest, url, true)
-      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(id, head, client, choice, dest, url, false)
+      let outcome = await this.sendOnce(id, forward, client, choice, dest, url, true)
+      if (!outcome.sent && outcome.stale && replay) outcome = await this.sendOnce(id, forward, client, choice, dest, url, false)
       if (outcome.sent) return
       // A body that has started to flow cannot be sent again through another route.
       const failover = outcome.error instanceof UpstreamError && outcome.error.failover && !client.bodyStarted
@@ -297,6 +317,24 @@ export class SessionGateway {
       }
       this.badProxies.set(describeChoice(choice), Date.now() + this.badProxyRetryMs)
     }
+  }
+
+  /** `head` without its Authorization when that is a cached credential being dropped. */
+  private withoutCachedAuthorization(head: RequestHead, url: URL): RequestHead {
+    const schemes = this.authToDrop.get(url.origin)
+    const given = head.headers.authorization
+    if (schemes === undefined || given === undefined) return head
+    const scheme = given.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? ''
+    if (!schemes.has(scheme)) return head
+    const rawHeaders: string[] = []
+    for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
+      if ((head.rawHeaders[i] ?? '').toLowerCase() !== 'authorization') rawHeaders.push(head.rawHeaders[i] ?? '', head.rawHeaders[i + 1] ?? '')
+    }
+    const headers = { ...head.headers }
+    delete headers.authorization
+    return { ...head, rawHeaders, headers, onStatus: (status) => {
+      if (status === 401) this.authToDrop.delete(url.origin)
+    } }
   }
 
   /**
