@@ -517,6 +517,16 @@ describe('forward relay framing', () => {
     expect(authOf(2)).toBe('Basic dXNlcjpwdw==')
   })
 
+  it('relays a large upload that piled up while the route was being decided', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n${createHash('sha256').update(exchange.body).digest('hex')}`))
+    // A slow route decision (as a PAC script may be): the client's body waits in the gateway.
+    const gateway = await startGateway(() => new Promise((resolve) => setTimeout(() => resolve(DIRECT), 100)))
+    const body = randomBytes(5 * 1024 * 1024 + 7)
+    const reply = await viaGateway(gateway, upstream.url('/upload'), { method: 'POST', body })
+    expect(reply.body.toString()).toBe(createHash('sha256').update(body).digest('hex'))
+    expect(upstream.seen[0]?.body.length).toBe(body.length)
+  })
+
   it('closes the upstream connection when the client goes away before the answer', async () => {
     const upstream = await withRawUpstream(() => undefined)
     const gateway = await startGateway()

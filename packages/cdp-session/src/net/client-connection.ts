@@ -115,6 +115,8 @@ export class ClientConnection {
   private bodySink: ((piece: Buffer) => boolean) | null = null
   private bodyEnd: (() => void) | null = null
   private discarding = false
+  /** The body sink asked to wait (its upstream is full) until resumeBody(). */
+  private blocked = false
   private answered = false
   private keepAlive = true
   /** The client sent FIN: no request comes after the buffered ones. */
@@ -175,9 +177,12 @@ export class ClientConnection {
     const held = this.buffer
     this.buffer = Buffer.alloc(0)
     if (held.length > 0) this.feedBody(held)
+    // Reading may have stopped while the body waited in the buffer (bounded, see receive()).
+    if (!this.blocked && this.state === 'busy' && this.socket.isPaused()) this.socket.resume()
   }
 
   resumeBody(): void {
+    this.blocked = false
     if (this.state !== 'gone') this.socket.resume()
   }
 
@@ -197,6 +202,7 @@ export class ClientConnection {
     }
     if (this.body.kind !== 'none') {
       this.discarding = true
+      this.blocked = false
       this.bodySink = null
       this.bodyEnd = null
       this.socket.resume()
@@ -261,7 +267,10 @@ export class ClientConnection {
       }
     }
     const done = (framing.kind === 'length' && framing.remaining === 0) || rest !== null
-    if (!this.discarding && this.bodySink !== null && piece.length > 0 && !this.bodySink(piece) && !done) this.socket.pause()
+    if (!this.discarding && this.bodySink !== null && piece.length > 0 && !this.bodySink(piece) && !done) {
+      this.blocked = true
+      this.socket.pause()
+    }
     if (!done) return
     this.body = { kind: 'none' }
     if (rest !== null && rest.length > 0) this.buffer = this.buffer.length === 0 ? rest : Buffer.concat([rest, this.buffer])

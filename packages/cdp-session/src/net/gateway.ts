@@ -102,10 +102,17 @@ export class SessionGateway {
     this.username = 'cdp-session'
     this.password = randomBytes(18).toString('base64url')
     this.expectedAuthText = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`
+    // A failure nobody foresaw ends that one connection, never the process.
+    const contain = (socket: Socket, work: Promise<void>): void => {
+      work.catch((error: unknown) => {
+        debug('gateway: request handling failed: %s', error instanceof Error ? error.message : String(error))
+        socket.destroy()
+      })
+    }
     const handlers = {
-      request: (client: ClientConnection, head: RequestHead) => void this.onRequest(client, head),
-      connect: (head: RequestHead, socket: Socket, rest: Buffer) => void this.onConnect(head, socket, rest),
-      upgrade: (head: RequestHead, socket: Socket, rest: Buffer) => void this.onUpgrade(head, socket, rest),
+      request: (client: ClientConnection, head: RequestHead) => contain(client.socket, this.onRequest(client, head)),
+      connect: (head: RequestHead, socket: Socket, rest: Buffer) => contain(socket, this.onConnect(head, socket, rest)),
+      upgrade: (head: RequestHead, socket: Socket, rest: Buffer) => contain(socket, this.onUpgrade(head, socket, rest)),
     }
     server.on('connection', (socket: Socket) => {
       this.track(socket)
