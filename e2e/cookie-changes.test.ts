@@ -534,6 +534,20 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
     expect(rec.lines()).toEqual(burst)
   })
 
+  test('two cookies of one name on different paths written in turns, in one burst: every change, in write order', async ({ session, server }) => {
+    const wc = await pageAt(session, server.url('/empty.html'))
+    const rec = recorder()
+    await listen(session, wc, rec)
+    await wc.executeJavaScript(`for (let i = 0; i < 6; i++) { document.cookie = 'twin=' + i + '; path=/'; document.cookie = 'twin=' + i + '; path=/sub' }`)
+    await waitFor(() => rec.changes.filter((c) => !c.removed && c.cookie.value === '5').length >= 2, 'twin=5 on both paths')
+    await sleep(300)
+    const expected = ['/ twin=0 explicit added', '/sub twin=0 explicit added']
+    for (let i = 1; i < 6; i++) {
+      for (const path of ['/', '/sub']) expected.push(`${path} twin=${i - 1} overwrite removed`, `${path} twin=${i} explicit added`)
+    }
+    expect(rec.changes.map((c) => `${c.cookie.path} ${c.cookie.name}=${c.cookie.value} ${c.cause} ${c.removed ? 'removed' : 'added'}`)).toEqual(expected)
+  })
+
   test('latency: page write → event in Node over 50 writes (p50/p95)', async ({ session, server }) => {
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()

@@ -205,6 +205,15 @@ describe('replaying several writes of one cookie between two reads', () => {
     expect(summary(changes)).toEqual(['a=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added'])
   })
 
+  it('a replayed chain is placed write by write among the changes of other names', () => {
+    const before = snapshotOf([cookie('a', '0')])
+    const after = snapshotOf([cookie('a', '2'), cookie('b', '1')])
+    const writes = [w('a', '1'), w('b', '1'), w('a', '2')]
+    expect(summary(diffCookies(before, after, { now: NOW, order: writes.map((x) => x.name), writes }))).toEqual([
+      'a=0 overwrite removed', 'a=1 explicit added', 'b=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added',
+    ])
+  })
+
   it('falls back to the net change when the writes cannot be replayed honestly', () => {
     const net = ['a=0 overwrite removed', 'a=9 explicit added']
     const diff = (writes: CookieWrite[]) => summary(diffCookies(snapshotOf([cookie('a', '0')]), snapshotOf([cookie('a', '9')]), { now: NOW, writes }))
@@ -290,13 +299,35 @@ describe('writes with a known domain and path (two cookies of one name)', () => 
     expect(writeMatches(at('b', '1', '/x'), cookie('a', '1', { path: '/x' }))).toBe(false)
   })
 
-  it('each cookie replays its own writes', () => {
+  it('each cookie replays its own writes, in write order across the two', () => {
     const before = snapshotOf([cookie('a', '0'), cookie('a', '0', { path: '/x' })])
     const after = snapshotOf([cookie('a', '2'), cookie('a', '4', { path: '/x' })])
     const writes = [at('a', '1', '/'), at('a', '3', '/x'), at('a', '2', '/'), at('a', '4', '/x')]
-    expect(summary(diffCookies(before, after, { now: NOW, writes }))).toEqual([
-      'a=0 overwrite removed', 'a=1 explicit added', 'a=1 overwrite removed', 'a=2 explicit added',
-      'a=0 overwrite removed', 'a=3 explicit added', 'a=3 overwrite removed', 'a=4 explicit added',
+    const changes = diffCookies(before, after, { now: NOW, order: writes.map((w) => w.name), writes })
+    expect(changes.map((c) => `${c.cookie.path} ${c.cookie.value} ${c.cause} ${c.removed ? 'removed' : 'added'}`)).toEqual([
+      '/ 0 overwrite removed', '/ 1 explicit added',
+      '/x 0 overwrite removed', '/x 3 explicit added',
+      '/ 1 overwrite removed', '/ 2 explicit added',
+      '/x 3 overwrite removed', '/x 4 explicit added',
+    ])
+  })
+
+  it('one change each: ordered by each cookie\'s own last write, not by the store', () => {
+    const after = snapshotOf([cookie('a', '1', { path: '/x' }), cookie('a', '1')])
+    const writes = [at('a', '1', '/'), at('a', '1', '/x')]
+    const changes = diffCookies(snapshotOf([]), after, { now: NOW, order: ['a', 'a'], writes })
+    expect(changes.map((c) => c.cookie.path)).toEqual(['/', '/x'])
+    expect(diffCookies(snapshotOf([]), after, { now: NOW, order: ['a', 'a'], writes: [...writes].reverse() }).map((c) => c.cookie.path)).toEqual(['/x', '/'])
+  })
+
+  it('a cookie the store shows at its first write is placed at that write (the later ones are still on their way)', () => {
+    const after = snapshotOf([cookie('a', '0', { path: '/x' }), cookie('a', '1')])
+    const writes = [at('a', '0', '/'), at('a', '0', '/x'), at('a', '1', '/'), at('a', '1', '/x')]
+    const changes = diffCookies(snapshotOf([]), after, { now: NOW, order: writes.map((w) => w.name), writes })
+    expect(changes.map((c) => `${c.cookie.path} ${c.cookie.value} ${c.cause} ${c.removed ? 'removed' : 'added'}`)).toEqual([
+      '/ 0 explicit added',
+      '/x 0 explicit added',
+      '/ 0 overwrite removed', '/ 1 explicit added',
     ])
   })
 

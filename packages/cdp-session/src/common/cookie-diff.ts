@@ -138,23 +138,27 @@ export function replayLength(writes: readonly CookieWrite[], after: Pick<StoreCo
   return 0
 }
 
-/** The chain of changes that `writes` made, from `before` to `after`; the added cookies take `after`'s (or `before`'s) other fields. */
-function replay<C extends StoreCookie>(before: C | undefined, after: C | undefined, writes: readonly CookieWrite[]): Array<CookieChange<C>> {
+/**
+ * The chain of changes that `writes` made, from `before` to `after`, one step
+ * per write (a write may change nothing: a deletion of no cookie); the added
+ * cookies take `after`'s (or `before`'s) other fields.
+ */
+function replay<C extends StoreCookie>(before: C | undefined, after: C | undefined, writes: readonly CookieWrite[]): Array<Array<CookieChange<C>>> {
   const template = (after ?? before)!
-  const events: Array<CookieChange<C>> = []
   let state = before
-  writes.forEach((write, index) => {
+  return writes.map((write, index) => {
+    const events: Array<CookieChange<C>> = []
     if (write.expiring) {
       if (state) events.push({ cookie: state, cause: 'expired-overwrite', removed: true })
       state = undefined
-      return
+      return events
     }
     const next = index === writes.length - 1 && after ? after : { ...template, value: write.value! }
     if (state) events.push({ cookie: state, cause: 'overwrite', removed: true })
     events.push({ cookie: next, cause: 'explicit', removed: false })
     state = next
+    return events
   })
-  return events
 }
 
 /** The store identity of a cookie: name, domain, path and partition. */
@@ -212,9 +216,22 @@ export function diffCookies<C extends StoreCookie>(
   const lastWrite = new Map<string, number>()
   hints.order?.forEach((name, index) => lastWrite.set(name, index))
   const groups: Array<Group<C>> = []
-  const place = (name: string, position: number): { tier: number; rank: number; position: number } => {
-    const rank = lastWrite.get(name)
-    return rank === undefined ? { tier: 2, rank: 0, position } : { tier: 1, rank, position }
+  // A written cookie is placed at the write that explains its state: the
+  // first of its writes (writeMatches) that leaves it as the store shows it
+  // (later ones may not be applied yet), else its last one. So two cookies of
+  // one name keep the order of their writes.
+  const place = (cookie: StoreCookie, present: boolean, position: number): { tier: number; rank: number; position: number } => {
+    const rank = lastWrite.get(cookie.name)
+    if (rank === undefined) return { tier: 2, rank: 0, position }
+    const mine: number[] = []
+    hints.writes?.forEach((write, index) => {
+      if (writeMatches(write, cookie)) mine.push(index)
+    })
+    const explaining = mine.find((index) => {
+      const write = hints.writes![index]!
+      return present ? !write.expiring && write.value === cookie.value : write.expiring
+    })
+    return { tier: 1, rank: explaining ?? mine.at(-1) ?? rank, position }
   }
 
   // A disappearance nothing else explains, while the store was over one of
@@ -238,26 +255,29 @@ export function diffCookies<C extends StoreCookie>(
       : overLimit(old)
         ? 'evicted'
         : 'explicit'
-    groups.push({ events: [{ cookie: old, cause, removed: true }], ...place(old.name, position) })
+    groups.push({ events: [{ cookie: old, cause, removed: true }], ...place(old, false, position) })
   }
   for (const [key, cookie] of after) {
     position++
     const old = before.get(key)
     if (!old) {
-      groups.push({ events: [{ cookie, cause: 'explicit', removed: false }], ...place(cookie.name, position) })
+      groups.push({ events: [{ cookie, cause: 'explicit', removed: false }], ...place(cookie, true, position) })
     } else if (!sameCookie(old, cookie)) {
       groups.push({
         events: [
           { cookie: old, cause: 'overwrite', removed: true },
           { cookie, cause: 'explicit', removed: false },
         ],
-        ...place(cookie.name, position),
+        ...place(cookie, true, position),
       })
     }
   }
   groups.push(...rewrites(before, after, hints, groups, position))
-  groups.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
-  return groups.flatMap((group) => replayGroup(group.events, before, after, hints))
+  // A replayed group becomes one group per write, ranked by that write: the
+  // steps of two cookies written in turns come out in turns.
+  const steps = groups.flatMap((group) => replayGroup(group, before, after, hints))
+  steps.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.position - b.position)
+  return steps.flatMap((step) => step.events)
 }
 
 /**
@@ -307,23 +327,23 @@ function rewrites<C extends StoreCookie>(
  * them may also have written another changed cookie (a write that names no
  * domain and path matches every cookie of its name).
  */
-function replayGroup<C extends StoreCookie>(
-  events: Array<CookieChange<C>>,
-  before: ReadonlyMap<string, C>,
-  after: ReadonlyMap<string, C>,
-  hints: DiffHints,
-): Array<CookieChange<C>> {
-  const first = events[0]
-  if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted' || first.write !== undefined) return events
+function replayGroup<C extends StoreCookie>(group: Group<C>, before: ReadonlyMap<string, C>, after: ReadonlyMap<string, C>, hints: DiffHints): Array<Group<C>> {
+  const first = group.events[0]
+  if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted' || first.write !== undefined) return [group]
   const name = first.cookie.name
-  const writes = hints.writes.filter((write) => writeMatches(write, first.cookie))
+  const indexes: number[] = []
+  hints.writes.forEach((write, index) => {
+    if (writeMatches(write, first.cookie)) indexes.push(index)
+  })
+  const writes = indexes.map((index) => hints.writes![index]!)
   const key = storeKey(first.cookie)
   const others: C[] = []
   for (const [k, c] of before) if (k !== key && c.name === name && (!after.has(k) || !sameCookie(c, after.get(k)!))) others.push(c)
   for (const [k, c] of after) if (k !== key && c.name === name && !before.has(k)) others.push(c)
-  if (writes.some((write) => others.some((other) => writeMatches(write, other)))) return events
+  if (writes.some((write) => others.some((other) => writeMatches(write, other)))) return [group]
   const length = replayLength(writes, after.get(key))
-  return length === 0 ? events : replay(before.get(key), after.get(key), writes.slice(0, length))
+  if (length === 0) return [group]
+  return replay(before.get(key), after.get(key), writes.slice(0, length)).map((events, step) => ({ ...group, events, rank: indexes[step]! }))
 }
 
 /** Chromium's store limits (CookieMonster::kDomainMaxCookies, kMaxCookies). */

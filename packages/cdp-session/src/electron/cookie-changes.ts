@@ -33,12 +33,14 @@
 //     only while more hints keep arriving, before it is ordered and emitted;
 //   - the hints ahead of the store: a hint no change explains is kept and the
 //     store re-read 10, 20, 40 ms later, then the hint is dropped.
-// Hints from cookie lines (document.cookie, Set-Cookie) and CookieStore calls
-// carry the value written, so several writes of one cookie between two reads are replayed as
-// the chain of changes they made (cookie-diff's replayLength: only up to the
-// write the store shows, and never for a value that no write had). A change
-// whose value no recorded write has yet waits for its late hint like an
-// unnamed one; writes after the stored one stay pending for the next read.
+// Hints carry the value written (cookie lines, CookieStore calls, API sets),
+// so several writes of one cookie between two reads are replayed as the chain
+// of changes they made (cookie-diff's replayLength: only up to the write the
+// store shows, and never for a value that no write had). A change whose value
+// no recorded write of that cookie has yet waits for its late hint like an
+// unnamed one; writes after the stored one stay pending for the next read. A
+// hint belongs to the cookie it landed on when that is known (cookie-diff's
+// writeMatches), else to every cookie of its name.
 //
 // start() sends the baseline read and wraps live pages synchronously (once the
 // session's binding is known, which the constructor fetches), ahead of any
@@ -65,9 +67,9 @@
 //     unless Partitioned) and gets no identity. Such a record can arrive before
 //     the store applied it, so it must also match the stored attributes.
 // A record that arrives after the read that already showed its change (the
-// change went out unnamed) would look like a rewrite at the next read: added
-// cookies emitted with no matching hint are remembered for a moment and absorb
-// such a late record.
+// change went out unnamed) would look like a rewrite, or a step of a replay,
+// at the next read: added cookies emitted with no matching hint are remembered
+// for 2 s and absorb such a late record when it arrives.
 //
 // Limits: a snapshot holds only the last state, so writes whose values were
 // not recorded show as one change; the cause of a disappearance is inferred
@@ -82,7 +84,6 @@ import {
   replayLength,
   setCookieLines,
   snapshotOf,
-  storeKey,
   writeMatches,
   type CookieChange,
   type CookieWrite,
@@ -231,8 +232,8 @@ export class CookieChangeTracker {
   #hints: Hint[] = []
   /** Count of hints ever received (tells whether more arrived while waiting). */
   #hintsSeen = 0
-  /** Added cookies emitted while no hint named them, with when: a late hint of their write is no rewrite. */
-  #unclaimed: Array<{ key: string; value: string; at: number }> = []
+  /** Added cookies emitted while no hint named them, with when: a late hint of their write is no new write. */
+  #unclaimed: Array<{ cookie: Protocol.Network.Cookie; at: number }> = []
   /** Request id → url, for the default domain and path of Set-Cookie lines; undefined after a redirect. */
   readonly #requestUrls = new Map<string, string | undefined>()
   #poll: NodeJS.Timeout | undefined
@@ -444,6 +445,15 @@ export class CookieChangeTracker {
 
   #hint(name: string, expiring: boolean, value: string | undefined, landed: WriteTarget | undefined): void {
     if (!this.#active) return
+    // The record of a write whose change already went out unnamed explains that change: it is no new write.
+    const now = Date.now()
+    this.#unclaimed = this.#unclaimed.filter((entry) => now - entry.at <= UNCLAIMED_MS)
+    const write: CookieWrite = landed ? { name, value, expiring, landed } : { name, value, expiring }
+    const late = this.#unclaimed.findIndex((entry) => !expiring && entry.cookie.value === value && writeMatches(write, entry.cookie))
+    if (late >= 0) {
+      this.#unclaimed.splice(late, 1)
+      return
+    }
     this.#hints.push({ name, value, expiring, landed, attempts: 0 })
     this.#hintsSeen++
   }
@@ -489,7 +499,7 @@ export class CookieChangeTracker {
     const next = snapshotOf(cookies.filter((cookie) => cookie.domain.replace(/^\./, '') !== FLUSH_COOKIE_DOMAIN))
     const previous = this.#snapshot
     this.#snapshot = next
-    this.#scheduleExpiry(now)
+    this.#scheduleExpiry(started, now)
     // The first read is the baseline: changes before it are not reported.
     if (!previous) return
     let changes = this.#diff(previous, next, now)
@@ -503,39 +513,18 @@ export class CookieChangeTracker {
       changes = this.#diff(previous, next, now)
       if (this.#hintsSeen === known) break
     }
-    const late = this.#lateRewrites(changes, now)
-    changes = changes.filter((change) => change.write === undefined || !late.has(change.write))
     this.#noteUnclaimed(changes, now)
-    this.#consumeHints(changes, next, late)
+    this.#consumeHints(changes, next)
     for (const change of changes) this.#deliver(change, generation)
   }
 
-  /**
-   * The writes (indexes into the hints) of rewrite pairs that an earlier read
-   * already showed as a change that went out before its hint arrived: the hint
-   * explains that change, it is no rewrite.
-   */
-  #lateRewrites(changes: Array<CookieChange<Protocol.Network.Cookie>>, now: number): Set<number> {
-    this.#unclaimed = this.#unclaimed.filter((entry) => now - entry.at <= UNCLAIMED_MS)
-    const late = new Set<number>()
-    for (const change of changes) {
-      if (change.write === undefined || change.removed) continue
-      const key = storeKey(change.cookie)
-      const index = this.#unclaimed.findIndex((entry) => entry.key === key && entry.value === change.cookie.value)
-      if (index < 0) continue
-      this.#unclaimed.splice(index, 1)
-      late.add(change.write)
-    }
-    return late
-  }
-
-  /** Remembers the added cookies no hint explains (see #withoutLateHints). */
+  /** Remembers the added cookies no hint explains (see #hint). */
   #noteUnclaimed(changes: Array<CookieChange<Protocol.Network.Cookie>>, now: number): void {
     for (const change of changes) {
       if (change.removed || change.write !== undefined) continue
       const cookie = change.cookie
       const named = this.#hints.some((hint) => writeMatches(hint, cookie) && (hint.value === undefined || hint.value === cookie.value))
-      if (!named) this.#unclaimed.push({ key: storeKey(cookie), value: cookie.value, at: now })
+      if (!named) this.#unclaimed.push({ cookie, at: now })
     }
   }
 
@@ -546,7 +535,7 @@ export class CookieChangeTracker {
   #hasUnnamed(changes: Array<CookieChange<Protocol.Network.Cookie>>): boolean {
     return changes.some((change) => {
       if (change.cause === 'expired') return false
-      const hints = this.#hints.filter((hint) => hint.name === change.cookie.name)
+      const hints = this.#hints.filter((hint) => writeMatches(hint, change.cookie))
       if (hints.length === 0) return true
       if (change.removed || hints.some((hint) => hint.value === undefined)) return false
       return !hints.some((hint) => hint.value === change.cookie.value)
@@ -583,9 +572,8 @@ export class CookieChangeTracker {
    * Drops the hints the changes explain. The others may name writes the store
    * has not applied yet: they are kept for a few more reads, shortly after.
    */
-  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>, after: Map<string, Protocol.Network.Cookie>, late: ReadonlySet<number>): void {
-    const written = [...late, ...changes.flatMap((change) => (change.write === undefined ? [] : [change.write]))]
-    const rewrites = new Set(written.map((index) => this.#hints[index]))
+  #consumeHints(changes: Array<CookieChange<Protocol.Network.Cookie>>, after: Map<string, Protocol.Network.Cookie>): void {
+    const rewrites = new Set(changes.flatMap((change) => (change.write === undefined ? [] : [this.#hints[change.write]])))
     const changed = changes.filter((change) => change.write === undefined).map((change) => change.cookie)
     const explained = new Set<Hint>()
     // Writes of a changed cookie are explained up to what the store shows now
@@ -596,7 +584,9 @@ export class CookieChangeTracker {
       for (const hint of mine) explained.add(hint)
       const current = [...after.values()].filter((stored) => mine.some((hint) => writeMatches(hint, stored)))
       if (current.length !== 1) continue
-      const used = replayLength(mine, current[0])
+      let used = replayLength(mine, current[0])
+      // The store may show only the first write (a burst read half-way): the others are still to come.
+      if (used === 0 && mine.length > 1 && mine.every((hint) => hint.value !== undefined) && !mine[0]!.expiring && mine[0]!.value === current[0]!.value) used = 1
       if (used > 0) for (const hint of mine.slice(used)) keep.add(hint)
     }
     const again = this.#hints.filter((hint) => !rewrites.has(hint) && (keep.has(hint) || !explained.has(hint)) && hint.attempts < HINT_RETRIES)
@@ -631,17 +621,22 @@ export class CookieChangeTracker {
     this.#poll.unref()
   }
 
-  #scheduleExpiry(now: number): void {
+  /**
+   * A read of the nearest expiry among the cookies of the last read (sent at
+   * `sent`, answered at `now`). A cookie that expired while the answer was on
+   * its way was still due in the store: it is read again at once.
+   */
+  #scheduleExpiry(sent: number, now: number): void {
     clearTimeout(this.#expiryTimer)
     this.#expiryTimer = undefined
     let nearest = Infinity
     for (const cookie of this.#snapshot?.values() ?? []) {
       if (cookie.session || cookie.expires < 0) continue
       const at = cookie.expires * 1000
-      if (at > now && at < nearest) nearest = at
+      if (at > sent && at < nearest) nearest = at
     }
     if (nearest === Infinity) return
-    const delay = Math.min(Math.ceil(nearest - now) + EXPIRY_SLACK_MS, MAX_TIMER_MS)
+    const delay = Math.min(Math.max(0, Math.ceil(nearest - now)) + EXPIRY_SLACK_MS, MAX_TIMER_MS)
     this.#expiryTimer = setTimeout(() => {
       this.#expiryTimer = undefined
       this.#request()
