@@ -5,7 +5,7 @@
 // half a millisecond per request when the process wakes from idle (measured: docs/decisions.md);
 // this reads a head with one split and a loop.
 import type { Socket } from 'node:net'
-import { ChunkedDecoder } from './forward.js'
+import { ChunkedDecoder, splitHead } from './forward.js'
 
 /** A request head as the client sent it. */
 export interface RequestHead {
@@ -30,34 +30,20 @@ const MAX_HELD = 1 << 20
 const IDLE_MS = 60_000
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])\r\n/
-/**
- * Every field line after the request line: a token name right before the colon (no folding,
- * no whitespace before the colon) and a value of visible characters, spaces and tabs only
- * (RFC 9112 5). One pass over the whole head.
- */
-const FIELD_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/
 
 /** Parses a request head (without the blank line); null when it is not valid HTTP/1.x. */
 export function parseRequestHead(text: string): RequestHead | null {
-  const head = `${text}\r\n`
-  const match = REQUEST_LINE.exec(head)
-  if (match === null) return null
-  const fields = head.slice(match[0].length)
-  if (!FIELD_LINES.test(fields)) return null
+  const split = splitHead(text, REQUEST_LINE)
+  if (split === null) return null
   const rawHeaders: string[] = []
   const headers: Record<string, string> = {}
-  let at = 0
-  while (at < fields.length) {
-    const eol = fields.indexOf('\r\n', at)
-    const colon = fields.indexOf(':', at)
-    const name = fields.slice(at, colon)
-    const value = fields.slice(colon + 1, eol).trim()
-    at = eol + 2
+  for (const [name, value] of split.fields) {
     rawHeaders.push(name, value)
     const lower = name.toLowerCase()
     const existing = headers[lower]
     headers[lower] = existing === undefined ? value : `${existing}, ${value}`
   }
+  const match = split.start
   return { method: match[1] ?? '', url: match[2] ?? '', minor: Number(match[3]), rawHeaders, headers }
 }
 

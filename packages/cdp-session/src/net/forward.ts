@@ -63,8 +63,34 @@ export interface ResponseHead {
 }
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?\r\n/
-/** Field lines as in client-connection.ts: token names, values of allowed characters only. */
+/**
+ * Every field line after the start line: a token name right before the colon (no folding, no
+ * whitespace before the colon) and a value of visible characters, spaces and tabs only
+ * (RFC 9112 5). One pass over the whole head.
+ */
 const FIELD_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/
+
+/**
+ * Splits a message head (without the blank line) into its start line's match and its fields
+ * (name as sent, trimmed value); null when the start line does not match `startLine` (which
+ * must end with \r\n) or a field line is not valid.
+ */
+export function splitHead(text: string, startLine: RegExp): { start: RegExpExecArray; fields: [string, string][] } | null {
+  const all = `${text}\r\n`
+  const start = startLine.exec(all)
+  if (start === null) return null
+  const rest = all.slice(start[0].length)
+  if (!FIELD_LINES.test(rest)) return null
+  const fields: [string, string][] = []
+  let at = 0
+  while (at < rest.length) {
+    const eol = rest.indexOf('\r\n', at)
+    const colon = rest.indexOf(':', at)
+    fields.push([rest.slice(at, colon), rest.slice(colon + 1, eol).trim()])
+    at = eol + 2
+  }
+  return { start, fields }
+}
 
 /**
  * Parses a response head (without the final blank line); null when malformed. Only what HTTP
@@ -72,19 +98,11 @@ const FIELD_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n
  * on to the client nearly as it came.
  */
 export function parseResponseHead(text: string): ResponseHead | null {
-  const all = `${text}\r\n`
-  const match = STATUS_LINE.exec(all)
-  if (match === null) return null
-  const fields = all.slice(match[0].length)
-  if (!FIELD_LINES.test(fields)) return null
+  const split = splitHead(text, STATUS_LINE)
+  if (split === null) return null
+  const match = split.start
   const head: ResponseHead = { status: Number(match[2]), reason: match[3] ?? '', minor: Number(match[1]), headers: [], transferEncoding: '', contentLength: '', connection: '' }
-  let at = 0
-  while (at < fields.length) {
-    const eol = fields.indexOf('\r\n', at)
-    const colon = fields.indexOf(':', at)
-    const name = fields.slice(at, colon)
-    const value = fields.slice(colon + 1, eol).trim()
-    at = eol + 2
+  for (const [name, value] of split.fields) {
     const lower = name.toLowerCase()
     if (lower === 'transfer-encoding') head.transferEncoding = head.transferEncoding === '' ? value : `${head.transferEncoding},${value}`
     else if (lower === 'content-length') head.contentLength = head.contentLength === '' ? value : `${head.contentLength},${value}`
