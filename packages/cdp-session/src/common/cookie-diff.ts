@@ -25,6 +25,7 @@
 // landed (CookieWrite.landed), is reported from the write itself.
 
 /** The fields of a CDP `Network.Cookie` the diff looks at. */
+import { readCookieLine } from './cookie-rules.js'
 export interface StoreCookie {
   name: string
   value: string
@@ -392,22 +393,7 @@ export interface CookieLine {
  * empty name) and its precedence of Max-Age over Expires.
  */
 export function parseCookieLine(line: string, now: number): CookieLine {
-  const [pair = '', ...attributes] = line.split(';')
-  const eq = pair.indexOf('=')
-  const name = eq < 0 ? '' : pair.slice(0, eq).trim()
-  const value = (eq < 0 ? pair : pair.slice(eq + 1)).trim()
-  let maxAge: number | undefined
-  let expires: number | undefined
-  for (const attribute of attributes) {
-    const at = attribute.indexOf('=')
-    const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
-    const value = at < 0 ? '' : attribute.slice(at + 1).trim()
-    if (key === 'max-age' && /^-?\d+$/.test(value)) maxAge = Number(value)
-    else if (key === 'expires') {
-      const time = Date.parse(value)
-      if (!Number.isNaN(time)) expires = time
-    }
-  }
+  const { name, value, maxAge, expires } = readCookieLine(line)
   const expiring = maxAge !== undefined ? maxAge <= 0 : expires !== undefined && expires <= now
   return { name, value, expiring }
 }

@@ -395,6 +395,59 @@ export type LineResult = { ok: true; cookie: LineCookie } | { ok: false; reason:
 
 const LINE_SAME_SITE: Record<string, CookieSameSite> = { none: 'no_restriction', lax: 'lax', strict: 'strict' }
 
+/** What a cookie line says, attribute by attribute (`expires` in ms). */
+export interface CookieLineParts {
+  name: string
+  value: string
+  domain: string
+  path: string
+  secure: boolean
+  httpOnly: boolean
+  partitioned: boolean
+  sameSite: CookieSameSite
+  maxAge: number | undefined
+  expires: number | undefined
+}
+
+/**
+ * Reads a cookie line as Chromium's `ParsedCookie` does: the name is the text before the first
+ * '=' (none: an empty name), attribute names are case-insensitive and the last one wins, a Path
+ * not starting with '/' is ignored, unparsable Max-Age and Expires are ignored.
+ */
+export function readCookieLine(line: string): CookieLineParts {
+  const [pair = '', ...attributes] = line.split(';')
+  const eq = pair.indexOf('=')
+  const parts: CookieLineParts = {
+    name: eq < 0 ? '' : pair.slice(0, eq).trim(),
+    value: (eq < 0 ? pair : pair.slice(eq + 1)).trim(),
+    domain: '',
+    path: '',
+    secure: false,
+    httpOnly: false,
+    partitioned: false,
+    sameSite: 'unspecified',
+    maxAge: undefined,
+    expires: undefined,
+  }
+  for (const attribute of attributes) {
+    const at = attribute.indexOf('=')
+    const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
+    const text = at < 0 ? '' : attribute.slice(at + 1).trim()
+    if (key === 'domain') parts.domain = text
+    else if (key === 'path') parts.path = text.startsWith('/') ? text : ''
+    else if (key === 'secure') parts.secure = true
+    else if (key === 'httponly') parts.httpOnly = true
+    else if (key === 'partitioned') parts.partitioned = true
+    else if (key === 'samesite') parts.sameSite = LINE_SAME_SITE[text.toLowerCase()] ?? 'unspecified'
+    else if (key === 'max-age' && /^-?\d+$/.test(text)) parts.maxAge = Number(text)
+    else if (key === 'expires') {
+      const time = Date.parse(text)
+      if (!Number.isNaN(time)) parts.expires = time
+    }
+  }
+  return parts
+}
+
 /**
  * The cookie a line written at `url` makes, or why Chromium refuses it: `ParsedCookie` (name
  * before the first '=', no '=' means an empty name; attribute names case-insensitive, the last
@@ -404,34 +457,7 @@ const LINE_SAME_SITE: Record<string, CookieSameSite> = { none: 'no_restriction',
  * `now` is in ms. The overwrite rules need the store: see `overwriteReason`.
  */
 export function cookieFromLine(line: string, url: string, now: number, source: 'script' | 'http'): LineResult {
-  const [pair = '', ...attributes] = line.split(';')
-  const eq = pair.indexOf('=')
-  const name = eq < 0 ? '' : pair.slice(0, eq).trim()
-  const value = (eq < 0 ? pair : pair.slice(eq + 1)).trim()
-  let domain = ''
-  let path = ''
-  let secure = false
-  let httpOnly = false
-  let partitioned = false
-  let sameSite: CookieSameSite = 'unspecified'
-  let maxAge: number | undefined
-  let expires: number | undefined
-  for (const attribute of attributes) {
-    const at = attribute.indexOf('=')
-    const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
-    const text = at < 0 ? '' : attribute.slice(at + 1).trim()
-    if (key === 'domain') domain = text
-    else if (key === 'path') path = text.startsWith('/') ? text : ''
-    else if (key === 'secure') secure = true
-    else if (key === 'httponly') httpOnly = true
-    else if (key === 'partitioned') partitioned = true
-    else if (key === 'samesite') sameSite = LINE_SAME_SITE[text.toLowerCase()] ?? 'unspecified'
-    else if (key === 'max-age' && /^-?\d+$/.test(text)) maxAge = Number(text)
-    else if (key === 'expires') {
-      const time = Date.parse(text)
-      if (!Number.isNaN(time)) expires = time
-    }
-  }
+  const { name, value, domain, path, secure, httpOnly, partitioned, sameSite, maxAge, expires } = readCookieLine(line)
   if (source === 'script' && httpOnly) return { ok: false, reason: 'EXCLUDE_HTTP_ONLY' }
   if (partitioned && !secure) return { ok: false, reason: 'EXCLUDE_INVALID_PARTITIONED' }
   const details: CookieDetails = { url, name, value, domain, path, secure, httpOnly, sameSite }
