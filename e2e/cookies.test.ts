@@ -178,7 +178,13 @@ describe('ses.cookies', () => {
     expect((await seen).headers.cookie?.split('; ').sort()).toEqual(['api=one', 'hidden=two'])
     expect(await wc.executeJavaScript('document.cookie')).toBe('api=one')
     await wc.executeJavaScript(`document.cookie = 'fromPage=three; path=/; max-age=600'`)
-    const fromPage = await session.cookies.get({ name: 'fromPage' })
+    // The page's write reaches the cookie store by a message of its own, not before the script
+    // returns: read until it is there (at most 5 s).
+    let fromPage = await session.cookies.get({ name: 'fromPage' })
+    for (let i = 0; i < 100 && fromPage.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      fromPage = await session.cookies.get({ name: 'fromPage' })
+    }
     expect(fromPage).toHaveLength(1)
     expect(fromPage[0]).toMatchObject({ value: 'three', domain: 'a.test', hostOnly: true, session: false })
     await wc.close()
