@@ -135,11 +135,6 @@ export class ClientConnection {
     this.done.push(callback)
   }
 
-  /** Whether the current request has a body that has not been read to its end yet. */
-  get bodyPending(): boolean {
-    return this.body.kind !== 'none'
-  }
-
   /** Whether any of the current request's body has been handed out (it cannot be sent twice). */
   bodyStarted = false
 
@@ -153,12 +148,12 @@ export class ClientConnection {
    * then calls `end`. A sink that returns false pauses reading until `resumeBody()`.
    */
   readBody(sink: (piece: Buffer) => boolean, end: () => void): void {
-    this.bodySink = sink
-    this.bodyEnd = end
     if (this.body.kind === 'none') {
       end()
       return
     }
+    this.bodySink = sink
+    this.bodyEnd = end
     this.bodyStarted = true
     const held = this.buffer
     this.buffer = Buffer.alloc(0)
