@@ -5,7 +5,7 @@
 // half a millisecond per request when the process wakes from idle (measured: docs/decisions.md);
 // this reads a head with one split and a loop.
 import type { Socket } from 'node:net'
-import { ChunkedDecoder, splitHead } from './forward.js'
+import { ChunkedDecoder, connectionTokens, endsChunked, splitHead } from './forward.js'
 
 /** A request head as the client sent it. */
 export interface RequestHead {
@@ -47,17 +47,6 @@ export function parseRequestHead(text: string): RequestHead | null {
   return { method: match[1] ?? '', url: match[2] ?? '', minor: Number(match[3]), rawHeaders, headers }
 }
 
-/** The header's comma-separated tokens, lowercased. */
-export function tokensOf(value: string | undefined): Set<string> {
-  const tokens = new Set<string>()
-  if (value === undefined) return tokens
-  for (const token of value.split(',')) {
-    const trimmed = token.trim().toLowerCase()
-    if (trimmed !== '') tokens.add(trimmed)
-  }
-  return tokens
-}
-
 type BodyFraming = { kind: 'none' } | { kind: 'length'; remaining: number } | { kind: 'chunked'; decoder: ChunkedDecoder }
 
 /** How a request's body is delimited (RFC 9112 6.3); null when the head contradicts itself. */
@@ -65,7 +54,7 @@ function requestBody(head: RequestHead): BodyFraming | null {
   const te = head.headers['transfer-encoding']
   if (te !== undefined) {
     // Only chunked as the final coding delimits a request body; anything else is an error.
-    if (!/(?:^|,)\s*chunked\s*$/i.test(te)) return null
+    if (!endsChunked(te)) return null
     return { kind: 'chunked', decoder: new ChunkedDecoder(() => undefined) }
   }
   const length = head.headers['content-length']
@@ -296,8 +285,8 @@ export class ClientConnection {
       this.refuse('400 Bad Request')
       return
     }
-    const connection = tokensOf(head.headers.connection)
-    const proxyConnection = tokensOf(head.headers['proxy-connection'])
+    const connection = connectionTokens(head.headers.connection)
+    const proxyConnection = connectionTokens(head.headers['proxy-connection'])
     if (head.method === 'CONNECT' || (connection.has('upgrade') && head.headers.upgrade !== undefined)) {
       this.detach()
       if (head.method === 'CONNECT') this.handlers.connect(head, this.socket, rest)
@@ -312,7 +301,7 @@ export class ClientConnection {
     this.buffer = rest
     // The client waits for 100 Continue before it sends the body; the gateway says it at once
     // (as Node's HTTP server did) and does not pass Expect on.
-    if (tokensOf(head.headers.expect).has('100-continue') && body.kind !== 'none') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
+    if (connectionTokens(head.headers.expect).has('100-continue') && body.kind !== 'none') this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
     // Until the gateway asks for the body, keep what arrives in the buffer (bounded).
     this.handlers.request(this, head)
   }

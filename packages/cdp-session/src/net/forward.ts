@@ -14,11 +14,20 @@ const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'pr
 const MAX_HEAD = 64 * 1024
 const EMPTY = Buffer.alloc(0)
 
-/** Header names a Connection header lists as hop-by-hop for this message. */
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  if (value === undefined || value === '') return new Set()
-  const joined = Array.isArray(value) ? value.join(',') : (value ?? '')
-  return new Set(joined.split(',').map((token) => token.trim().toLowerCase()).filter((token) => token !== ''))
+/** The lowercased tokens of a comma-separated field (Connection, Proxy-Connection, Expect). */
+export function connectionTokens(value: string | undefined): Set<string> {
+  const tokens = new Set<string>()
+  if (value === undefined || value === '') return tokens
+  for (const token of value.split(',')) {
+    const trimmed = token.trim().toLowerCase()
+    if (trimmed !== '') tokens.add(trimmed)
+  }
+  return tokens
+}
+
+/** Whether a Transfer-Encoding value ends with chunked, the only coding that delimits a body. */
+export function endsChunked(transferEncoding: string): boolean {
+  return /(?:^|,)\s*chunked\s*$/i.test(transferEncoding)
 }
 
 /** A request without a body, which can be sent again if a pooled connection was stale. */
@@ -118,7 +127,7 @@ type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: '
 function framingOf(method: string, head: ResponseHead): Framing | null {
   if (method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200) return { kind: 'none' }
   const te = head.transferEncoding
-  if (te !== '') return /(?:^|,)\s*chunked\s*$/i.test(te) ? { kind: 'chunked' } : { kind: 'close' }
+  if (te !== '') return endsChunked(te) ? { kind: 'chunked' } : { kind: 'close' }
   if (head.contentLength === '') return { kind: 'close' }
   const lengths = new Set(head.contentLength.split(',').map((s) => s.trim()))
   const [only] = lengths
@@ -484,9 +493,8 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
 export class UpstreamPool {
   /** Idle sockets per key, oldest first. */
   private readonly idle = new Map<string, Socket[]>()
-  private readonly keyOf = new Map<Socket, string>()
-  private readonly idleSince = new Map<Socket, number>()
-  private readonly stopReading = new Map<Socket, () => void>()
+  /** Each idle socket's key, since when it idles, and how to stop its idle read. */
+  private readonly entries = new Map<Socket, { key: string; since: number; stopReading: () => void }>()
   private readonly watched = new WeakSet<Socket>()
   private sweeper: NodeJS.Timeout | undefined
 
@@ -505,7 +513,7 @@ export class UpstreamPool {
       const socket = list[list.length - 1]
       if (socket === undefined) break
       // Newest last: once one is too old, all before it are.
-      if (now - (this.idleSince.get(socket) ?? 0) > maxIdleMs) return undefined
+      if (now - (this.entries.get(socket)?.since ?? 0) > maxIdleMs) return undefined
       this.remove(socket)
       if (!socket.destroyed && socket.readable && socket.writable) return socket
       socket.destroy()
@@ -526,7 +534,7 @@ export class UpstreamPool {
     if (!this.watched.has(socket)) {
       this.watched.add(socket)
       const drop = (): void => {
-        if (this.keyOf.has(socket)) {
+        if (this.entries.has(socket)) {
           this.remove(socket)
           socket.destroy()
         }
@@ -535,15 +543,14 @@ export class UpstreamPool {
       socket.on('close', drop)
     }
     list.push(socket)
-    this.keyOf.set(socket, key)
-    this.idleSince.set(socket, Date.now())
     // Reading on keeps a close by the other side visible while the connection waits; anything
     // it sends unasked makes it unusable.
-    this.stopReading.set(socket, readInto(socket, () => {
+    const stopReading = readInto(socket, () => {
       this.remove(socket)
       socket.destroy()
       return false
-    }))
+    })
+    this.entries.set(socket, { key, since: Date.now(), stopReading })
     socket.resume()
     if (this.sweeper === undefined) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.idleMs / 2))
@@ -552,7 +559,7 @@ export class UpstreamPool {
   }
 
   destroyAll(): void {
-    for (const socket of [...this.keyOf.keys()]) {
+    for (const socket of [...this.entries.keys()]) {
       this.remove(socket)
       socket.destroy()
     }
@@ -561,28 +568,26 @@ export class UpstreamPool {
   /** Drops connections idle for longer than the pool keeps them. */
   private sweep(): void {
     const now = Date.now()
-    for (const [socket, since] of this.idleSince) {
+    for (const [socket, { since }] of this.entries) {
       if (now - since <= this.idleMs) continue
       this.remove(socket)
       socket.destroy()
     }
-    if (this.keyOf.size === 0 && this.sweeper !== undefined) {
+    if (this.entries.size === 0 && this.sweeper !== undefined) {
       clearInterval(this.sweeper)
       this.sweeper = undefined
     }
   }
 
   private remove(socket: Socket): void {
-    const key = this.keyOf.get(socket)
-    if (key === undefined) return
-    this.keyOf.delete(socket)
-    this.idleSince.delete(socket)
-    this.stopReading.get(socket)?.()
-    this.stopReading.delete(socket)
-    const list = this.idle.get(key)
+    const entry = this.entries.get(socket)
+    if (entry === undefined) return
+    this.entries.delete(socket)
+    entry.stopReading()
+    const list = this.idle.get(entry.key)
     if (list === undefined) return
     const at = list.lastIndexOf(socket)
     if (at >= 0) list.splice(at, 1)
-    if (list.length === 0) this.idle.delete(key)
+    if (list.length === 0) this.idle.delete(entry.key)
   }
 }
