@@ -110,6 +110,15 @@ export function writeMatches(write: CookieWrite, cookie: StoreCookie): boolean {
   return landed.partitioned === undefined || landed.partitioned === (cookie.partitionKey !== undefined)
 }
 
+/** The indexes of the `writes` that may have written `cookie` (writeMatches), in order. */
+function matchingWrites(writes: readonly CookieWrite[] | undefined, cookie: StoreCookie): number[] {
+  const indexes: number[] = []
+  writes?.forEach((write, index) => {
+    if (writeMatches(write, cookie)) indexes.push(index)
+  })
+  return indexes
+}
+
 /** True when a write with these attributes leaves `cookie` as it is (an expiry must match to the millisecond). */
 function sameAttributes(attributes: WriteTarget['attributes'], cookie: StoreCookie): boolean {
   if (!attributes) return true
@@ -224,10 +233,7 @@ export function diffCookies<C extends StoreCookie>(
   const place = (cookie: StoreCookie, present: boolean, position: number): { tier: number; rank: number; position: number } => {
     const rank = lastWrite.get(cookie.name)
     if (rank === undefined) return { tier: 2, rank: 0, position }
-    const mine: number[] = []
-    hints.writes?.forEach((write, index) => {
-      if (writeMatches(write, cookie)) mine.push(index)
-    })
+    const mine = matchingWrites(hints.writes, cookie)
     const explaining = mine.find((index) => {
       const write = hints.writes![index]!
       return present ? !write.expiring && write.value === cookie.value : write.expiring
@@ -332,10 +338,7 @@ function replayGroup<C extends StoreCookie>(group: Group<C>, before: ReadonlyMap
   const first = group.events[0]
   if (!hints.writes || !first || first.cause === 'expired' || first.cause === 'evicted' || first.write !== undefined) return [group]
   const name = first.cookie.name
-  const indexes: number[] = []
-  hints.writes.forEach((write, index) => {
-    if (writeMatches(write, first.cookie)) indexes.push(index)
-  })
+  const indexes = matchingWrites(hints.writes, first.cookie)
   const writes = indexes.map((index) => hints.writes![index]!)
   const key = storeKey(first.cookie)
   const others: C[] = []

@@ -448,7 +448,7 @@ export class CookieChangeTracker {
     // The record of a write whose change already went out unnamed explains that change: it is no new write.
     const now = Date.now()
     this.#unclaimed = this.#unclaimed.filter((entry) => now - entry.at <= UNCLAIMED_MS)
-    const write: CookieWrite = landed ? { name, value, expiring, landed } : { name, value, expiring }
+    const write = cookieWrite(name, value, expiring, landed)
     const late = this.#unclaimed.findIndex((entry) => !expiring && entry.cookie.value === value && writeMatches(write, entry.cookie))
     if (late >= 0) {
       this.#unclaimed.splice(late, 1)
@@ -551,7 +551,7 @@ export class CookieChangeTracker {
       now,
       order: this.#hints.map((hint) => hint.name),
       expiringWrites: new Set(this.#hints.filter((hint) => hint.expiring).map((hint) => hint.name)),
-      writes: this.#hints.map(({ name, value, expiring, landed }): CookieWrite => (landed ? { name, value, expiring, landed } : { name, value, expiring })),
+      writes: this.#hints.map(({ name, value, expiring, landed }) => cookieWrite(name, value, expiring, landed)),
     })
   }
 
@@ -643,6 +643,11 @@ export class CookieChangeTracker {
     }, delay)
     this.#expiryTimer.unref()
   }
+}
+
+/** A write for cookie-diff: `landed` only when known (the field is optional, not undefined). */
+function cookieWrite(name: string, value: string | undefined, expiring: boolean, landed: WriteTarget | undefined): CookieWrite {
+  return landed ? { name, value, expiring, landed } : { name, value, expiring }
 }
 
 /** What the page wrapper reports (see WRAPPER_SOURCE). */
