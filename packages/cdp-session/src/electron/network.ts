@@ -23,10 +23,10 @@ export interface ResolveHostOptions {
   secureDnsPolicy?: 'allow' | 'disable'
 }
 
-async function proxyOf(session: Session, api: string): Promise<SessionProxy> {
+async function proxyOf(session: Session, api: string, why = "CDP cannot change a browser context's network settings after it is created."): Promise<SessionProxy> {
   const binding = await session.bindingFor(api)
   if (typeof binding.proxy === 'string') {
-    throw new NotSupportedError(`${api}: this session has no gateway (${binding.proxy}), and CDP cannot change a browser context's network settings after it is created.`)
+    throw new NotSupportedError(`${api}: this session has no gateway (${binding.proxy}), and ${why}`)
   }
   return binding.proxy
 }
@@ -95,5 +95,24 @@ class NotFoundError extends Error {
   constructor(api: string, host: string, cause: unknown) {
     super(`${api}: net::ERR_NAME_NOT_RESOLVED (${host})`, { cause })
     this.name = 'Error'
+  }
+}
+
+/**
+ * Electron's clearAuthCache, as far as it can be done (see Session.clearAuthCache): the http
+ * origins in `answered` (origin → auth schemes the login hook gave credentials for) go to the
+ * gateway, which drops those cached credentials until the origin challenges again; https ones
+ * cannot be reached and make it reject with NotSupportedError naming them.
+ */
+export async function clearAuthCache(session: Session, answered: () => Map<string, Set<string>>): Promise<void> {
+  const api = 'session.clearAuthCache'
+  const proxy = await proxyOf(session, api, "Chromium exposes no way to empty a context's HTTP auth cache over CDP. Use a new session (partition) to be challenged again.")
+  const secure: string[] = []
+  for (const [origin, schemes] of answered()) {
+    if (origin.startsWith('http:')) proxy.gateway.dropCachedAuthorization(origin, schemes)
+    else secure.push(origin)
+  }
+  if (secure.length > 0) {
+    throw new NotSupportedError(`${api}: credentials given to ${secure.join(', ')} stay in Chromium's auth cache: CDP cannot empty it and they travel inside TLS, out of the session gateway's reach (plain-http origins were cleared). Use a new session (partition) to be challenged again there.`)
   }
 }

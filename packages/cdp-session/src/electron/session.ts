@@ -242,21 +242,8 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
    * clearing the http ones). Without a gateway it rejects with NotSupportedError.
    */
   async clearAuthCache(): Promise<void> {
-    const api = 'session.clearAuthCache'
-    this.#assertOpen(api)
-    const binding = await this.bindingFor(api)
-    if (typeof binding.proxy === 'string') {
-      throw new NotSupportedError(`${api}: Chromium exposes no way to empty a context's HTTP auth cache over CDP, and this session has no gateway (${binding.proxy}) to drop cached credentials on the way. Use a new session (partition) to be challenged again.`)
-    }
-    const gateway = binding.proxy.gateway
-    const secure: string[] = []
-    for (const [origin, schemes] of this.#login.takeAnswered()) {
-      if (origin.startsWith('http:')) gateway.dropCachedAuthorization(origin, schemes)
-      else secure.push(origin)
-    }
-    if (secure.length > 0) {
-      throw new NotSupportedError(`${api}: credentials given to ${secure.join(', ')} stay in Chromium's auth cache: CDP cannot empty it and they travel inside TLS, out of the session gateway's reach (plain-http origins were cleared). Use a new session (partition) to be challenged again there.`)
-    }
+    this.#assertOpen('session.clearAuthCache')
+    await network.clearAuthCache(this, () => this.#login.takeAnswered())
   }
 
   /** Writes pending DOM storage to disk now. */
