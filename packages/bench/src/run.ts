@@ -24,7 +24,8 @@ const SETTLE_MS = 250
 interface Config {
   iterations: number
   warmup: number
-  rounds: number
+  /** BENCH_ROUNDS, when set: it overrides a scenario's own rounds. */
+  rounds: number | undefined
   scenarioIds: string[] | undefined
   contenderIds: string[] | undefined
   docsPath: string | undefined
@@ -49,7 +50,7 @@ function readConfig(): Config {
   return {
     iterations,
     warmup: intFromEnv('BENCH_WARMUP', Math.min(5, iterations), 0),
-    rounds: Math.min(intFromEnv('BENCH_ROUNDS', 5, 1), iterations),
+    rounds: process.env['BENCH_ROUNDS']?.trim() ? intFromEnv('BENCH_ROUNDS', 5, 1) : undefined,
     scenarioIds: listFromEnv('BENCH_SCENARIOS'),
     contenderIds: listFromEnv('BENCH_CONTENDERS'),
     docsPath:
@@ -62,6 +63,12 @@ function readConfig(): Config {
 /** Split `total` iterations over `rounds` as evenly as possible. */
 function roundSizes(total: number, rounds: number): number[] {
   return Array.from({ length: rounds }, (_, r) => Math.floor(total / rounds) + (r < total % rounds ? 1 : 0))
+}
+
+const DEFAULT_ROUNDS = 5
+
+function roundsFor(scenario: Scenario, config: Config): number {
+  return Math.min(config.rounds ?? scenario.rounds ?? DEFAULT_ROUNDS, config.iterations)
 }
 
 interface Live {
@@ -122,7 +129,7 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
       live.nextN = 0
     }
 
-    const sizes = roundSizes(config.iterations, config.rounds)
+    const sizes = roundSizes(config.iterations, roundsFor(scenario, config))
     for (const [round, size] of sizes.entries()) {
       const current = active()
       if (current.length === 0) break
@@ -156,7 +163,7 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
     finishedAt: new Date(),
     iterations: config.iterations,
     warmup: config.warmup,
-    rounds: config.rounds,
+    rounds: roundsFor(scenario, config),
     contenders: lives.map((l) => l.result),
   }
 }
@@ -172,7 +179,7 @@ async function main(): Promise<void> {
       `${machine.chromium}, Node ${machine.node}`,
   )
   console.log(
-    `${config.iterations} iterations per contender after ${config.warmup} warm-up, in ${config.rounds} rounds`,
+    `${config.iterations} iterations per contender after ${config.warmup} warm-up, in ${config.rounds ?? 'each scenario\'s'} rounds`,
   )
 
   const results: ScenarioResult[] = []

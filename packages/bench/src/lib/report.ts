@@ -96,6 +96,13 @@ export function goalLines(result: ScenarioResult): string[] {
       lines.push(`cdp-session added per ${unit} over the raw floor: ${added.toFixed(2)} ms (goal < ${ms} ms) — ${added < ms ? 'met' : 'NOT met'}`)
     }
   }
+  // The reference hops: no goal, they say what any proxy between Chromium and the server costs here.
+  for (const relay of result.contenders.filter((c) => c.id === 'relay-splice' || c.id === 'relay-copy')) {
+    const value = ratioTo(result, ours, relay.id)
+    const hop = ratioTo(result, relay, 'raw-cdp')
+    if (value === undefined || hop === undefined) lines.push(`cdp-session vs ${relay.label}: cannot compare (${relay.status})`)
+    else lines.push(`cdp-session vs ${relay.label}: ${value.toFixed(2)}× (no goal; that hop alone is ${hop.toFixed(2)}× the raw floor)`)
+  }
   return lines
 }
 

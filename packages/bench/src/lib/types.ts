@@ -5,8 +5,11 @@
  * `iteration()` in interleaved rounds.
  */
 
-/** Well-known contender ids; the report computes ratios against two of them. */
-export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp'
+/**
+ * Well-known contender ids; the report computes ratios against two of them. The relay ids are
+ * the gateway scenarios' reference hops (lib/relay.ts), reported beside the goals.
+ */
+export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp' | 'relay-splice' | 'relay-copy'
 
 export interface Contender {
   id: ContenderId
@@ -43,6 +46,12 @@ export interface Scenario {
   description: string
   /** The issue's speed goals for cdp-session in this scenario (ratios of medians); default: DEFAULT_GOALS. */
   goals?: Goals
+  /**
+   * Rounds to split the iterations into when BENCH_ROUNDS is not set (default 5). As many rounds as
+   * iterations alternates the contenders every iteration, for scenarios whose difference is small
+   * next to the machine's drift.
+   */
+  rounds?: number
   prepare(): Promise<PreparedScenario>
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { CHROMIUM_PATH, describeError, quietly } from '../lib/browsers.js'
+import { startRelay, type RelayMode } from '../lib/relay.js'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import type { Contender, Goals, PreparedScenario, Scenario } from '../lib/types.js'
 
@@ -23,25 +24,33 @@ interface GatewaySession {
   close(): Promise<unknown>
 }
 interface GatewayBrowser {
-  session: { fromPartition(partition: string, options?: { gateway?: boolean }): GatewaySession }
+  session: { defaultSession: GatewaySession; fromPartition(partition: string, options?: { gateway?: boolean }): GatewaySession }
   close(): Promise<unknown>
 }
+interface LaunchOptions {
+  executablePath: string
+  gateway?: boolean
+  args?: string[]
+}
 
-async function launch(): Promise<GatewayBrowser> {
+async function launch(options: Omit<LaunchOptions, 'executablePath'> = {}): Promise<GatewayBrowser> {
   const specifier: string = 'cdp-session'
   try {
-    const mod = (await import(specifier)) as { launch(options: { executablePath: string }): Promise<GatewayBrowser> }
-    return await mod.launch({ executablePath: CHROMIUM_PATH })
+    const mod = (await import(specifier)) as { launch(options: LaunchOptions): Promise<GatewayBrowser> }
+    return await mod.launch({ executablePath: CHROMIUM_PATH, ...options })
   } catch (error) {
     throw new Error(`cannot launch cdp-session: ${describeError(error)}`)
   }
 }
 
-/** /big (32 MiB), /small (2 bytes), / (a page), and a bare WebSocket endpoint on any path. */
+/**
+ * /big (32 MiB), /small (2 bytes), / (a page), and a bare WebSocket endpoint on any path. Paths
+ * also come in absolute form (`GET http://127.0.0.1:PORT/big`), as a relay passes them on.
+ */
 async function serve(): Promise<LocalServer> {
   const big = Buffer.alloc(BIG_BYTES, 0x61)
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
+    const path = new URL(req.url ?? '/', 'http://base.invalid').pathname
     if (path === '/big') res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length, 'cache-control': 'no-store' }).end(big)
     else if (path === '/small') res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2, 'cache-control': 'no-store' }).end('ok')
     else res.writeHead(200, { 'content-type': 'text/html', 'content-length': 15 }).end('<!doctype html>')
@@ -56,54 +65,100 @@ async function serve(): Promise<LocalServer> {
   return listenLocal(server)
 }
 
-/** Two contenders: the gateway session ('cdp-session') and the direct one (the floor). */
-function contenders(origin: string, work: (page: Page) => Promise<unknown>): Contender[] {
+/**
+ * The gateway session ('cdp-session'), the direct one (the floor) and, with `relays`, the
+ * default session of a browser launched with a reference relay as its proxy.
+ */
+function contenders(origin: string, work: (page: Page) => Promise<unknown>, relays: boolean): Contender[] {
+  const opened = async (session: GatewaySession): Promise<() => Promise<unknown>> => {
+    const page = await session.createWebContents()
+    await page.loadURL(`${origin}/`)
+    return () => work(page)
+  }
   const variant = (gateway: boolean): Contender => ({
     id: gateway ? 'cdp-session' : 'raw-cdp',
     label: gateway ? 'cdp-session (gateway)' : 'cdp-session, gateway: false (direct)',
     async start() {
       const browser = await launch()
-      const session = browser.session.fromPartition(`bench-gateway-${String(gateway)}`, { gateway })
-      const page = await session.createWebContents()
-      await page.loadURL(`${origin}/`)
+      const run = await opened(browser.session.fromPartition(`bench-gateway-${String(gateway)}`, { gateway }))
       return {
-        iteration: () => work(page).then(() => undefined),
+        iteration: () => run().then(() => undefined),
         close: () => quietly(() => browser.close()),
       }
     },
   })
-  return [variant(true), variant(false)]
+  const relayed = (mode: RelayMode): Contender => ({
+    id: mode === 'splice' ? 'relay-splice' : 'relay-copy',
+    label: mode === 'splice' ? 'reference relay in C, splice(2) (zero-copy)' : 'reference relay in C, read/write',
+    async start() {
+      const relay = await startRelay(Number(new URL(origin).port), mode)
+      try {
+        const proxy = [`--proxy-server=http://127.0.0.1:${relay.port}`, '--proxy-bypass-list=<-loopback>']
+        const browser = await launch({ gateway: false, args: proxy })
+        const run = await opened(browser.session.defaultSession).catch(async (error: unknown) => {
+          await quietly(() => browser.close())
+          throw error
+        })
+        return {
+          iteration: () => run().then(() => undefined),
+          close: async () => {
+            await quietly(() => browser.close())
+            await relay.close()
+          },
+        }
+      } catch (error) {
+        await relay.close()
+        throw error
+      }
+    },
+  })
+  return [variant(true), variant(false), ...(relays ? [relayed('splice'), relayed('copy')] : [])]
 }
 
-function scenario(id: string, title: string, description: string, work: (page: Page) => Promise<unknown>, goals: Goals): Scenario {
+interface Options {
+  goals: Goals
+  /** Also time the reference relays (they pass bytes only: no CONNECT). */
+  relays: boolean
+  rounds?: number
+}
+
+function scenario(id: string, title: string, description: string, work: (page: Page) => Promise<unknown>, options: Options): Scenario {
   return {
     id,
     title,
     description,
-    goals,
+    goals: options.goals,
+    ...(options.rounds === undefined ? {} : { rounds: options.rounds }),
     async prepare(): Promise<PreparedScenario> {
       const fixture = await serve()
-      return { contenders: contenders(fixture.origin, work), dispose: () => fixture.close() }
+      return { contenders: contenders(fixture.origin, work, options.relays), dispose: () => fixture.close() }
     },
   }
 }
+
+const RELAYS =
+  ' Beside the direct floor, the same work goes through a reference relay in C in front of the server, ' +
+  'once moving bytes with splice(2) (zero-copy) and once with read/write: what any proxy hop costs on this machine.'
 
 export const gatewayThroughput = scenario(
   'gateway-throughput',
   'Gateway: bulk transfer (32 MiB fetch) through the gateway vs direct',
   `A page of the session fetches a ${BIG_BYTES / 1024 / 1024} MiB body from 127.0.0.1 and reads it to the end. ` +
-    'Goal: at least 0.9× direct throughput, i.e. at most 1.11× the direct time.',
+    'Goal: at least 0.9× direct throughput, i.e. at most 1.11× the direct time. ' +
+    'The contenders alternate every iteration.' +
+    RELAYS,
   (page) => page.executeJavaScript(`fetch('/big').then((r) => r.arrayBuffer()).then((b) => b.byteLength)`),
-  { vsRaw: 1.11 },
+  { goals: { vsRaw: 1.11 }, relays: true, rounds: Number.MAX_SAFE_INTEGER },
 )
 
 export const gatewayLatency = scenario(
   'gateway-latency',
   `Gateway: ${SMALL_FETCHES} sequential small requests`,
   `A page of the session makes ${SMALL_FETCHES} sequential fetch() calls for a 2-byte body (keep-alive). ` +
-    `Added latency per request = (gateway median − direct median) / ${SMALL_FETCHES}; goal < 1 ms.`,
+    `Added latency per request = (gateway median − direct median) / ${SMALL_FETCHES}; goal < 1 ms.` +
+    RELAYS,
   (page) => page.executeJavaScript(`(async () => { for (let i = 0; i < ${SMALL_FETCHES}; i++) await (await fetch('/small?' + i)).text() })()`),
-  { addedMs: { ms: 1, units: SMALL_FETCHES, unit: 'request' } },
+  { goals: { addedMs: { ms: 1, units: SMALL_FETCHES, unit: 'request' } }, relays: true },
 )
 
 export const gatewayConnect = scenario(
@@ -122,5 +177,5 @@ export const gatewayConnect = scenario(
         })
       }
     })()`),
-  { vsRaw: 2 },
+  { goals: { vsRaw: 2 }, relays: false },
 )
