@@ -182,7 +182,7 @@ BENCH_ITERATIONS=5 pnpm --filter cdp-session-bench bench   # quick smoke run
 \`\`\`
 
 Environment knobs: \`BENCH_ITERATIONS\` (timed iterations per contender, default 50),
-\`BENCH_WARMUP\` (default 5), \`BENCH_ROUNDS\` (default 5), \`BENCH_SCENARIOS\` and
+\`BENCH_WARMUP\` (default 5), \`BENCH_ROUNDS\` (default 5, or the scenario's own), \`BENCH_SCENARIOS\` and
 \`BENCH_CONTENDERS\` (comma-separated ids to run only some), \`BENCH_DOCS=0\` (do not rewrite this file).
 
 ## Method
@@ -196,7 +196,12 @@ Environment knobs: \`BENCH_ITERATIONS\` (timed iterations per contender, default
   pauses briefly whenever it switches contender, so one library's teardown work is not billed to the next.
 - After the warm-up, the timed iterations are split into rounds; in each round every contender runs its share of
   iterations back to back, and the order of contenders rotates from round to round so that background noise on the
-  machine is spread evenly.
+  machine is spread evenly. A scenario whose difference is small next to the machine's drift (gateway-throughput)
+  alternates contenders every iteration.
+- The gateway scenarios also time a reference relay in C (\`packages/bench/src/relay/relay.c\`, compiled with the
+  machine's \`cc\` at bench time): a second browser's default session uses it as its proxy
+  (\`--proxy-server\`), and it joins each connection to the fixture server, moving bytes with \`splice(2)\`
+  (zero-copy) or with read/write. It shows what any proxy hop costs on this machine.
 - The raw CDP floor uses puppeteer-core's low-level \`Connection\` and \`PipeTransport\` and nothing else.
 - Contenders that cannot be loaded or launched are listed as unavailable; the rest still run.
 
