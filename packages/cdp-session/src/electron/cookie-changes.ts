@@ -10,15 +10,10 @@
 // A read is triggered by:
 //   - poke(): a change made through `ses.cookies` (set/remove), optionally
 //     naming the cookies written;
-//   - a page write: a script in the main world of every page and frame
-//     (registered for new documents, evaluated into live ones) wraps the
-//     `document.cookie` setter and `CookieStore.prototype.set/delete`, and calls
-//     a `Runtime.addBinding` function after each write; service workers get the
-//     same wrapper (their `cookieStore`). The payload names the cookie written
-//     and tells whether the write deletes it (past expiry). Runtime is enabled
-//     on those targets: without it V8 gives the binding to existing contexts only;
-//   - a `Set-Cookie` in `Network.responseReceivedExtraInfo` of any page, frame
-//     or worker (navigations, subresources, fetch/XHR);
+//   - a write by a page or a server, recorded by cookie-writes.ts: a
+//     `document.cookie` line or a CookieStore call in any page, frame or
+//     service worker, a `Set-Cookie` line of any response (navigations,
+//     subresources, fetch/XHR, workers);
 //   - the nearest expiry among the snapshot's cookies (Chromium drops an
 //     expired cookie lazily; reading the store removes it, and the diff
 //     reports it as 'expired');
@@ -45,27 +40,15 @@
 // start() sends the baseline read and wraps live pages synchronously (once the
 // session's binding is known, which the constructor fetches), ahead of any
 // command the caller sends after adding its listener. Nothing runs while nobody
-// listens: stop() removes the hook, the bindings, the new-document scripts,
-// the event subscriptions and the timers; a closed session stops the tracker.
-// What stays on targets that were live while listening: Network and Runtime
-// stay enabled (other settings of the session may share them), and documents
-// already loaded keep the wrapper, calling a binding nobody listens to.
+// listens: stop() removes the hook and the timers, and stops the recording of
+// writes (cookie-writes.ts unwatchAll); a closed session stops the tracker.
 //
 // Identical rewrites (the store does not change, Chromium still reports an
 // overwrite pair; see cookie-diff.ts) come from the hints of writes known to be
 // accepted and whose cookie is known (domain, path), which also keeps the
-// replays of two same-named cookies apart:
-//   - ses.cookies.set: CDP answered (our checks ran before);
-//   - CookieStore.set: its promise resolved (Chromium rejects it otherwise);
-//   - Set-Cookie: the line is not among the event's blockedCookies, and the
-//     request's url (Network.requestWillBeSent; not after a redirect) gives the
-//     default domain and path;
-//   - document.cookie: Chromium says nothing about a refused line, so the line
-//     is checked with Chromium's rules (common/cookie-rules.ts cookieFromLine
-//     and overwriteReason against the last snapshot) for the document's url; a
-//     frame whose top document it cannot read may be third-party (blocked
-//     unless Partitioned) and gets no identity. Such a record can arrive before
-//     the store applied it, so it must also match the stored attributes.
+// replays of two same-named cookies apart: a ses.cookies.set that CDP answered
+// (our checks ran before), and the page and server writes cookie-writes.ts
+// gives a landing (see there when).
 // A record that arrives after the read that already showed its change (the
 // change went out unnamed) would look like a rewrite, or a step of a replay,
 // at the next read: added cookies emitted with no matching hint are remembered
@@ -78,27 +61,16 @@
 // 180-per-domain or 3300-total limit, else 'explicit'); a write with no known
 // identity matches every cookie of its name.
 import type { Protocol } from 'devtools-protocol'
-import {
-  diffCookies,
-  parseCookieLine,
-  replayLength,
-  setCookieLines,
-  snapshotOf,
-  writeMatches,
-  type CookieChange,
-  type CookieWrite,
-  type WriteTarget,
-} from '../common/cookie-diff.js'
-import { cookieFromLine, overwriteReason, type LineCookie } from '../common/cookie-rules.js'
+import { diffCookies, replayLength, snapshotOf, writeMatches, type CookieChange, type CookieWrite, type WriteTarget } from '../common/cookie-diff.js'
 import { debug, detach } from '../common/util.js'
-import { hasFrames, type TargetSession } from '../cdp/target-session.js'
-import { fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
+import type { TargetSession } from '../cdp/target-session.js'
+import { CookieWriteRecorder, type RecordedWrite } from './cookie-writes.js'
+import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
 import type { Session, SessionBinding } from './session.js'
 import { FLUSH_COOKIE_DOMAIN } from './storage.js'
 
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
 
-const BINDING = '__cdpSessionCookieWrite'
 /** Safety net for changes no trigger saw: a read after this long without one. */
 const POLL_MS = 1000
 /** …or after this many times the duration of the last read, if longer (big stores). */
@@ -114,8 +86,6 @@ const HINT_GRACE_ROUNDS = 4
 const MAX_TIMER_MS = 2 ** 31 - 1
 /** How long an added cookie that no hint named can absorb a late hint of its write. */
 const UNCLAIMED_MS = 2000
-/** Request urls remembered for Set-Cookie lines (the oldest are forgotten first). */
-const MAX_REQUEST_URLS = 1000
 
 /** A write made through `ses.cookies`, after Chromium took it (see poke()). */
 export interface ApiWrite {
@@ -127,91 +97,9 @@ export interface ApiWrite {
   path?: string
 }
 
-/**
- * Runs in the main world of a document (or a service worker's global): wraps
- * the cookie-writing APIs so that each successful write calls the binding.
- * Idempotent per realm; also installs into same-origin child frames that are
- * already loaded (new ones get it from the new-document script).
- */
-const WRAPPER_SOURCE = `(() => {
-  const BINDING = ${JSON.stringify(BINDING)}
-  const MARK = Symbol.for('cdp-session.cookie-watch')
-  const install = (g) => {
-    if (!g || g[MARK]) return
-    Object.defineProperty(g, MARK, { value: true })
-    const notify = (payload) => {
-      const binding = g[BINDING]
-      if (typeof binding !== 'function') return
-      try { binding(JSON.stringify(payload)) } catch {}
-    }
-    const firstParty = () => {
-      try { return g.top === g || g.top.location.origin === g.location.origin } catch { return false }
-    }
-    const doc = g.Document && Object.getOwnPropertyDescriptor(g.Document.prototype, 'cookie')
-    if (doc && doc.set && doc.configurable) {
-      const originalSet = doc.set
-      const set = Object.getOwnPropertyDescriptor({ set cookie(value) {
-        const line = \`\${value}\`
-        originalSet.call(this, line)
-        notify({ kind: 'line', line, url: String(this.URL), firstParty: firstParty() })
-      } }, 'cookie').set
-      Object.defineProperty(g.Document.prototype, 'cookie', { ...doc, set })
-    }
-    const store = g.CookieStore && g.CookieStore.prototype
-    for (const method of ['set', 'delete']) {
-      const original = store && store[method]
-      if (typeof original !== 'function') continue
-      const wrapped = { [method](...args) {
-        const result = original.apply(this, args)
-        let name = ''
-        let value = method === 'delete' ? '' : undefined
-        let expiring = method === 'delete'
-        let domain = null
-        let path = '/'
-        let partitioned = false
-        try {
-          const first = args[0]
-          if (typeof first === 'string') {
-            name = first
-            if (method === 'set') value = String(args[1] ?? '')
-          } else if (first && typeof first === 'object') {
-            name = String(first.name ?? '')
-            if (method === 'set') value = String(first.value ?? '')
-            if (method === 'set' && first.expires != null) expiring = Number(first.expires) <= Date.now()
-            if (first.domain != null) domain = String(first.domain)
-            if (first.path != null) path = String(first.path)
-            partitioned = first.partitioned === true
-          }
-        } catch {}
-        const url = String(g.location && g.location.href)
-        Promise.resolve(result).then(() => notify({ kind: 'store', name, value, expiring, url, domain, path, partitioned }), () => {})
-        return result
-      } }[method]
-      Object.defineProperty(store, method, { ...Object.getOwnPropertyDescriptor(store, method), value: wrapped })
-    }
-    try {
-      for (let i = 0; i < g.frames.length; i++) {
-        try { install(g.frames[i]) } catch {}
-      }
-    } catch {}
-  }
-  install(globalThis)
-})()`
-
-interface Hint {
-  name: string
-  /** The value written, when the write said. */
-  value: string | undefined
-  expiring: boolean
-  /** Set for a write known to be accepted: where it landed (see the header). */
-  landed: WriteTarget | undefined
+/** A recorded write (from cookie-writes.ts, or poke()) not yet explained by a read. */
+interface Hint extends RecordedWrite {
   attempts: number
-}
-
-interface Watched {
-  offs: Array<() => void>
-  scriptId: Promise<string | undefined> | undefined
-  binding: boolean
 }
 
 /** Watches one session's cookie store while someone listens to `changed`. */
@@ -222,7 +110,11 @@ export class CookieChangeTracker {
   #generation = 0
   #active = false
   #hook: { ready: Promise<void>; remove(): void } | undefined
-  readonly #watched = new Map<TargetSession, Watched>()
+  readonly #writes = new CookieWriteRecorder({
+    write: (write) => this.#hint(write),
+    changed: () => this.#request(),
+    stored: () => this.#snapshot?.values() ?? [],
+  })
   /** The session's binding once known (fetched when the tracker is made). */
   #binding: SessionBinding | undefined
   /** The store as last read; undefined until the first (baseline) read. */
@@ -234,8 +126,6 @@ export class CookieChangeTracker {
   #hintsSeen = 0
   /** Added cookies emitted while no hint named them, with when: a late hint of their write is no new write. */
   #unclaimed: Array<{ cookie: Protocol.Network.Cookie; at: number }> = []
-  /** Request id → url, for the default domain and path of Set-Cookie lines; undefined after a redirect. */
-  readonly #requestUrls = new Map<string, string | undefined>()
   #poll: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
@@ -276,8 +166,7 @@ export class CookieChangeTracker {
     this.#generation++
     this.#hook?.remove()
     this.#hook = undefined
-    for (const [target, watched] of this.#watched) this.#unwatch(target, watched)
-    this.#watched.clear()
+    this.#writes.unwatchAll()
     clearTimeout(this.#poll)
     clearTimeout(this.#expiryTimer)
     clearTimeout(this.#retryTimer)
@@ -285,7 +174,6 @@ export class CookieChangeTracker {
     this.#snapshot = undefined
     this.#hints = []
     this.#unclaimed = []
-    this.#requestUrls.clear()
     this.#dirty = false
     // A read still in flight belongs to the old generation and drops its result.
     this.#reading = false
@@ -303,147 +191,19 @@ export class CookieChangeTracker {
   poke(written?: readonly ApiWrite[]): void {
     for (const write of written ?? []) {
       const known = write.value !== undefined && write.domain !== undefined && write.path !== undefined
-      this.#hint(write.name, write.expiring, write.value, known ? { domain: write.domain, path: write.path, partitioned: false } : undefined)
+      this.#hint({ name: write.name, expiring: write.expiring, value: write.value, landed: known ? { domain: write.domain, path: write.path, partitioned: false } : undefined })
     }
     this.#request()
   }
 
-  // ---- per-target triggers -------------------------------------------------
+  // ---- writes ----------------------------------------------------------------
 
   #apply(target: TargetSession, generation: number): Array<Promise<unknown>> {
-    if (generation !== this.#generation || this.#watched.has(target)) return []
-    const client = target.client
-    const watched: Watched = { offs: [], scriptId: undefined, binding: false }
-    this.#watched.set(target, watched)
-    detach(
-      client.whenDetached.then(() => this.#watched.delete(target)),
-      'forget watched target',
-    )
-    const steps: Array<Promise<unknown>> = []
-    watched.offs.push(
-      client.on('Network.requestWillBeSent', (event) => this.#onRequest(event)),
-      client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event)),
-    )
-    steps.push(target.enable('Network'))
-
-    const frames = hasFrames(target.kind)
-    if (frames || target.kind === 'service_worker') {
-      watched.binding = true
-      watched.offs.push(
-        client.on('Runtime.bindingCalled', (event) => {
-          if (event.name === BINDING) this.#onPageWrite(event.payload)
-        }),
-      )
-      // Without Runtime enabled, V8 gives the binding to the contexts that exist
-      // now but not to later ones (new documents).
-      steps.push(target.enable('Runtime'), client.send('Runtime.addBinding', { name: BINDING }))
-      if (frames) {
-        if (target.kind === 'iframe') steps.push(target.enable('Page'))
-        const id = client.send('Page.addScriptToEvaluateOnNewDocument', { source: WRAPPER_SOURCE }).then(
-          (result) => result.identifier,
-          () => undefined,
-        )
-        watched.scriptId = id
-        steps.push(id)
-      }
-      // A live document (or a worker, which has no "new document") gets the
-      // wrapper now; a page still paused at attach gets it from the script above.
-      if (!frames || target.applied.get('ready') === true) {
-        steps.push(client.send('Runtime.evaluate', { expression: WRAPPER_SOURCE }))
-      }
-    }
-    // Our setup must never fail the target's own setup.
-    return steps.map((step) =>
-      step.catch((error: unknown) => {
-        if (!target.closed) debug('cookie watch on %s %s: %s', target.kind, target.targetId, String(error))
-      }),
-    )
+    if (generation !== this.#generation) return []
+    return this.#writes.watch(target)
   }
 
-  #unwatch(target: TargetSession, watched: Watched): void {
-    for (const off of watched.offs) off()
-    if (target.closed) return
-    const client = target.client
-    if (watched.binding) detach(client.send('Runtime.removeBinding', { name: BINDING }), 'remove cookie binding')
-    const scriptId = watched.scriptId
-    if (scriptId) {
-      detach(
-        scriptId.then((identifier) => {
-          if (identifier !== undefined && !target.closed) return client.send('Page.removeScriptToEvaluateOnNewDocument', { identifier })
-          return undefined
-        }),
-        'remove cookie wrapper script',
-      )
-    }
-  }
-
-  #onPageWrite(payload: string): void {
-    let data: unknown
-    try {
-      data = JSON.parse(payload)
-    } catch {
-      return
-    }
-    if (!data || typeof data !== 'object') return
-    const record = data as PageWrite
-    if (record.kind === 'line' && typeof record.line === 'string') {
-      const now = Date.now()
-      const { name, value, expiring } = parseCookieLine(record.line, now)
-      const url = typeof record.url === 'string' ? record.url : undefined
-      this.#hint(name, expiring, value, url ? this.#scriptLineTarget(record.line, url, record.firstParty === true, now) : undefined)
-    } else if (record.kind === 'store') {
-      const value = typeof record.value === 'string' ? record.value : undefined
-      this.#hint(typeof record.name === 'string' ? record.name : '', record.expiring === true, value, storeCallTarget(record))
-    }
-    this.#request()
-  }
-
-  /**
-   * Where a document.cookie line landed if Chromium took it, checked with
-   * Chromium's rules (Chromium reports nothing about a refused line): parsing,
-   * domain, Secure, prefixes, HttpOnly from script, and the overwrite rules
-   * against the last read of the store. undefined when refused or unsure.
-   */
-  #scriptLineTarget(line: string, url: string, firstParty: boolean, now: number): WriteTarget | undefined {
-    const result = cookieFromLine(line, url, now, 'script')
-    if (!result.ok) return undefined
-    const cookie = result.cookie
-    // A third-party document's unpartitioned cookie is blocked; we cannot tell a cross-site frame from a same-site one.
-    if (!firstParty && !cookie.partitioned) return undefined
-    const sameName = [...(this.#snapshot?.values() ?? [])].filter((stored) => stored.name === cookie.name)
-    if (overwriteReason(cookie, sameName)) return undefined
-    return lineTarget(cookie)
-  }
-
-  #onRequest(event: Protocol.Network.RequestWillBeSentEvent): void {
-    // A redirect's Set-Cookie may be reported after the next hop's request: its url is then unsure.
-    this.#requestUrls.set(event.requestId, event.redirectResponse ? undefined : event.request.url)
-    if (this.#requestUrls.size > MAX_REQUEST_URLS) this.#requestUrls.delete(this.#requestUrls.keys().next().value!)
-  }
-
-  #onResponseHeaders(event: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
-    // Chromium lists the lines it refused (with the reason) in blockedCookies; the others were stored.
-    const blocked = new Set(event.blockedCookies.map((entry) => entry.cookieLine.trim()))
-    const url = this.#requestUrls.get(event.requestId)
-    const now = Date.now()
-    let seen = false
-    for (const [name, value] of Object.entries(event.headers)) {
-      if (name.toLowerCase() !== 'set-cookie') continue
-      for (const line of setCookieLines(value)) {
-        const parsed = parseCookieLine(line, now)
-        let landed: WriteTarget | undefined
-        if (url && !blocked.has(line)) {
-          const result = cookieFromLine(line, url, now, 'http')
-          if (result.ok) landed = lineTarget(result.cookie)
-        }
-        this.#hint(parsed.name, parsed.expiring, parsed.value, landed)
-        seen = true
-      }
-    }
-    if (seen) this.#request()
-  }
-
-  #hint(name: string, expiring: boolean, value: string | undefined, landed: WriteTarget | undefined): void {
+  #hint({ name, expiring, value, landed }: RecordedWrite): void {
     if (!this.#active) return
     // The record of a write whose change already went out unnamed explains that change: it is no new write.
     const now = Date.now()
@@ -648,54 +408,4 @@ export class CookieChangeTracker {
 /** A write for cookie-diff: `landed` only when known (the field is optional, not undefined). */
 function cookieWrite(name: string, value: string | undefined, expiring: boolean, landed: WriteTarget | undefined): CookieWrite {
   return landed ? { name, value, expiring, landed } : { name, value, expiring }
-}
-
-/** What the page wrapper reports (see WRAPPER_SOURCE). */
-interface PageWrite {
-  kind?: unknown
-  line?: unknown
-  url?: unknown
-  firstParty?: unknown
-  name?: unknown
-  value?: unknown
-  expiring?: unknown
-  domain?: unknown
-  path?: unknown
-  partitioned?: unknown
-}
-
-/** Where a cookie line lands, with the attributes it gives the cookie (its record may precede the store). */
-function lineTarget(cookie: LineCookie): WriteTarget {
-  const sameSite = sameSiteToCdp(cookie.sameSite)
-  return {
-    domain: cookie.domain,
-    path: cookie.path,
-    partitioned: cookie.partitioned,
-    attributes: {
-      secure: cookie.secure,
-      httpOnly: cookie.httpOnly,
-      ...(sameSite ? { sameSite } : {}),
-      session: cookie.expires === undefined,
-      // A Max-Age expiry depends on when Chromium stored it: never equal to a stored one.
-      expires: cookie.expires === undefined ? -1 : cookie.relativeExpiry ? Number.NaN : cookie.expires,
-    },
-  }
-}
-
-/**
- * Where a resolved CookieStore.set landed (Chromium rejects the promise of a
- * refused write): the given domain as a domain cookie, else the host; the
- * given path, else '/'. Its record follows the store: no attributes to match.
- */
-function storeCallTarget(record: PageWrite): WriteTarget | undefined {
-  if (typeof record.url !== 'string' || typeof record.value !== 'string') return undefined
-  let host: string
-  try {
-    host = new URL(record.url).hostname.toLowerCase()
-  } catch {
-    return undefined
-  }
-  const domain = typeof record.domain === 'string' ? `.${record.domain.replace(/^\./, '').toLowerCase()}` : host
-  const path = typeof record.path === 'string' ? record.path : '/'
-  return { domain, path, partitioned: record.partitioned === true }
 }
