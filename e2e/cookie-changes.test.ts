@@ -4,7 +4,7 @@
 // last listener is gone; latency from a page write to the event in Node.
 import type { Session, WebContents } from 'cdp-session'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
-import type { TestServer } from './fixtures/server.js'
+import type { RouteHandler, TestServer } from './fixtures/server.js'
 
 /** Electron's Cookie (the package does not export the type by name). */
 type Cookie = Awaited<ReturnType<Session['cookies']['get']>>[number]
@@ -299,6 +299,82 @@ describe('cookies changed event', () => {
       await waitFor(() => rec.changes.length >= 5, 'the rewrite by a fetch')
       await sleep(300)
       expect(rec.lines()).toEqual(['sc=1 explicit added', ...pair('sc', '1'), ...pair('sc', '1')])
+    })
+
+    test('through the Set-Cookie of a 302 (navigation and fetch, reached directly or by another redirect), with the default path of the redirecting url', async ({ session, server }) => {
+      // No Path attribute: the cookie's path comes from the 302's own url (/redir), not from the page it leads to.
+      server.setRoute('/redir/set', (_req, res) => {
+        res.writeHead(302, { 'Set-Cookie': 'rd=1', 'Location': '/empty.html', 'Content-Length': '0', 'Cache-Control': 'no-store' })
+        res.end()
+      })
+      server.setRedirect('/redir/via', '/redir/set')
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await wc.loadURL(server.url('/redir/set'))
+      await waitFor(() => rec.changes.length >= 1, 'rd=1')
+      await wc.loadURL(server.url('/redir/set'))
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite by a redirected navigation')
+      await wc.loadURL(server.url('/redir/via'))
+      await waitFor(() => rec.changes.length >= 5, 'the rewrite by a navigation redirected twice')
+      await wc.executeJavaScript(`fetch('/redir/set').then((r) => r.text())`)
+      await waitFor(() => rec.changes.length >= 7, 'the rewrite by a redirected fetch')
+      await wc.executeJavaScript(`fetch('/redir/via').then((r) => r.text())`)
+      await waitFor(() => rec.changes.length >= 9, 'the rewrite by a fetch redirected twice')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['rd=1 explicit added', ...pair('rd', '1'), ...pair('rd', '1'), ...pair('rd', '1'), ...pair('rd', '1')])
+      for (const change of rec.changes) expect(change.cookie).toMatchObject({ domain: host(server), path: '/redir' })
+      expect(wc.getURL()).toBe(server.url('/empty.html'))
+    })
+
+    test('through the Set-Cookie of a 302 that a webRequest redirectURL led to (that redirect sends Chromium no headers)', async ({ session, server }) => {
+      server.setRoute('/redir/set', (_req, res) => {
+        res.writeHead(302, { 'Set-Cookie': 'rd=1', 'Location': '/empty.html', 'Content-Length': '0', 'Cache-Control': 'no-store' })
+        res.end()
+      })
+      session.webRequest.onBeforeRequest({ urls: ['*://*/wr/*'] }, (_details, callback) => callback({ redirectURL: server.url('/redir/set') }))
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      await wc.loadURL(server.url('/wr/start'))
+      await waitFor(() => rec.changes.length >= 1, 'rd=1')
+      await wc.loadURL(server.url('/wr/start'))
+      await waitFor(() => rec.changes.length >= 3, 'the rewrite by a navigation')
+      await wc.executeJavaScript(`fetch('/wr/start').then((r) => r.text())`)
+      await waitFor(() => rec.changes.length >= 5, 'the rewrite by a fetch')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['rd=1 explicit added', ...pair('rd', '1'), ...pair('rd', '1')])
+      for (const change of rec.changes) expect(change.cookie).toMatchObject({ domain: host(server), path: '/redir' })
+      expect(server.requestCount('/wr/start')).toBe(0)
+    })
+
+    test('through a redirect chain whose hops set different cookies, across sites: each once, with its own hop\'s domain and path', async ({ session, server }) => {
+      // localhost/c1/hop → 302 (h1) → 127.0.0.1/c2/hop → 302 (h2) → /c3/page → 200 (h3); no Path attribute: each
+      // cookie's path is its hop's directory, its domain its hop's host.
+      const hop = (cookie: string, location: string): RouteHandler => (_req, res) => {
+        res.writeHead(302, { 'Set-Cookie': cookie, 'Location': location, 'Content-Length': '0', 'Cache-Control': 'no-store' })
+        res.end()
+      }
+      server.setRoute('/c1/hop', hop('h1=a', `${server.origin}/c2/hop`))
+      server.setRoute('/c2/hop', hop('h2=b', '/c3/page'))
+      server.setContent('/c3/page', '<p>end</p>', 'text/html; charset=utf-8', { 'Set-Cookie': 'h3=c', 'Cache-Control': 'no-store' })
+      const wc = await pageAt(session, server.url('/empty.html'))
+      const rec = recorder()
+      await listen(session, wc, rec)
+      const start = `${server.crossOrigin}/c1/hop`
+      await wc.loadURL(start)
+      await waitFor(() => rec.changes.length >= 3, 'the three cookies')
+      await wc.loadURL(start)
+      await waitFor(() => rec.changes.length >= 9, 'the three rewrites')
+      await sleep(300)
+      expect(rec.lines()).toEqual(['h1=a explicit added', 'h2=b explicit added', 'h3=c explicit added', ...pair('h1', 'a'), ...pair('h2', 'b'), ...pair('h3', 'c')])
+      const where: Record<string, { domain: string; path: string }> = {
+        h1: { domain: 'localhost', path: '/c1' },
+        h2: { domain: host(server), path: '/c2' },
+        h3: { domain: host(server), path: '/c3' },
+      }
+      for (const change of rec.changes) expect(change.cookie).toMatchObject(where[change.cookie.name] ?? {})
+      expect(wc.getURL()).toBe(server.url('/c3/page'))
     })
 
     test('through CookieStore.set', async ({ session, server }) => {

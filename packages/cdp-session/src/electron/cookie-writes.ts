@@ -18,9 +18,9 @@
 // accepted, which lets identical rewrites be reported and keeps the replays of
 // two same-named cookies apart:
 //   - CookieStore.set: its promise resolved (Chromium rejects it otherwise);
-//   - Set-Cookie: the line is not among the event's blockedCookies, and the
-//     request's url (Network.requestWillBeSent; not after a redirect) gives the
-//     default domain and path;
+//   - Set-Cookie: the line is not among the event's blockedCookies, and the url
+//     of the hop that sent it (Network.requestWillBeSent and its redirects, see
+//     HopUrls) gives the default domain and path;
 //   - document.cookie: Chromium says nothing about a refused line, so the line
 //     is checked with Chromium's rules (common/cookie-rules.ts cookieFromLine
 //     and overwriteReason against the last read of the store) for the
@@ -41,8 +41,8 @@ import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { sameSiteToCdp } from './cookie-types.js'
 
 const BINDING = '__cdpSessionCookieWrite'
-/** Request urls remembered for Set-Cookie lines (the oldest are forgotten first). */
-const MAX_REQUEST_URLS = 1000
+/** Requests remembered for Set-Cookie lines (the oldest are forgotten first). */
+const MAX_REQUESTS = 1000
 
 /** One write of a cookie, as recorded. */
 export interface RecordedWrite {
@@ -135,6 +135,85 @@ const WRAPPER_SOURCE = `(() => {
   install(globalThis)
 })()`
 
+/** One request's redirect chain as seen so far (hop n: urls[n], …). */
+interface RequestHops {
+  /** From requestWillBeSent: the first url, then the target of each redirect. */
+  urls: string[]
+  /** The status of each hop that redirected (from the next hop's redirectResponse). */
+  statuses: number[]
+  /** The Location header of each hop whose response headers came. */
+  locations: Array<string | undefined>
+  /** Hops matched to a responseReceivedExtraInfo (see urlOf): the next event is of hop `reported` or a later one. */
+  reported: number
+  /** False once some event did not fit: no hop of the request gets a url any more. */
+  sure: boolean
+}
+
+/**
+ * Which hop of a request each `Network.responseReceivedExtraInfo` belongs to,
+ * and so the url its Set-Cookie lines were sent for (see urlOf).
+ */
+export class HopUrls {
+  /** Request id → its hops (the oldest requests are forgotten first). */
+  readonly #requests = new Map<string, RequestHops>()
+
+  /** Notes a request, or the next hop of a redirected one. */
+  request(event: Pick<Protocol.Network.RequestWillBeSentEvent, 'requestId' | 'request' | 'redirectResponse'>): void {
+    const redirect = event.redirectResponse
+    const known = this.#requests.get(event.requestId)
+    if (!redirect) {
+      this.#requests.set(event.requestId, { urls: [event.request.url], statuses: [], locations: [], reported: 0, sure: true })
+      if (this.#requests.size > MAX_REQUESTS) this.#requests.delete(this.#requests.keys().next().value!)
+    } else if (known) {
+      // The redirect of the last hop we know, else hops were missed: no hop of this request is sure any more.
+      if (known.urls.at(-1) !== redirect.url) known.sure = false
+      known.statuses[known.urls.length - 1] = redirect.status
+      known.urls.push(event.request.url)
+    }
+  }
+
+  /**
+   * The url of the hop whose response headers `event` carries, or undefined
+   * when unsure. Chromium sends the headers of each hop that reached the
+   * network, in order (its DevTools front end also matches them by position),
+   * but a hop's may come before or after the next hop's requestWillBeSent; a
+   * hop answered without the network (a redirect fulfilled through Fetch, as
+   * webRequest's redirectURL is) sends none. So `event` is the first hop not
+   * yet matched that fits it: its url is its requestWillBeSent's, or else the
+   * previous hop's Location; its status, once the next hop's redirectResponse
+   * told it, is the event's; and the event's Location leads to the next hop.
+   */
+  urlOf(event: Pick<Protocol.Network.ResponseReceivedExtraInfoEvent, 'requestId' | 'statusCode' | 'headers'>): string | undefined {
+    const hops = this.#requests.get(event.requestId)
+    if (!hops?.sure) return undefined
+    // A 401/407 is its hop's last response, or is answered by a new response of
+    // the same hop (no requestWillBeSent between): it matches no hop for good.
+    // (Chromium sent no headers event for an answered challenge when measured.)
+    const challenge = event.statusCode === 401 || event.statusCode === 407
+    const location = headerValue(event.headers, 'location')
+    for (let index = hops.reported; ; index++) {
+      const previous = index > 0 ? hops.locations[index - 1] : undefined
+      const url = hops.urls[index] ?? (previous !== undefined ? resolveUrl(previous, hops.urls[index - 1]) : undefined)
+      if (url === undefined) break
+      const status = hops.statuses[index]
+      if (!challenge && status !== undefined && status !== event.statusCode) continue
+      const next = hops.urls[index + 1]
+      if (next !== undefined && location !== undefined && resolveUrl(location, url) !== next) continue
+      if (!challenge) {
+        hops.locations[index] = location
+        hops.reported = index + 1
+      }
+      return url
+    }
+    hops.sure = false
+    return undefined
+  }
+
+  clear(): void {
+    this.#requests.clear()
+  }
+}
+
 interface Watched {
   offs: Array<() => void>
   scriptId: Promise<string | undefined> | undefined
@@ -145,8 +224,8 @@ interface Watched {
 export class CookieWriteRecorder {
   readonly #sink: WriteSink
   readonly #watched = new Map<TargetSession, Watched>()
-  /** Request id → url, for the default domain and path of Set-Cookie lines; undefined after a redirect. */
-  readonly #requestUrls = new Map<string, string | undefined>()
+  /** The url of each hop of each request, for the default domain and path of Set-Cookie lines. */
+  readonly #hops = new HopUrls()
 
   constructor(sink: WriteSink) {
     this.#sink = sink
@@ -164,7 +243,7 @@ export class CookieWriteRecorder {
     )
     const steps: Array<Promise<unknown>> = []
     watched.offs.push(
-      client.on('Network.requestWillBeSent', (event) => this.#onRequest(event)),
+      client.on('Network.requestWillBeSent', (event) => this.#hops.request(event)),
       client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event)),
     )
     steps.push(target.enable('Network'))
@@ -207,7 +286,7 @@ export class CookieWriteRecorder {
   unwatchAll(): void {
     for (const [target, watched] of this.#watched) this.#unwatch(target, watched)
     this.#watched.clear()
-    this.#requestUrls.clear()
+    this.#hops.clear()
   }
 
   #unwatch(target: TargetSession, watched: Watched): void {
@@ -265,16 +344,10 @@ export class CookieWriteRecorder {
     return lineTarget(cookie)
   }
 
-  #onRequest(event: Protocol.Network.RequestWillBeSentEvent): void {
-    // A redirect's Set-Cookie may be reported after the next hop's request: its url is then unsure.
-    this.#requestUrls.set(event.requestId, event.redirectResponse ? undefined : event.request.url)
-    if (this.#requestUrls.size > MAX_REQUEST_URLS) this.#requestUrls.delete(this.#requestUrls.keys().next().value!)
-  }
-
   #onResponseHeaders(event: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
     // Chromium lists the lines it refused (with the reason) in blockedCookies; the others were stored.
     const blocked = new Set(event.blockedCookies.map((entry) => entry.cookieLine.trim()))
-    const url = this.#requestUrls.get(event.requestId)
+    const url = this.#hops.urlOf(event)
     const now = Date.now()
     let seen = false
     for (const [name, value] of Object.entries(event.headers)) {
@@ -342,4 +415,21 @@ function storeCallTarget(record: PageWrite): WriteTarget | undefined {
   const domain = typeof record.domain === 'string' ? `.${record.domain.replace(/^\./, '').toLowerCase()}` : host
   const path = typeof record.path === 'string' ? record.path : '/'
   return { domain, path, partitioned: record.partitioned === true }
+}
+
+/** A header's value, whatever the case of its name. */
+function headerValue(headers: Protocol.Network.Headers, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && typeof value === 'string') return value
+  return undefined
+}
+
+function resolveUrl(location: string, base: string | undefined): string | undefined {
+  if (base === undefined) return undefined
+  try {
+    const url = new URL(location, base)
+    url.hash = ''
+    return url.href
+  } catch {
+    return undefined
+  }
 }
