@@ -196,8 +196,8 @@ Environment knobs: \`BENCH_ITERATIONS\` (timed iterations per contender, default
   pauses briefly whenever it switches contender, so one library's teardown work is not billed to the next.
 - After the warm-up, the timed iterations are split into rounds; in each round every contender runs its share of
   iterations back to back, and the order of contenders rotates from round to round so that background noise on the
-  machine is spread evenly. A scenario whose difference is small next to the machine's drift (gateway-throughput)
-  alternates contenders every iteration.
+  machine is spread evenly. A scenario whose difference is small next to the machine's drift
+  alternates contenders every iteration (gateway-throughput, gateway-latency).
 - The gateway scenarios also time a reference relay in C (\`packages/bench/src/relay/relay.c\`, compiled with the
   machine's \`cc\` at bench time): a second browser's default session uses it as its proxy
   (\`--proxy-server\`), and it joins each connection to the fixture server, moving bytes with \`splice(2)\`
