@@ -5,6 +5,7 @@
  * no hop at all.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,7 +38,8 @@ function build(): Promise<{ binary: string; dir: string }> {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
       throw new Error(`cannot build the reference relay with ${compiler}: ${message}`)
     }
-    process.once('exit', () => void rm(dir, { recursive: true, force: true }))
+    // An exit handler runs synchronously to its end: nothing asynchronous would finish there.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     return { binary, dir }
   })()
   return built
