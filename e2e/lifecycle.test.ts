@@ -240,6 +240,30 @@ describe('browser lifecycle', () => {
       })
     }
 
+    test('after browser.close() nothing of the library keeps Node running (the gateways of every session close too)', async () => {
+      // The child loads a page through the gateways of the default, an in-memory and a persistent
+      // session, closes the browser and its own server, and must then end by itself.
+      const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, 'close'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+      try {
+        await expect.poll(() => stdout.includes('\n') || child.exitCode !== null, { timeout: 30_000, interval: 50 }).toBe(true)
+        expect(stderr).toBe('')
+        const closedAt = performance.now()
+        const exit = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000))])
+        expect(exit).toEqual({ code: 0, signal: null })
+        console.info(`[lifecycle] the Node process ended ${(performance.now() - closedAt).toFixed(0)} ms after its pages were loaded (browser.close() included)`)
+      } finally {
+        child.kill('SIGKILL')
+      }
+    }, 60_000)
+
     test('browser.close() leaves no process behind and removes the temporary profile', async ({ server }) => {
       const browser = await launchTestBrowser()
       const wc = await browser.createWebContents()

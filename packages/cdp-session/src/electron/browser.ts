@@ -138,6 +138,10 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
   readonly #gateways: GatewaySettings
   /** The default session's gateway (given to Chromium with --proxy-server at launch). */
   readonly #defaultProxy: SessionProxy | undefined
+  /** The other sessions' gateways still open: they end with the browser (their listening sockets would keep Node running). */
+  readonly #sessionProxies = new Set<SessionProxy>()
+  /** Settles once every gateway was closed after the main browser went away. */
+  #gatewaysClosed: Promise<unknown> = Promise.resolve()
   #nextWebContentsId = 1
   #closing: Promise<void> | undefined
 
@@ -223,7 +227,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     await Promise.all([...this.#partitionProcesses].map((p) => p.close()))
     await this.#main.close()
     this.#onMainGone()
-    await this.#defaultProxy?.close()
+    await this.#gatewaysClosed
   }
 
   #onMainGone(): void {
@@ -232,7 +236,9 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     for (const process of this.#partitionProcesses) detach(process.close(), 'close partition browser')
     for (const webContents of [...this.#webContents.values()]) webContents.markDestroyed()
     this.#webContents.clear()
-    if (this.#defaultProxy) detach(this.#defaultProxy.close(), 'close default session gateway')
+    const closing = [this.#defaultProxy?.close(), ...[...this.#sessionProxies].map((proxy) => this.#closeProxy(proxy))]
+    for (const done of closing) if (done) detach(done, 'close session gateway')
+    this.#gatewaysClosed = Promise.allSettled(closing)
     this.emit('disconnected')
   }
 
@@ -310,8 +316,16 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     return 'the browser was launched with its own proxy flags (--proxy-server, --proxy-pac-url, --no-proxy-server or --proxy-auto-detect)'
   }
 
-  #startProxy(): Promise<SessionProxy> {
-    return SessionProxy.start({ lookup: this.#gateways.lookup })
+  async #startProxy(): Promise<SessionProxy> {
+    const proxy = await SessionProxy.start({ lookup: this.#gateways.lookup })
+    this.#sessionProxies.add(proxy)
+    return proxy
+  }
+
+  #closeProxy(proxy: SessionProxy | undefined): Promise<void> {
+    if (!proxy) return Promise.resolve()
+    this.#sessionProxies.delete(proxy)
+    return proxy.close()
   }
 
   #persistentDir(partition: string): string | undefined {
@@ -342,7 +356,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
           : {}
       browserContextId = await main.targets.createBrowserContext(params)
     } catch (error) {
-      await proxy?.close()
+      await this.#closeProxy(proxy)
       throw error
     }
     main.setOwner(browserContextId, session())
@@ -358,7 +372,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
           await main.targets.disposeBrowserContext(browserContextId)
         } finally {
           main.deleteOwner(browserContextId)
-          await proxy?.close()
+          await this.#closeProxy(proxy)
         }
       },
     }
@@ -373,7 +387,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
     try {
       process = await BrowserProcess.launch(proxy ? { ...rest, userDataDir, args: [...(rest.args ?? []), ...gatewayFlags(proxy)] } : { ...rest, userDataDir })
     } catch (error) {
-      await proxy?.close()
+      await this.#closeProxy(proxy)
       throw error
     }
     this.#partitionProcesses.add(process)
@@ -391,7 +405,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
         try {
           await process.close()
         } finally {
-          await proxy?.close()
+          await this.#closeProxy(proxy)
         }
       },
     }
