@@ -3,6 +3,7 @@ import type { Protocol } from 'devtools-protocol'
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach } from '../common/util.js'
 import type { InterceptionRegistration } from '../cdp/request-interceptor.js'
+import { headerValue } from '../cdp/request-tracker.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { Session, SessionBinding } from './session.js'
 import type { WebContents } from './web-contents.js'
@@ -176,9 +177,4 @@ export class LoginHook {
       pending.timer.unref()
     })
   }
-}
-
-function headerValue(headers: Protocol.Network.Headers, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return String(value)
-  return undefined
 }

@@ -37,6 +37,7 @@ import type { Protocol } from 'devtools-protocol'
 import { parseCookieLine, setCookieLines, type WriteTarget } from '../common/cookie-diff.js'
 import { cookieFromLine, overwriteReason, type LineCookie } from '../common/cookie-rules.js'
 import { debug, detach } from '../common/util.js'
+import { headerValue } from '../cdp/request-tracker.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import { sameSiteToCdp } from './cookie-types.js'
 
@@ -415,12 +416,6 @@ function storeCallTarget(record: PageWrite): WriteTarget | undefined {
   const domain = typeof record.domain === 'string' ? `.${record.domain.replace(/^\./, '').toLowerCase()}` : host
   const path = typeof record.path === 'string' ? record.path : '/'
   return { domain, path, partitioned: record.partitioned === true }
-}
-
-/** A header's value, whatever the case of its name. */
-function headerValue(headers: Protocol.Network.Headers, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name && typeof value === 'string') return value
-  return undefined
 }
 
 function resolveUrl(location: string, base: string | undefined): string | undefined {
