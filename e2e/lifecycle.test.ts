@@ -1,6 +1,6 @@
 // Launching, killing and connecting to browsers. Every test starts its own browser(s): what is
 // under test is the browser process itself. Process checks read /proc (Linux).
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -106,6 +106,35 @@ async function rejection(call: () => Promise<unknown>): Promise<{ error: unknown
   throw new Error('expected the call to reject, it resolved')
 }
 
+/**
+ * Starts fixtures/launch-child.ts in `mode` from the library's sources. `firstLine` is the first
+ * line it prints (its JSON report), or rejects, with its stderr, when it exits before printing.
+ */
+function startChild(mode: 'exit' | 'wait' | 'close'): {
+  child: ChildProcess
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  firstLine: Promise<string>
+  stderr: () => string
+} {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const firstLine = new Promise<string>((resolve, reject) => {
+    let stdout = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      const newline = stdout.indexOf('\n')
+      if (newline !== -1) resolve(stdout.slice(0, newline))
+    })
+    void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before printing: ${stderr}`)))
+  })
+  return { child, exited, firstLine, stderr: () => stderr }
+}
+
 describe('browser lifecycle', () => {
   test('SIGKILL with 50 calls in flight: all reject within 1 s with BrowserClosedError, later calls fail at once', async ({ server }) => {
     const unhandled: unknown[] = []
@@ -195,24 +224,10 @@ describe('browser lifecycle', () => {
   describe('no browser outlives the Node process that launched it', () => {
     for (const how of ['exit', 'SIGTERM', 'SIGINT'] as const) {
       test(how === 'exit' ? 'process.exit(0) without closing' : `${how} to the Node process`, async () => {
-        const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, how === 'exit' ? 'exit' : 'wait'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, NODE_OPTIONS: '' },
-        })
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-        let stderr = ''
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+        const { child, exited, firstLine } = startChild(how === 'exit' ? 'exit' : 'wait')
         let chromiumPid: number | undefined
         try {
-          const info = await new Promise<{ pid: number; userDataDir: string }>((resolve, reject) => {
-            let stdout = ''
-            child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-              stdout += chunk
-              const newline = stdout.indexOf('\n')
-              if (newline !== -1) resolve(JSON.parse(stdout.slice(0, newline)) as { pid: number; userDataDir: string })
-            })
-            void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before printing: ${stderr}`)))
-          })
+          const info = JSON.parse(await firstLine) as { pid: number; userDataDir: string }
           chromiumPid = info.pid
           const tree = processTree(info.pid)
           // The browser process and its helpers (zygotes, GPU, network, renderers of the open page).
@@ -243,18 +258,10 @@ describe('browser lifecycle', () => {
     test('after browser.close() nothing of the library keeps Node running (the gateways of every session close too)', async () => {
       // The child loads a page through the gateways of the default, an in-memory and a persistent
       // session, closes the browser and its own server, and must then end by itself.
-      const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, 'close'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_OPTIONS: '' },
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+      const { child, exited, firstLine, stderr } = startChild('close')
       try {
-        await expect.poll(() => stdout.includes('\n') || child.exitCode !== null, { timeout: 30_000, interval: 50 }).toBe(true)
-        expect(stderr).toBe('')
+        await firstLine
+        expect(stderr()).toBe('')
         const closedAt = performance.now()
         const exit = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000))])
         expect(exit).toEqual({ code: 0, signal: null })
