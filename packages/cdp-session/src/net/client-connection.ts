@@ -5,7 +5,7 @@
 // half a millisecond per request when the process wakes from idle (measured: docs/decisions.md);
 // this reads a head with one split and a loop.
 import type { Socket } from 'node:net'
-import { ChunkedDecoder, connectionTokens, endsChunked, splitHead } from './forward.js'
+import { ChunkedDecoder, connectionTokens, endsChunked, splitHead } from './http1.js'
 
 /** A request head as the client sent it. */
 export interface RequestHead {
