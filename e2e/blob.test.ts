@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ValidationError, type Session, type WebContents } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
+import { liveTargetsOf } from './fixtures/internals.js'
 
 /** Every byte value, then a pseudo-random tail: `size` bytes in all (same formula in the page). */
 function expectedBytes(size: number): Buffer {
@@ -23,8 +24,7 @@ async function pageWithBlob(session: Session, url: string, size: number): Promis
 
 /** The UUID Chromium's blob registry gives `window.blob` of the page (what IO.resolveBlob reports). */
 async function registryUuid(session: Session, wc: WebContents): Promise<string> {
-  const binding = await session.bindingFor('test')
-  const target = binding.manager.targetsOf(session).find((t) => t.targetId === wc.targetId)
+  const target = (await liveTargetsOf(session)).find((t) => t.targetId === wc.targetId)
   if (!target) throw new Error('no target for the page')
   const { result } = await target.client.send('Runtime.evaluate', { expression: 'window.blob' })
   const { uuid } = await target.client.send('IO.resolveBlob', { objectId: result.objectId! })
@@ -66,7 +66,7 @@ describe('ses.getBlobData', () => {
         document.body.append(f)
       })`)
       expect(String(blobUrl).startsWith(`blob:${frameOrigin}/`)).toBe(true)
-      expect(await session.liveTargets().then((targets) => targets.map((t) => t.kind))).toEqual(['page'])
+      expect(await liveTargetsOf(session).then((targets) => targets.map((t) => t.kind))).toEqual(['page'])
       expect((await session.getBlobData(blobUrl as string)).toString()).toBe('from the frame')
     } finally {
       framePage.closeAllConnections()

@@ -5,6 +5,7 @@
 import type { Session, WebContents } from 'cdp-session'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import type { RouteHandler, TestServer } from './fixtures/server.js'
+import { bindingOf, liveTargetsOf } from './fixtures/internals.js'
 
 /** Electron's Cookie (the package does not export the type by name). */
 type Cookie = Awaited<ReturnType<Session['cookies']['get']>>[number]
@@ -64,7 +65,7 @@ async function listen(session: Session, wc: WebContents, rec: ReturnType<typeof 
 
 /** Counts Storage.getCookies commands sent for this session's context (observed on the browser-level client). */
 async function countCookieReads(session: Session): Promise<{ count(): number; restore(): void }> {
-  const binding = await session.bindingFor('test')
+  const binding = await bindingOf(session)
   const browser = binding.browser as unknown as { send: (method: string, params?: { browserContextId?: string }) => Promise<unknown> }
   const original = browser.send.bind(browser)
   let reads = 0
@@ -195,7 +196,7 @@ describe('cookies changed event', () => {
       await wc.executeJavaScript(
         `new Promise((resolve) => { const f = document.createElement('iframe'); f.id = 'x'; f.onload = () => resolve(true); f.src = ${JSON.stringify(`${server.https.crossOrigin}/frame-writes.html`)}; document.body.append(f) })`,
       )
-      expect((await session.liveTargets()).map((t) => t.kind)).toContain('iframe')
+      expect((await liveTargetsOf(session)).map((t) => t.kind)).toContain('iframe')
       const latencies: number[] = []
       for (let i = 1; i <= 3; i++) {
         const started = Date.now()
@@ -562,7 +563,7 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
     const wc = await pageAt(session, server.url('/empty.html'))
     const rec = recorder()
     await listen(session, wc, rec)
-    const binding = await session.bindingFor('test')
+    const binding = await bindingOf(session)
     const expires = Math.floor(Date.now() / 1000) + 600
     await binding.browser.send('Storage.setCookies', {
       browserContextId: binding.contextId,
@@ -645,7 +646,7 @@ self.addEventListener('message', (e) => { e.waitUntil(cookieStore.set('sw', Stri
   })
 
   test('latency with 2000 cookies in the store (each read lists them all)', async ({ session, server }) => {
-    const binding = await session.bindingFor('test')
+    const binding = await bindingOf(session)
     const cookies = Array.from({ length: 2000 }, (_, i) => ({ name: `bulk${i}`, value: 'x'.repeat(40), domain: `d${i % 40}.test`, path: '/' }))
     await binding.browser.send('Storage.setCookies', { cookies, browserContextId: binding.contextId })
     const started = Date.now()

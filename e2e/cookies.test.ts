@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { SessionClosedError, ValidationError, type Browser, type Session } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
+import { bindingOf } from './fixtures/internals.js'
 
 let partitionCounter = 0
 function uniquePartition(label: string): string {
@@ -396,7 +397,7 @@ describe('ses.cookies', () => {
   test('set() refuses exactly the names, values and paths Chromium\'s cookie sanitizer refuses', async ({ session, server }) => {
     // CDP's Storage.setCookies builds cookies with Chromium's CanonicalCookie::CreateSanitizedCookie
     // (it skips only the domain/secure/SameSite checks), so its verdict on these is Chromium's.
-    const { browser: client, contextId } = await session.bindingFor('test')
+    const { browser: client, contextId } = await bindingOf(session)
     const url = at(server, 'a.test')
     const chars = ['a', ' ', '\t', ';', '=', '"', ',', '\u0001', '\u007f', 'é', '\n', '\r', '\u0000', '\\']
     const cases: { name: string; value: string; path: string }[] = []
@@ -475,7 +476,7 @@ describe('ses.cookies', () => {
   })
 
   test('flushStore resolves after earlier changes reached the store', async ({ session, server }) => {
-    const { browser: client, contextId } = await session.bindingFor('test')
+    const { browser: client, contextId } = await bindingOf(session)
     const pending = session.cookies.set({ url: at(server, 'a.test'), name: 'f', value: '1' })
     await session.cookies.flushStore()
     // read the store directly: the cookie is there before anyone awaited set()

@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { closedPort, describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import { startHttpProxy, startSocks5Proxy, type TestProxy, type TestServer } from './fixtures/server.js'
+import { bindingOf } from './fixtures/internals.js'
 
 let httpProxy: TestProxy
 let socksProxy: TestProxy
@@ -233,7 +234,7 @@ describe('the session gateway', () => {
   test('listens on loopback only and refuses clients without the session credentials (407)', async ({ session, server }) => {
     const wc = await session.createWebContents()
     await load(wc, `${server.origin}/empty.html`)
-    const binding = await session.bindingFor('test')
+    const binding = await bindingOf(session)
     if (typeof binding.proxy === 'string') throw new Error(`no gateway: ${binding.proxy}`)
     const { port } = binding.proxy.gateway
     expect(listeningAddresses(port)).toEqual(['127.0.0.1'])
@@ -248,7 +249,7 @@ describe('the session gateway', () => {
     const other = browser.session.fromPartition(`proxy-gw-${process.pid}`)
     try {
       await Promise.all([(await session.createWebContents()).loadURL(`${server.origin}/empty.html`), (await other.createWebContents()).loadURL(`${server.origin}/empty.html`)])
-      const [mine, theirs] = await Promise.all([session.bindingFor('test'), other.bindingFor('test')])
+      const [mine, theirs] = await Promise.all([bindingOf(session), bindingOf(other)])
       if (typeof mine.proxy === 'string' || typeof theirs.proxy === 'string') throw new Error('no gateway')
       expect(mine.proxy.gateway.port).not.toBe(theirs.proxy.gateway.port)
       const crossed = await rawProxyRequest(theirs.proxy.gateway.port, `${server.origin}/empty.html`, mine.proxy.gateway.authorization)

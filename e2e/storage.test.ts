@@ -5,6 +5,7 @@ import { NotSupportedError, ValidationError, type Session, type WebContents } fr
 import { FLUSH_COOKIE_DOMAIN } from '../packages/cdp-session/src/electron/storage.js'
 import { describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
+import { bindingOf } from './fixtures/internals.js'
 
 interface State {
   ls: string | null
@@ -78,7 +79,7 @@ async function readAll(session: Session, origin: string): Promise<State> {
 
 /** Pids of every process of the browser a session lives in (browser, renderers, storage, network, GPU). */
 async function processTree(session: Session): Promise<number[]> {
-  const binding = await session.bindingFor('test')
+  const binding = await bindingOf(session)
   const { processInfo } = await binding.browser.send('SystemInfo.getProcessInfo')
   const browserPid = processInfo.find((p) => p.type === 'browser')?.id
   if (browserPid === undefined) throw new Error('no browser process reported')
@@ -407,7 +408,7 @@ describe('ses storage', () => {
       const wc = await session.createWebContents()
       await wc.loadURL(server.url(PAGE))
       await wc.executeJavaScript(`document.cookie = 'keep=1; max-age=3600; path=/'`)
-      const binding = await session.bindingFor('test')
+      const binding = await bindingOf(session)
       const names = async (): Promise<string[]> =>
         (await binding.browser.send('Storage.getCookies', { browserContextId: binding.contextId })).cookies.map((c) => `${c.name}@${c.domain}`).sort()
       const before = await names()

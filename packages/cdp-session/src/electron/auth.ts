@@ -5,7 +5,8 @@ import { debug, detach } from '../common/util.js'
 import type { InterceptionRegistration } from '../cdp/request-interceptor.js'
 import { headerValue } from '../cdp/request-tracker.js'
 import type { TargetSession } from '../cdp/target-session.js'
-import type { Session, SessionBinding } from './session.js'
+import type { SessionContext } from './context.js'
+import type { SessionBinding } from './core/types.js'
 import type { WebContents } from './web-contents.js'
 
 export interface LoginDetails {
@@ -24,18 +25,6 @@ export interface AuthInfo {
 }
 
 export type LoginCallback = (username?: string, password?: string) => void
-
-declare module './session.js' {
-  interface SessionEvents {
-    /**
-     * A server (401) or proxy (407) asks for credentials. Call
-     * `event.preventDefault()` and then `callback(username, password)`, or
-     * `callback()` to cancel; without preventDefault the challenge is
-     * cancelled (Electron's default). Emitted on the page first (if any).
-     */
-    login: [event: ElectronEvent<Session>, webContents: WebContents | null, details: LoginDetails, authInfo: AuthInfo, callback: LoginCallback]
-  }
-}
 
 declare module './web-contents.js' {
   interface WebContentsEvents {
@@ -61,23 +50,24 @@ const MAX_TRACKED = 5_000
  * the user never sees them.
  */
 export class LoginHook {
-  readonly #session: Session
+  readonly #core: SessionContext
   #registration: InterceptionRegistration | undefined
   readonly #attempts = new Map<string, number>()
   /** Origins a server (401) challenge was answered with credentials for, with the schemes. */
   readonly #answered = new Map<string, Set<string>>()
 
-  constructor(session: Session) {
-    this.#session = session
+  constructor(core: SessionContext) {
+    this.#core = core
     // Node's own listener-bookkeeping events (not part of SessionEvents' typed map).
-    const emitter = session as unknown as EventEmitter
+    const emitter = core.facade as unknown as EventEmitter
     emitter.on('newListener', (name: string | symbol) => {
       if (name === 'login' && !this.#registration) detach(this.#enable(), 'login hook')
     })
     emitter.on('removeListener', (name: string | symbol) => {
-      if (name === 'login' && session.listenerCount('login') === 0) this.#disable()
+      if (name === 'login' && core.facade.listenerCount('login') === 0) this.#disable()
     })
-    session.once('closed', () => {
+    core.addReadiness(() => this.ready())
+    core.onClose(() => {
       this.#disable()
     })
   }
@@ -98,8 +88,8 @@ export class LoginHook {
   }
 
   async #enable(): Promise<void> {
-    const binding = await this.#session.bindingFor('session.on(login)')
-    if (this.#registration || this.#session.closed || this.#session.listenerCount('login') === 0) return
+    const binding = await this.#core.bindingFor('session.on(login)')
+    if (this.#registration || this.#core.closed || this.#core.facade.listenerCount('login') === 0) return
     this.#registration = binding.interceptor.add({
       priority: 10,
       // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.
@@ -118,7 +108,7 @@ export class LoginHook {
 
   async #onAuth(binding: SessionBinding, event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Promise<Protocol.Fetch.AuthChallengeResponse | undefined> {
     const challenge = event.authChallenge
-    if (!target || binding.manager.ownerOf(target) !== this.#session) return undefined
+    if (!target || !this.#core.owns(target, binding)) return undefined
     const attempts = (this.#attempts.get(event.requestId) ?? 0) + 1
     this.#attempts.set(event.requestId, attempts)
     if (this.#attempts.size > MAX_TRACKED) this.#attempts.delete(this.#attempts.keys().next().value!)
@@ -140,7 +130,7 @@ export class LoginHook {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
     }
     const page = target.topPage
-    const webContents = page ? (this.#session.getAllWebContents().find((wc) => wc.targetId === page.targetId) ?? null) : null
+    const webContents = page ? (this.#core.getAllWebContents().find((wc) => wc.targetId === page.targetId) ?? null) : null
     return new Promise((resolve) => {
       let answered = false
       const pending: { timer?: NodeJS.Timeout } = {}
@@ -161,8 +151,8 @@ export class LoginHook {
         prevented = event.defaultPrevented
       }
       if (!answered && !prevented) {
-        const event = new ElectronEvent(this.#session)
-        this.#session.emit('login', event, webContents, details, authInfo, callback)
+        const event = new ElectronEvent(this.#core.facade)
+        this.#core.facade.emit('login', event, webContents, details, authInfo, callback)
         prevented = event.defaultPrevented
       }
       if (answered) return

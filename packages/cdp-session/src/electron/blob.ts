@@ -5,7 +5,7 @@ import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { CdpClient } from '../cdp/client.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
-import type { Session } from './session.js'
+import type { SessionContext } from './context.js'
 
 const API = 'session.getBlobData'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -25,7 +25,7 @@ const CHUNK = 1 << 20
  * it: its bytes are reachable by fetching the URL from a frame of that origin,
  * which yields a Blob whose registry UUID `IO.resolveBlob` tells.
  */
-export async function getBlobData(session: Session, identifier: string): Promise<Buffer> {
+export async function getBlobData(session: SessionContext, identifier: string): Promise<Buffer> {
   const id = validateArg(API, 'identifier', identifierSchema, identifier, EXPECTED)
   const binding = await session.bindingFor(API)
   const frames = binding.manager.targetsOf(session).filter((t) => hasFrames(t.kind) && !t.closed)

@@ -10,7 +10,9 @@ import type { ChromiumLaunchOptions } from '../cdp/launcher.js'
 import { hostResolverRulesFlag, parseHostResolverRules, withHostRules } from '../net/host-rules.js'
 import { systemLookup, type LookupFn } from '../net/resolver.js'
 import { SessionProxy } from '../net/session-proxy.js'
-import { Session, type SessionBinding, type SessionHost } from './session.js'
+import type { SessionHost } from './core/session-core.js'
+import type { SessionBinding } from './core/types.js'
+import { coreOf, Session } from './session.js'
 import type { WebContents } from './web-contents.js'
 
 export interface GatewayOptions {
@@ -125,7 +127,7 @@ export class SessionModule {
  * A Chromium browser driven over CDP: the root of everything. `launch()` owns
  * the process; `connect()` attaches to one the user started and never kills it.
  */
-export class Browser extends EventEmitter<BrowserEvents> implements SessionHost {
+export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<WebContents> {
   readonly session: SessionModule
   readonly webContents = {
     fromId: (id: number): WebContents | undefined => this.#webContents.get(id),
@@ -232,7 +234,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
 
   #onMainGone(): void {
     if (!liveBrowsers.delete(this)) return
-    for (const session of this.session.all()) session.markBrowserGone((api) => this.#main.connection.closedError(api))
+    for (const session of this.session.all()) coreOf(session).markBrowserGone((api) => this.#main.connection.closedError(api))
     for (const process of this.#partitionProcesses) detach(process.close(), 'close partition browser')
     for (const webContents of [...this.#webContents.values()]) webContents.markDestroyed()
     this.#webContents.clear()
@@ -283,7 +285,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
         { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false, gateway: proxy !== undefined },
         Promise.resolve(binding),
       )
-      main.setOwner(undefined, session)
+      main.setOwner(undefined, coreOf(session))
       return session
     }
     if (path !== undefined && !this.#launchOptions) {
@@ -359,7 +361,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       await this.#closeProxy(proxy)
       throw error
     }
-    main.setOwner(browserContextId, session())
+    main.setOwner(browserContextId, coreOf(session()))
     return {
       manager: main.targets,
       interceptor: main.interceptor,
@@ -391,7 +393,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost 
       throw error
     }
     this.#partitionProcesses.add(process)
-    process.setOwner(undefined, session())
+    process.setOwner(undefined, coreOf(session()))
     await process.start()
     return {
       manager: process.targets,

@@ -66,7 +66,8 @@ import { debug, detach } from '../common/util.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import { CookieWriteRecorder, type RecordedWrite } from './cookie-writes.js'
 import { fromCdpCookie, type Cookie, type CookieChangedCause } from './cookie-types.js'
-import type { Session, SessionBinding } from './session.js'
+import type { SessionContext } from './context.js'
+import type { SessionBinding } from './core/types.js'
 import { FLUSH_COOKIE_DOMAIN } from './storage.js'
 
 export type CookieChangeListener = (cookie: Cookie, cause: CookieChangedCause, removed: boolean) => void
@@ -104,7 +105,7 @@ interface Hint extends RecordedWrite {
 
 /** Watches one session's cookie store while someone listens to `changed`. */
 export class CookieChangeTracker {
-  readonly #session: Session
+  readonly #session: SessionContext
   readonly #emit: CookieChangeListener
   /** Bumped by start() and stop(): work of an older generation is dropped. */
   #generation = 0
@@ -130,7 +131,7 @@ export class CookieChangeTracker {
   #expiryTimer: NodeJS.Timeout | undefined
   #retryTimer: NodeJS.Timeout | undefined
 
-  constructor(session: Session, emit: CookieChangeListener) {
+  constructor(session: SessionContext, emit: CookieChangeListener) {
     this.#session = session
     this.#emit = emit
     this.#session.bindingFor('cookies.on(changed)').then(
@@ -139,7 +140,7 @@ export class CookieChangeTracker {
       },
       () => undefined,
     )
-    this.#session.once('closed', () => {
+    this.#session.onClose(() => {
       this.stop()
     })
   }

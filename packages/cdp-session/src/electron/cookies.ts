@@ -18,7 +18,8 @@ import { validateArg } from '../common/validate.js'
 import { CookieChangeTracker, type ApiWrite } from './cookie-changes.js'
 import { flushCookies } from './storage.js'
 import { cookieKey, fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
-import type { Session, SessionBinding } from './session.js'
+import type { SessionContext } from './context.js'
+import type { SessionBinding } from './core/types.js'
 
 export type { CookieDetails, CookieFilter } from '../common/cookie-rules.js'
 
@@ -98,7 +99,7 @@ function toCdpParam(cookie: SanitizedCookie): Protocol.Network.CookieParam {
  * browser-level CDP session: sent on a page session those commands act on the default context.
  */
 export class Cookies extends EventEmitter<CookiesEvents> {
-  readonly #session: Session
+  readonly #session: SessionContext
   readonly #tracker: CookieChangeTracker
   /**
    * Every operation runs after the ones called before it, as Electron's calls reach the cookie
@@ -109,7 +110,7 @@ export class Cookies extends EventEmitter<CookiesEvents> {
   #openBatch: PendingSet[] | undefined
 
   /** @internal */
-  constructor(session: Session) {
+  constructor(session: SessionContext) {
     super()
     this.#session = session
     this.#tracker = new CookieChangeTracker(session, (cookie, cause, removed) => {
@@ -132,11 +133,6 @@ export class Cookies extends EventEmitter<CookiesEvents> {
    */
   #noteApiChange(written?: readonly ApiWrite[]): void {
     this.#tracker.poke(written)
-  }
-
-  /** @internal The session this store belongs to. */
-  get session(): Session {
-    return this.#session
   }
 
   /**

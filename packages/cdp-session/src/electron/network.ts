@@ -7,7 +7,7 @@ import { NotSupportedError, ValidationError } from '../common/errors.js'
 import { validateArg } from '../common/validate.js'
 import type { SessionProxy } from '../net/session-proxy.js'
 import type { ProxyConfigInput } from '../net/proxy-config.js'
-import type { Session } from './session.js'
+import type { SessionContext } from './context.js'
 
 export type ProxyConfig = ProxyConfigInput
 
@@ -23,7 +23,7 @@ export interface ResolveHostOptions {
   secureDnsPolicy?: 'allow' | 'disable'
 }
 
-async function proxyOf(session: Session, api: string, why = "CDP cannot change a browser context's network settings after it is created."): Promise<SessionProxy> {
+async function proxyOf(session: SessionContext, api: string, why = "CDP cannot change a browser context's network settings after it is created."): Promise<SessionProxy> {
   const binding = await session.bindingFor(api)
   if (typeof binding.proxy === 'string') {
     throw new NotSupportedError(`${api}: this session has no gateway (${binding.proxy}), and ${why}`)
@@ -31,28 +31,28 @@ async function proxyOf(session: Session, api: string, why = "CDP cannot change a
   return binding.proxy
 }
 
-export async function setProxy(session: Session, config: unknown): Promise<void> {
+export async function setProxy(session: SessionContext, config: unknown): Promise<void> {
   const api = 'ses.setProxy'
   await (await proxyOf(session, api)).setProxy(config, api)
 }
 
-export async function resolveProxy(session: Session, url: unknown): Promise<string> {
+export async function resolveProxy(session: SessionContext, url: unknown): Promise<string> {
   const api = 'ses.resolveProxy'
   const text = validateArg(api, 'url', z.string(), url, 'an absolute URL string')
   if (!URL.canParse(text)) throw new ValidationError(api, 'url', url, 'an absolute URL string')
   return (await proxyOf(session, api)).resolveProxy(new URL(text))
 }
 
-export async function forceReloadProxyConfig(session: Session): Promise<void> {
+export async function forceReloadProxyConfig(session: SessionContext): Promise<void> {
   const api = 'ses.forceReloadProxyConfig'
   await (await proxyOf(session, api)).reload(api)
 }
 
-export async function clearHostResolverCache(session: Session): Promise<void> {
+export async function clearHostResolverCache(session: SessionContext): Promise<void> {
   ;(await proxyOf(session, 'ses.clearHostResolverCache')).clearHostResolverCache()
 }
 
-export async function closeAllConnections(session: Session): Promise<void> {
+export async function closeAllConnections(session: SessionContext): Promise<void> {
   ;(await proxyOf(session, 'ses.closeAllConnections')).closeAllConnections()
 }
 
@@ -71,7 +71,7 @@ const resolveHostOptionsSchema = z
  * `cacheUsage: 'disallowed'` asks again; `source` other than any/system and `localOnly`
  * have no equivalent here and throw NotSupportedError.
  */
-export async function resolveHost(session: Session, host: unknown, options?: unknown): Promise<ResolvedHost> {
+export async function resolveHost(session: SessionContext, host: unknown, options?: unknown): Promise<ResolvedHost> {
   const api = 'ses.resolveHost'
   const name = validateArg(api, 'host', z.string().min(1), host, 'a host name or IP address')
   const parsed = validateArg(api, 'options', resolveHostOptionsSchema, options, '{ queryType?, source?, cacheUsage?, secureDnsPolicy? } as in Electron')
@@ -104,7 +104,7 @@ class NotFoundError extends Error {
  * gateway, which drops those cached credentials until the origin challenges again; https ones
  * cannot be reached and make it reject with NotSupportedError naming them.
  */
-export async function clearAuthCache(session: Session, answered: () => Map<string, Set<string>>): Promise<void> {
+export async function clearAuthCache(session: SessionContext, answered: () => Map<string, Set<string>>): Promise<void> {
   const api = 'session.clearAuthCache'
   const proxy = await proxyOf(session, api, "Chromium exposes no way to empty a context's HTTP auth cache over CDP. Use a new session (partition) to be challenged again.")
   const secure: string[] = []

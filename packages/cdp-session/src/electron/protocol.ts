@@ -24,7 +24,7 @@ import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import { ResponseServer } from '../net/response-server.js'
-import type { Session } from './session.js'
+import type { SessionContext } from './context.js'
 
 export type { ProtocolRequest, UploadData } from '../common/protocol-response.js'
 
@@ -58,7 +58,7 @@ const completionSchema = handlerSchema.optional()
  * `https://app.invalid/…` is a secure origin that never touches DNS.
  */
 export class Protocol {
-  readonly #session: Session
+  readonly #session: SessionContext
   readonly #registered = new Map<string, Entry>()
   readonly #intercepted = new Map<string, Entry>()
   #registration: InterceptionRegistration | undefined
@@ -72,8 +72,13 @@ export class Protocol {
   #sync: Promise<unknown> = Promise.resolve()
 
   /** @internal */
-  constructor(session: Session) {
+  constructor(session: SessionContext) {
     this.#session = session
+    session.addReadiness(() => this.ready())
+    session.addNavigationCheck((api, url) => {
+      this.assertNavigable(api, url)
+    })
+    session.onClose(() => this.dispose())
   }
 
   // ---- custom schemes --------------------------------------------------------
@@ -440,7 +445,7 @@ export class Protocol {
    */
   async #serveHttp(plan: Extract<ResponsePlan, { type: 'http' }>, event: Cdp.Fetch.RequestPausedEvent): Promise<RequestDecision> {
     const method = plan.method ?? event.request.method
-    if (plan.session === undefined || plan.session === this.#session) {
+    if (plan.session === undefined || plan.session === this.#session.facade) {
       const decision: RequestDecision = { kind: 'continue', url: plan.url, method }
       if (plan.upload) {
         decision.postData = plan.upload.data.toString('base64')

@@ -11,6 +11,7 @@ import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
 import type { InterceptionHandler } from '../cdp/request-interceptor.js'
 import type { TargetSession } from '../cdp/target-session.js'
+import type { SessionContext } from './context.js'
 
 export interface GatewayCredentials {
   /** `http://127.0.0.1:PORT`: the origin Chromium names in the proxy's challenge. */
@@ -115,4 +116,30 @@ export class ProxyAuthSeeder {
     for (const off of armed.off) off()
     if (!target.closed) detach(target.client.send('Fetch.disable'), 'proxy-auth Fetch.disable')
   }
+}
+
+/**
+ * Teaches a session's context its gateway's credentials: arms every new target until the
+ * gateway sees an authorised request, and answers the gateway's 407s at browser level too.
+ */
+export function seedGatewayCredentials(core: SessionContext): void {
+  const seeder = new ProxyAuthSeeder()
+  let registration: { remove(): void } | undefined
+  core.addTargetSetting({ apply: (target) => seeder.apply(target) })
+  core.onClose(() => {
+    registration?.remove()
+    registration = undefined
+  })
+  detach(
+    core.binding.then((b) => {
+      if (typeof b.proxy === 'string' || core.closed) return
+      const { gateway } = b.proxy
+      seeder.setCredentials({ origin: `http://${gateway.proxyServer}`, username: gateway.username, password: gateway.password })
+      b.proxy.onEvent((event) => {
+        if (event.type === 'request') seeder.markSeeded()
+      })
+      registration = b.interceptor.add(seeder.interceptionHandler())
+    }, () => undefined),
+    'proxy credentials',
+  )
 }

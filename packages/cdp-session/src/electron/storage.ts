@@ -21,7 +21,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
 import type { CdpClient } from '../cdp/client.js'
-import type { Session } from './session.js'
+import type { SessionContext } from './context.js'
 
 export interface ClearStorageDataOptions {
   /** `scheme://host[:port]`, the form of `window.location.origin`. */
@@ -198,14 +198,14 @@ export function planClearData(options: unknown): ClearPlan {
  * internal page (never a WebContents), so it works with no page open and
  * never disturbs the user's pages.
  */
-async function onContextPage<T>(session: Session, api: string, use: (client: CdpClient) => Promise<T>): Promise<T> {
+async function onContextPage<T>(session: SessionContext, api: string, use: (client: CdpClient) => Promise<T>): Promise<T> {
   const binding = await session.bindingFor(api)
   const contextId = binding.contextId
   if (contextId === undefined) throw new NotSupportedError(`${api}: the session's browser context id is unknown.`)
   return binding.manager.withInternalPage(contextId, use)
 }
 
-async function runPlan(session: Session, api: string, plan: ClearPlan): Promise<void> {
+async function runPlan(session: SessionContext, api: string, plan: ClearPlan): Promise<void> {
   const binding = await session.bindingFor(api)
   const cookies = plan.storageTypes.includes('cookies')
   const others = plan.storageTypes.filter((t) => t !== 'cookies')
@@ -233,7 +233,7 @@ async function runPlan(session: Session, api: string, plan: ClearPlan): Promise<
  * sessions keep theirs). `appcache`/`websql` are accepted and clear nothing
  * (Chromium no longer has them); `quotas` are accepted and change nothing.
  */
-export async function clearStorageData(session: Session, options?: ClearStorageDataOptions): Promise<void> {
+export async function clearStorageData(session: SessionContext, options?: ClearStorageDataOptions): Promise<void> {
   const api = 'session.clearStorageData'
   const plan = planClearStorageData(options)
   await runPlan(session, api, plan)
@@ -246,14 +246,14 @@ export async function clearStorageData(session: Session, options?: ClearStorageD
  * together with `origins`. With `origins`, cookies are cleared per origin
  * (Electron widens that to the registrable domain).
  */
-export async function clearData(session: Session, options?: ClearDataOptions): Promise<void> {
+export async function clearData(session: SessionContext, options?: ClearDataOptions): Promise<void> {
   const api = 'session.clearData'
   const plan = planClearData(options)
   await runPlan(session, api, plan)
 }
 
 /** Empties this session's HTTP cache; other sessions keep theirs. */
-export async function clearCache(session: Session): Promise<void> {
+export async function clearCache(session: SessionContext): Promise<void> {
   await onContextPage(session, 'session.clearCache', (client) => client.send('Network.clearBrowserCache'))
 }
 
@@ -296,11 +296,11 @@ export function httpCacheDir(storagePath: string): string {
  * deletes them when the cache is cleared. In-memory sessions keep their cache
  * in the browser's memory, which nothing exposes: NotSupportedError.
  */
-export async function getCacheSize(session: Session): Promise<number> {
+export async function getCacheSize(session: SessionContext): Promise<number> {
   const api = 'session.getCacheSize'
   await session.bindingFor(api)
-  const storagePath = session.getStoragePath()
-  if (!session.isPersistent() || storagePath === null) {
+  const storagePath = session.init.storagePath
+  if (!session.init.persistent || storagePath === null) {
     throw new NotSupportedError(
       `${api}: Chromium's DevTools protocol reports no cache size, so only a cache on disk can be measured, and this session has none we know of (an in-memory session keeps its HTTP cache in the browser's memory; a connect()ed browser's profile directory is unknown). Use a 'persist:' partition, fromPath, or a launch()ed browser's default session.`,
     )
@@ -352,9 +352,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * 8 s after a commit survived a SIGKILL 1 s after the page closed; with the
  * page left open it was lost). Closing the user's pages is not a flush.
  */
-export async function flushStorageData(session: Session): Promise<void> {
+export async function flushStorageData(session: SessionContext): Promise<void> {
   await session.bindingFor('session.flushStorageData')
-  if (!session.isPersistent() || session.getStoragePath() === null) return
+  if (!session.init.persistent || session.init.storagePath === null) return
   await sleep(DOM_STORAGE_COMMIT_BOUND_MS)
 }
 
@@ -375,10 +375,10 @@ export const FLUSH_COOKIE_DOMAIN = 'cdp-session-flush.invalid'
  * few milliseconds between the two commands (visible to a cookie-change
  * tracker that snapshots in between). In-memory sessions: resolves at once.
  */
-export async function flushCookies(session: Session): Promise<void> {
+export async function flushCookies(session: SessionContext): Promise<void> {
   const api = 'cookies.flushStore'
   const binding = await session.bindingFor(api)
-  if (!session.isPersistent() || session.getStoragePath() === null) return
+  if (!session.init.persistent || session.init.storagePath === null) return
   const name = `__cdp_session_flush_${randomUUID()}`
   await binding.browser.send('Storage.setCookies', {
     browserContextId: binding.contextId,

@@ -7,7 +7,8 @@ import { netErrorCode } from '../common/net-errors.js'
 import { deferred } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { TargetSession } from '../cdp/target-session.js'
-import type { Session } from './session.js'
+import type { SessionCore } from './core/session-core.js'
+import type { SessionRef } from './core/types.js'
 
 export interface RenderProcessGoneDetails {
   reason: 'crashed' | 'killed' | 'oom' | 'abnormal-exit' | 'launch-failed' | 'integrity-failure'
@@ -39,7 +40,8 @@ const urlSchema = z.string().refine((value) => URL.canParse(value), 'not an abso
  */
 export class WebContents extends EventEmitter<WebContentsEvents> {
   readonly id: number
-  readonly session: Session
+  readonly session: SessionRef
+  readonly #core: SessionCore<WebContents>
   readonly #target: TargetSession
   #url: string
   #destroyed = false
@@ -48,10 +50,11 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
   readonly #loadWaiters = new Map<string, (error?: Error) => void>()
 
   /** @internal Created by the Session while the page target is still paused. */
-  constructor(id: number, session: Session, target: TargetSession) {
+  constructor(id: number, core: SessionCore<WebContents>, target: TargetSession) {
     super()
     this.id = id
-    this.session = session
+    this.session = core.facade
+    this.#core = core
     this.#target = target
     this.#url = target.initialUrl
   }
@@ -109,8 +112,8 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
   async loadURL(url: string): Promise<void> {
     validateArg('webContents.loadURL', 'url', urlSchema, url, 'an absolute URL string such as "https://example.com/"')
     this.#assertAlive('webContents.loadURL')
-    this.session.protocol.assertNavigable('webContents.loadURL', url)
-    await this.session.interceptionReady()
+    this.#core.assertNavigable('webContents.loadURL', url)
+    await this.#core.interceptionReady()
     const { client } = this.#target
     const result = await client.send('Page.navigate', { url, transitionType: 'typed' })
     if (result.errorText) {
@@ -118,7 +121,7 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
       // refused tunnel (https): report the error Chromium itself would have. Only for a load
       // that failed: the gateway also sees Chromium's own preconnects, which may fail for a
       // host whose requests are answered by an interception handler.
-      const gatewayError = this.session.gatewayFailure(url) ?? (this.#url !== url ? this.session.gatewayFailure(this.#url) : undefined)
+      const gatewayError = this.#core.gatewayFailure(url) ?? (this.#url !== url ? this.#core.gatewayFailure(this.#url) : undefined)
       const name = gatewayError ?? result.errorText.replace(/^net::/, '')
       const code = netErrorCode(name) ?? -2
       this.emit('did-fail-load', new ElectronEvent(this), code, name, url, true)
@@ -155,7 +158,7 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
     if (this.#destroyed) return
     const gone = deferred<void>()
     this.once('destroyed', () => gone.resolve())
-    await this.session.closeTarget(this.#target.targetId)
+    await this.#core.closeTarget(this.#target.targetId)
     await gone.promise
   }
 

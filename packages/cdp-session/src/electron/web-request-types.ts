@@ -84,10 +84,3 @@ export interface WebRequestErrorDetails {
   id: number
   url: string
 }
-
-declare module './session.js' {
-  interface SessionEvents {
-    /** (ours) A webRequest listener threw or did not call back in time; its request proceeded unchanged. */
-    'web-request-error': [error: Error, details: WebRequestErrorDetails]
-  }
-}

@@ -8,7 +8,7 @@ import { headerLists, headerValue, RequestTracker, type TrackedEvent, type Track
 import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import type { TargetSession } from '../cdp/target-session.js'
-import type { Session } from './session.js'
+import type { SessionContext } from './context.js'
 import type {
   WebRequestResourceType,
   WebRequestFilter,
@@ -101,7 +101,7 @@ const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBef
  * session emits `'web-request-error'`.
  */
 export class WebRequest {
-  readonly #session: Session
+  readonly #session: SessionContext
   readonly #hooks = new Map<Hook, Registered>()
   #timeoutMs = DEFAULT_LISTENER_TIMEOUT_MS
   #registration: InterceptionRegistration | undefined
@@ -113,13 +113,14 @@ export class WebRequest {
   readonly #tracker: RequestTracker<TargetSession>
 
   /** @internal */
-  constructor(session: Session) {
+  constructor(session: SessionContext) {
     this.#session = session
     this.#tracker = new RequestTracker((event) => {
       this.#onTracked(event)
     })
+    session.addReadiness(() => this.ready())
     // The interceptor is the browser process's: a closed session must leave no patterns behind.
-    session.once('closed', () => {
+    session.onClose(() => {
       this.#hooks.clear()
       this.#registration?.remove()
       this.#registration = undefined
@@ -381,7 +382,7 @@ export class WebRequest {
 
   #report(hook: Hook, details: WebRequestDetails, error: Error): void {
     debug('webRequest.%s for %s: %s', hook, details.url, error.message)
-    this.#session.emit('web-request-error', error, { hook, id: details.id, url: details.url })
+    this.#session.facade.emit('web-request-error', error, { hook, id: details.id, url: details.url })
   }
 
   // ---- observing hooks (Network) --------------------------------------------
