@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Everything a fresh clone needs, then every check: lint, types, build, unit and
+# Everything a fresh clone needs, then every check: lint, import layers, types, build, unit and
 # e2e tests against real Chromium. Ends with a line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 pnpm build
 pnpm lint
+pnpm check:imports
 pnpm typecheck
 mkdir -p .test-results
 status=0
