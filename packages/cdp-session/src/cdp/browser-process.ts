@@ -1,4 +1,4 @@
-import type { ConnectionTransport } from 'puppeteer-core/internal/common/ConnectionTransport.js'
+import type { Transport } from './transport.js'
 import { NodeWebSocketTransport } from 'puppeteer-core/internal/node/NodeWebSocketTransport.js'
 import { BrowserClosedError, LaunchError } from '../common/errors.js'
 import { detach } from '../common/util.js'
@@ -16,6 +16,8 @@ export class BrowserProcess {
   readonly targets: TargetManager
   readonly interceptor: RequestInterceptor
   readonly launched: LaunchedChromium | undefined
+  /** The `ws://` endpoint: the one connected to, or the launched browser's (with a debugging port). */
+  readonly wsEndpoint: string | undefined
   readonly defaultContextId: string | undefined
   readonly userAgent: string
   readonly product: string
@@ -27,9 +29,11 @@ export class BrowserProcess {
     launched: LaunchedChromium | undefined,
     defaultContextId: string | undefined,
     version: { userAgent: string; product: string },
+    wsEndpoint: string | undefined,
   ) {
     this.connection = connection
     this.launched = launched
+    this.wsEndpoint = wsEndpoint
     this.defaultContextId = defaultContextId
     this.userAgent = version.userAgent
     this.product = version.product
@@ -49,7 +53,7 @@ export class BrowserProcess {
       () => undefined,
     )
     try {
-      return await BrowserProcess.#open(connection, launched)
+      return await BrowserProcess.#open(connection, launched, launched.wsEndpoint)
     } catch (error) {
       await launched.close()
       throw error
@@ -57,7 +61,7 @@ export class BrowserProcess {
   }
 
   static async connect(endpoint: { browserWSEndpoint: string }): Promise<BrowserProcess> {
-    let transport: ConnectionTransport
+    let transport: Transport
     try {
       transport = await NodeWebSocketTransport.create(endpoint.browserWSEndpoint)
     } catch (error) {
@@ -65,15 +69,15 @@ export class BrowserProcess {
     }
     const connection = new CdpConnection(transport, endpoint.browserWSEndpoint)
     connection.setCloseReason(`the connection to ${endpoint.browserWSEndpoint} closed`)
-    return BrowserProcess.#open(connection, undefined)
+    return BrowserProcess.#open(connection, undefined, endpoint.browserWSEndpoint)
   }
 
-  static async #open(connection: CdpConnection, launched: LaunchedChromium | undefined): Promise<BrowserProcess> {
+  static async #open(connection: CdpConnection, launched: LaunchedChromium | undefined, wsEndpoint: string | undefined): Promise<BrowserProcess> {
     const [version, contexts] = await Promise.all([
       connection.browser.send('Browser.getVersion'),
       connection.browser.send('Target.getBrowserContexts'),
     ])
-    return new BrowserProcess(connection, launched, contexts.defaultBrowserContextId, version)
+    return new BrowserProcess(connection, launched, contexts.defaultBrowserContextId, version, wsEndpoint)
   }
 
   get #defaultKey(): string {

@@ -2,7 +2,7 @@ import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.j
 import type { CDPSession } from 'puppeteer-core/internal/api/CDPSession.js'
 import { CDPSessionEvent } from 'puppeteer-core/internal/api/CDPSession.js'
 import { Connection } from 'puppeteer-core/internal/cdp/Connection.js'
-import type { ConnectionTransport } from 'puppeteer-core/internal/common/ConnectionTransport.js'
+import type { Transport } from './transport.js'
 import {
   ConnectionClosedError,
   ProtocolError as PuppeteerProtocolError,
@@ -111,7 +111,7 @@ export class CdpConnection {
   #closeReason = 'the browser connection closed'
   readonly #closedSignal = deferred<void>()
 
-  constructor(transport: ConnectionTransport, label: string) {
+  constructor(transport: Transport, label: string) {
     this.#connection = new Connection(label, transport, 0, COMMAND_TIMEOUT_MS)
     this.browser = new CdpClient(this, this.#connection as unknown as RawSender, '')
     this.#connection.on(CDPSessionEvent.SessionDetached, (session: CDPSession) => {

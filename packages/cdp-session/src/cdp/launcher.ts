@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { debuglog } from 'node:util'
-import type { ConnectionTransport } from 'puppeteer-core'
+import type { Transport } from './transport.js'
 import { PipeTransport } from 'puppeteer-core/internal/node/PipeTransport.js'
 import { z } from 'zod'
 import { BrowserNotFoundError, LaunchError, ValidationError } from '../common/errors.js'
@@ -49,7 +49,7 @@ export interface ChromiumExit {
 
 export interface LaunchedChromium {
   /** CDP over `--remote-debugging-pipe`; hand it to puppeteer-core's `Connection`. */
-  readonly transport: ConnectionTransport
+  readonly transport: Transport
   readonly process: ChildProcess
   readonly pid: number
   readonly userDataDir: string
@@ -300,7 +300,7 @@ async function resolveLaunch(options: ParsedOptions): Promise<Resolved> {
 }
 
 class Launched implements LaunchedChromium {
-  readonly transport: ConnectionTransport
+  readonly transport: Transport
   readonly process: ChildProcess
   readonly pid: number
   readonly userDataDir: string
@@ -316,7 +316,7 @@ class Launched implements LaunchedChromium {
   constructor(
     child: ChildProcess,
     pid: number,
-    transport: ConnectionTransport,
+    transport: Transport,
     exited: Promise<ChromiumExit>,
     resolved: Resolved,
     wsEndpoint: string | undefined,

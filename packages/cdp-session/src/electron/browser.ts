@@ -127,7 +127,7 @@ export class SessionModule {
  * A Chromium browser driven over CDP: the root of everything. `launch()` owns
  * the process; `connect()` attaches to one the user started and never kills it.
  */
-export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<WebContents> {
+export class Browser extends EventEmitter<BrowserEvents> {
   readonly session: SessionModule
   readonly webContents = {
     fromId: (id: number): WebContents | undefined => this.#webContents.get(id),
@@ -181,9 +181,14 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<
     return this.#main.product
   }
 
-  /** `ws://` endpoint when launched with `remoteDebuggingPort`, or the one connected to. */
+  /**
+   * The browser's `ws://` DevTools endpoint: the one `connect()` used, or a launched browser's
+   * when `launch({ remoteDebuggingPort })` was given (a pipe-only launch has none: undefined).
+   * Hand it to Puppeteer (`puppeteer.connect({ browserWSEndpoint })`) or Playwright
+   * (`chromium.connectOverCDP(endpoint)`) to drive the same browser (docs/interop.md).
+   */
   get wsEndpoint(): string | undefined {
-    return this.#main.launched?.wsEndpoint
+    return this.#main.wsEndpoint
   }
 
   /** The launched browser's process id (undefined when connected). */
@@ -236,7 +241,6 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<
     if (!liveBrowsers.delete(this)) return
     for (const session of this.session.all()) coreOf(session).markBrowserGone((api) => this.#main.connection.closedError(api))
     for (const process of this.#partitionProcesses) detach(process.close(), 'close partition browser')
-    for (const webContents of [...this.#webContents.values()]) webContents.markDestroyed()
     this.#webContents.clear()
     const closing = [this.#defaultProxy?.close(), ...[...this.#sessionProxies].map((proxy) => this.#closeProxy(proxy))]
     for (const done of closing) if (done) detach(done, 'close session gateway')
@@ -244,22 +248,16 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<
     this.emit('disconnected')
   }
 
-  // ---- SessionHost ---------------------------------------------------------
-
-  /** @internal */
-  allocateWebContentsId(): number {
-    return this.#nextWebContentsId++
-  }
-
-  /** @internal */
-  webContentsCreated(webContents: WebContents): void {
-    this.#webContents.set(webContents.id, webContents)
-    this.emit('web-contents-created', new ElectronEvent(this), webContents)
-  }
-
-  /** @internal */
-  webContentsDestroyed(webContents: WebContents): void {
-    this.#webContents.delete(webContents.id)
+  /** What every Session of this browser reports its pages to (kept off the public API). */
+  readonly #host: SessionHost<WebContents> = {
+    allocateWebContentsId: () => this.#nextWebContentsId++,
+    webContentsCreated: (webContents) => {
+      this.#webContents.set(webContents.id, webContents)
+      this.emit('web-contents-created', new ElectronEvent(this), webContents)
+    },
+    webContentsDestroyed: (webContents) => {
+      this.#webContents.delete(webContents.id)
+    },
   }
 
   /** @internal Builds a Session for a partition key (see SessionModule). */
@@ -281,7 +279,7 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<
         dispose: () => Promise.reject(new NotSupportedError('the default session cannot be closed')),
       }
       const session = new Session(
-        this,
+        this.#host,
         { partition, persistent: true, storagePath: userDataDir, cache, defaultUserAgent, closable: false, gateway: proxy !== undefined },
         Promise.resolve(binding),
       )
@@ -297,14 +295,14 @@ export class Browser extends EventEmitter<BrowserEvents> implements SessionHost<
     const persistentDir = path ?? this.#persistentDir(partition)
     if (persistentDir) {
       const session: Session = new Session(
-        this,
+        this.#host,
         { partition, persistent: true, storagePath: persistentDir, cache, defaultUserAgent, closable: true, gateway },
         this.#launchPartition(persistentDir, gateway, () => session),
       )
       return session
     }
     const session: Session = new Session(
-      this,
+      this.#host,
       { partition, persistent: false, storagePath: null, cache, defaultUserAgent, closable: true, gateway },
       this.#createContext(gateway, () => session),
     )

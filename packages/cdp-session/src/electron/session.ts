@@ -18,7 +18,7 @@ import { Protocol } from './protocol.js'
 import { seedGatewayCredentials } from './proxy-auth.js'
 import * as storage from './storage.js'
 import { UserAgent } from './user-agent.js'
-import { WebContents } from './web-contents.js'
+import { pageControl, WebContents } from './web-contents.js'
 import { WebRequest } from './web-request.js'
 import type { WebRequestErrorDetails } from './web-request-types.js'
 
@@ -79,7 +79,10 @@ export class Session extends EventEmitter<SessionEvents> {
       init,
       binding,
       facade: this,
-      createPage: (id: number, target: TargetSession) => new WebContents(id, core, target),
+      createPage: (id: number, target: TargetSession) => {
+        const page = new WebContents(id, core, target)
+        return { page, ...pageControl(page) }
+      },
     })
     this.#core = core
     cores.set(this, core)

@@ -31,6 +31,19 @@ export interface WebContentsEvents {
   destroyed: []
 }
 
+/** What the session core does to a page it made, out of the public API's sight. */
+export interface PageControl {
+  setup(): Array<Promise<unknown>>
+  markDestroyed(): void
+}
+
+let controlOf: (wc: WebContents) => PageControl
+
+/** The session core's handle on a page: its attach-time setup and its end. */
+export function pageControl(wc: WebContents): PageControl {
+  return controlOf(wc)
+}
+
 const urlSchema = z.string().refine((value) => URL.canParse(value), 'not an absolute URL')
 
 /**
@@ -59,8 +72,12 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
     this.#url = target.initialUrl
   }
 
-  /** @internal The page's listeners and setup commands (sent while it is paused). */
-  setup(): Array<Promise<unknown>> {
+  static {
+    controlOf = (wc) => ({ setup: () => wc.#setup(), markDestroyed: () => wc.#markDestroyed() })
+  }
+
+  /** The page's listeners and setup commands (sent while it is paused). */
+  #setup(): Array<Promise<unknown>> {
     const { client } = this.#target
     const mainFrameId = this.#target.targetId
     client.on('Page.lifecycleEvent', (event) => {
@@ -92,8 +109,7 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
     ]
   }
 
-  /** @internal */
-  markDestroyed(): void {
+  #markDestroyed(): void {
     if (this.#destroyed) return
     this.#destroyed = true
     for (const settle of this.#loadWaiters.values()) settle(this.#closedError('loadURL'))
@@ -162,7 +178,10 @@ export class WebContents extends EventEmitter<WebContentsEvents> {
     await gone.promise
   }
 
-  /** @internal The CDP target behind this page (for interop, e.g. handing the page to Puppeteer). */
+  /**
+   * The CDP target id of this page, as `Target.getTargets` and Puppeteer's `target._targetId`
+   * name it: the key for handing the page to another CDP client (see toPuppeteerPage, docs/interop.md).
+   */
   get targetId(): string {
     return this.#target.targetId
   }

@@ -13,6 +13,11 @@ import type { SessionBinding, SessionInit, SessionRef, TargetHook } from './type
 /** What the core needs of a page object (WebContents) it creates for each page target. */
 export interface CorePage {
   readonly id: number
+}
+
+/** A page the core made, with what only the core may do to it. */
+export interface MadePage<Page extends CorePage> {
+  page: Page
   /** The page's own listeners and setup commands, sent while its target is paused. */
   setup(): Array<Promise<unknown>>
   markDestroyed(): void
@@ -34,7 +39,7 @@ export interface SessionCoreOptions<Page extends CorePage> {
   /** The public Session this core serves (sender of its events, `webContents.session`). */
   facade: SessionRef
   /** Makes the page object of a page target (called while the target is paused). */
-  createPage(id: number, target: TargetSession): Page
+  createPage(id: number, target: TargetSession): MadePage<Page>
 }
 
 export class SessionCore<Page extends CorePage = CorePage> implements TargetOwner {
@@ -42,13 +47,13 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
   readonly facade: SessionRef
   readonly #host: SessionHost<Page>
   readonly #binding: Promise<SessionBinding>
-  readonly #createPage: (id: number, target: TargetSession) => Page
+  readonly #createPage: (id: number, target: TargetSession) => MadePage<Page>
   #state: State = 'open'
   #closing: Promise<void> | undefined
   #goneReason: ((api: string) => Error) | undefined
 
   /** Pages by target id, from the moment they attach (paused). */
-  readonly #pages = new Map<string, Page>()
+  readonly #pages = new Map<string, MadePage<Page>>()
   /** Pages whose setup is done and that run. */
   readonly #running = new WeakSet<Page>()
   readonly #targetHooks = new Set<TargetHook>()
@@ -126,19 +131,19 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     const binding = await this.bindingFor(api)
     await this.interceptionReady()
     const target = await binding.manager.createPage(binding.browserContextId)
-    const page = this.#pages.get(target.targetId)
-    if (!page) throw new SessionClosedError(`${api}: the new page closed before it was ready.`)
-    return page
+    const made = this.#pages.get(target.targetId)
+    if (!made) throw new SessionClosedError(`${api}: the new page closed before it was ready.`)
+    return made.page
   }
 
   /** Live pages (configured and running), oldest first. */
   getAllWebContents(): Page[] {
-    return [...this.#pages.values()].filter((page) => this.#running.has(page))
+    return [...this.#pages.values()].map((made) => made.page).filter((page) => this.#running.has(page))
   }
 
   /** The page of a page target of this session, also while it is still paused. */
   webContentsForTarget(targetId: string): Page | undefined {
-    return this.#pages.get(targetId)
+    return this.#pages.get(targetId)?.page
   }
 
   async closeTarget(targetId: string): Promise<void> {
@@ -203,34 +208,34 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     )
   }
 
-  /** @internal TargetOwner: runs the page's own setup, then every hook, in the order added. */
+  /** TargetOwner: runs the page's own setup, then every hook, in the order added. */
   configureTarget(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
     if (target.kind === 'page') {
-      const page = this.#createPage(this.#host.allocateWebContentsId(), target)
-      this.#pages.set(target.targetId, page)
-      steps.push(...page.setup())
+      const made = this.#createPage(this.#host.allocateWebContentsId(), target)
+      this.#pages.set(target.targetId, made)
+      steps.push(...made.setup())
       target.applied.set('page', true)
     }
     for (const hook of this.#targetHooks) steps.push(...hook.apply(target))
     return steps
   }
 
-  /** @internal */
+  /** TargetOwner: the target was configured and resumed. */
   targetReady(target: TargetSession): void {
-    const page = this.#pages.get(target.targetId)
-    if (!page) return
-    this.#running.add(page)
-    this.#host.webContentsCreated(page)
+    const made = this.#pages.get(target.targetId)
+    if (!made) return
+    this.#running.add(made.page)
+    this.#host.webContentsCreated(made.page)
   }
 
-  /** @internal */
+  /** TargetOwner: the target is gone. */
   targetClosed(target: TargetSession): void {
-    const page = this.#pages.get(target.targetId)
-    if (!page) return
+    const made = this.#pages.get(target.targetId)
+    if (!made) return
     this.#pages.delete(target.targetId)
-    page.markDestroyed()
-    this.#host.webContentsDestroyed(page)
+    made.markDestroyed()
+    this.#host.webContentsDestroyed(made.page)
   }
 
   // ---- lifecycle -----------------------------------------------------------------
@@ -258,11 +263,7 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     } catch (error) {
       debug('closing session %s: %s', this.init.partition, String(error))
     } finally {
-      for (const page of this.#pages.values()) {
-        page.markDestroyed()
-        this.#host.webContentsDestroyed(page)
-      }
-      this.#pages.clear()
+      this.#destroyPages()
       this.#state = 'closed'
       this.facade.emit('closed')
     }
@@ -284,5 +285,14 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     this.#state = 'closed'
     this.#goneReason = reason
     this.#runDisposers()
+    this.#destroyPages()
+  }
+
+  #destroyPages(): void {
+    for (const made of this.#pages.values()) {
+      made.markDestroyed()
+      this.#host.webContentsDestroyed(made.page)
+    }
+    this.#pages.clear()
   }
 }
