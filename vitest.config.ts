@@ -1,10 +1,17 @@
 import { fileURLToPath } from 'node:url'
 import { configDefaults, defineConfig } from 'vitest/config'
 
-const librarySource = fileURLToPath(new URL('./packages/cdp-session/src/index.ts', import.meta.url))
+const source = (path: string): string => fileURLToPath(new URL(`./packages/cdp-session/src/${path}`, import.meta.url))
 
+// Tests run against the library's sources; the subpaths map as the package's exports do.
 export default defineConfig({
-  resolve: { alias: { 'cdp-session': librarySource } },
+  resolve: {
+    alias: [
+      { find: /^cdp-session$/, replacement: source('index.ts') },
+      { find: /^cdp-session\/(vitest|playwright-test|node-test)$/, replacement: source('testing/$1.ts') },
+      { find: /^cdp-session\/puppeteer$/, replacement: source('interop/puppeteer.ts') },
+    ],
+  },
   test: {
     projects: [
       {

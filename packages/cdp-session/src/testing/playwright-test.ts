@@ -1,0 +1,52 @@
+// `cdp-session/playwright-test`: the same fixtures for @playwright/test.
+//
+//   import { test, expect } from 'cdp-session/playwright-test'
+//   test('logs in', async ({ session, page }) => { await page.loadURL(url); … })
+//
+// Named `cdpBrowser`, `session` and `cdpPage` so they never shadow Playwright's own `browser`
+// and `page` (which would start Playwright's browser download check); `launchOptions` is set with
+// `test.use({ cdpLaunchOptions: { … } })`.
+import { test as base } from '@playwright/test'
+import type { Browser, LaunchOptions, Session, WebContents } from '../index.js'
+import { freshPartition, launchWorkerBrowser } from './shared.js'
+
+export interface CdpSessionTestFixtures {
+  /** A fresh in-memory session, closed after the test. */
+  session: Session
+  /** A page (about:blank) of `session`. */
+  cdpPage: WebContents
+}
+
+export interface CdpSessionWorkerFixtures {
+  cdpLaunchOptions: LaunchOptions
+  /** The worker's browser, launched on first use and closed when the worker ends. */
+  cdpBrowser: Browser
+}
+
+export const test = base.extend<CdpSessionTestFixtures, CdpSessionWorkerFixtures>({
+  cdpLaunchOptions: [{}, { scope: 'worker', option: true }],
+  cdpBrowser: [
+    async ({ cdpLaunchOptions }, use) => {
+      const browser = await launchWorkerBrowser(cdpLaunchOptions)
+      try {
+        await use(browser)
+      } finally {
+        await browser.close()
+      }
+    },
+    { scope: 'worker' },
+  ],
+  session: async ({ cdpBrowser }, use) => {
+    const session = cdpBrowser.session.fromPartition(freshPartition())
+    try {
+      await use(session)
+    } finally {
+      await session.close()
+    }
+  },
+  cdpPage: async ({ session }, use) => {
+    await use(await session.createWebContents())
+  },
+})
+
+export { expect } from '@playwright/test'

@@ -1,0 +1,54 @@
+// `cdp-session/vitest`: Playwright-style fixtures for vitest.
+//
+//   import { test, expect } from 'cdp-session/vitest'
+//   test('logs in', async ({ session, page }) => { await page.loadURL(url); … })
+//
+// `browser` is shared by the tests of a worker (scope 'worker'); `session` (a fresh in-memory
+// partition) and `page` (a WebContents of it) are made for each test that asks for them and
+// closed after it. `launchOptions` is an option fixture: `test.extend({ launchOptions: [{ args }, { scope: 'worker' }] })`.
+import { test as base } from 'vitest'
+import type { Browser, LaunchOptions, Session, WebContents } from '../index.js'
+import { freshPartition, launchWorkerBrowser } from './shared.js'
+
+export interface CdpSessionTestFixtures {
+  /** A fresh in-memory session, closed after the test. */
+  session: Session
+  /** A page (about:blank) of `session`. */
+  page: WebContents
+}
+
+export interface CdpSessionWorkerFixtures {
+  /** How the worker's browser is launched (default: `{}`). */
+  launchOptions: LaunchOptions
+  /** The worker's browser, launched on first use and closed when the worker ends. */
+  browser: Browser
+}
+
+export const test = base.extend<CdpSessionTestFixtures & CdpSessionWorkerFixtures>({
+  launchOptions: [{}, { scope: 'worker' }],
+  browser: [
+    async ({ launchOptions }, use) => {
+      const browser = await launchWorkerBrowser(launchOptions)
+      try {
+        await use(browser)
+      } finally {
+        await browser.close()
+      }
+    },
+    { scope: 'worker' },
+  ],
+  session: async ({ browser }, use) => {
+    const session = browser.session.fromPartition(freshPartition())
+    try {
+      await use(session)
+    } finally {
+      await session.close()
+    }
+  },
+  page: async ({ session }, use) => {
+    const page = await session.createWebContents()
+    await use(page)
+  },
+})
+
+export { expect, describe } from 'vitest'
