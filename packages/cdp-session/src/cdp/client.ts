@@ -2,6 +2,7 @@ import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.j
 import type { CDPSession } from 'puppeteer-core/internal/api/CDPSession.js'
 import { CDPSessionEvent } from 'puppeteer-core/internal/api/CDPSession.js'
 import { Connection } from 'puppeteer-core/internal/cdp/Connection.js'
+import { withProtocolLog } from './protocol-log.js'
 import type { Transport } from './transport.js'
 import {
   ConnectionClosedError,
@@ -112,7 +113,7 @@ export class CdpConnection {
   readonly #closedSignal = deferred<void>()
 
   constructor(transport: Transport, label: string) {
-    this.#connection = new Connection(label, transport, 0, COMMAND_TIMEOUT_MS)
+    this.#connection = new Connection(label, withProtocolLog(transport), 0, COMMAND_TIMEOUT_MS)
     this.browser = new CdpClient(this, this.#connection as unknown as RawSender, '')
     this.#connection.on(CDPSessionEvent.SessionDetached, (session: CDPSession) => {
       const client = this.#clients.get(session.id())
