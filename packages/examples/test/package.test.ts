@@ -82,5 +82,15 @@ describe('the packed library in a project of its own', { timeout: 180_000 }, () 
     expect('stdout' in compiled ? compiled.stdout : '').toBe('')
     const { stdout } = await run(process.execPath, [join(project, 'out', 'smoke.js')], { cwd: project, timeout: 60_000 })
     expect(JSON.parse(stdout)).toEqual({ title: 'smoke', cookies: ['from=server'], code: 'ERR_INVALID_ARGUMENT' })
+
+    // A misspelt event name is a compile error that names the event names there are.
+    await writeFile(join(project, 'typo.ts'), `import type { WebContents } from 'cdp-session'\nexport function watch(wc: WebContents): void {\n  wc.on('did-finsh-load', () => undefined)\n}\n`)
+    await writeFile(join(project, 'tsconfig.typo.json'), JSON.stringify({ extends: './tsconfig.json', files: ['typo.ts'] }))
+    const typo = await run(process.execPath, [workspaceTsc, '-p', 'tsconfig.typo.json', '--noEmit'], { cwd: project }).then(
+      () => ({ stdout: 'compiled without error' }),
+      (error: { stdout: string }) => error,
+    )
+    expect(typo.stdout).toContain(`Argument of type '"did-finsh-load"' is not assignable to parameter of type`)
+    expect(typo.stdout).toContain('"did-finish-load"')
   })
 })

@@ -1,8 +1,7 @@
-import { EventEmitter } from 'node:events'
 import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { LaunchError, NotSupportedError, SessionClosedError, ValidationError } from '../common/errors.js'
-import { ElectronEvent } from '../common/event.js'
+import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { BrowserProcess } from '../cdp/browser-process.js'
@@ -127,7 +126,7 @@ export class SessionModule {
  * A Chromium browser driven over CDP: the root of everything. `launch()` owns
  * the process; `connect()` attaches to one the user started and never kills it.
  */
-export class Browser extends EventEmitter<BrowserEvents> {
+export class Browser extends TypedEmitter<BrowserEvents> {
   readonly session: SessionModule
   readonly webContents = {
     fromId: (id: number): WebContents | undefined => this.#webContents.get(id),

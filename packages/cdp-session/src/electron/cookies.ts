@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import {
@@ -13,7 +13,7 @@ import {
   type SanitizedCookie,
   type StoredCookie,
 } from '../common/cookie-rules.js'
-import { ElectronEvent } from '../common/event.js'
+import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { validateArg } from '../common/validate.js'
 import { CookieChangeTracker, type ApiWrite } from './cookie-changes.js'
 import { flushCookies } from './storage.js'
@@ -98,7 +98,7 @@ function toCdpParam(cookie: SanitizedCookie): Protocol.Network.CookieParam {
  * Everything goes through `Storage.getCookies/setCookies({ browserContextId })` on the
  * browser-level CDP session: sent on a page session those commands act on the default context.
  */
-export class Cookies extends EventEmitter<CookiesEvents> {
+export class Cookies extends TypedEmitter<CookiesEvents> {
   readonly #session: SessionContext
   readonly #tracker: CookieChangeTracker
   /**

@@ -2,9 +2,8 @@
 // feature that owns it. The features share one SessionCore (core/session-core.ts), which holds
 // the session's binding, state, pages and the fan-out of settings to every target; none of
 // them imports this file (docs/architecture.md).
-import { EventEmitter } from 'node:events'
 import type { TargetSession } from '../cdp/target-session.js'
-import type { ElectronEvent } from '../common/event.js'
+import { TypedEmitter, type ElectronEvent } from '../common/event.js'
 import { LoginHook, type AuthInfo, type LoginCallback, type LoginDetails } from './auth.js'
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
@@ -58,7 +57,7 @@ export function coreOf(session: Session): SessionContext {
 }
 
 /** Electron's Session: one Chromium browser context, present and future pages, frames and workers. */
-export class Session extends EventEmitter<SessionEvents> {
+export class Session extends TypedEmitter<SessionEvents> {
   readonly #core: SessionContext
   readonly #userAgent: UserAgent
   readonly #emulation: NetworkEmulation

@@ -1,8 +1,7 @@
-import { EventEmitter } from 'node:events'
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { NavigationError, TargetClosedError } from '../common/errors.js'
-import { ElectronEvent } from '../common/event.js'
+import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { netErrorCode } from '../common/net-errors.js'
 import { deferred } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
@@ -51,7 +50,7 @@ const urlSchema = z.string().refine((value) => URL.canParse(value), 'not an abso
  * handle can honestly provide). Popups opened by a page become WebContents of
  * the same Session.
  */
-export class WebContents extends EventEmitter<WebContentsEvents> {
+export class WebContents extends TypedEmitter<WebContentsEvents> {
   readonly id: number
   readonly session: SessionRef
   readonly #core: SessionCore<WebContents>
