@@ -1,3 +1,8 @@
+/**
+ * Electron's `session` API for real Chrome/Chromium over the DevTools protocol: `launch()` or
+ * `connect()` a browser, then `browser.session.fromPartition()` for a Session.
+ * @module cdp-session
+ */
 export { launch, connect, webContents, Browser, SessionModule } from './electron/browser.js'
 export type { LaunchOptions, ConnectOptions, PartitionOptions, BrowserEvents } from './electron/browser.js'
 export { Session } from './electron/session.js'
@@ -43,3 +48,12 @@ export {
 } from './common/errors.js'
 export type { CdpSessionErrorCode } from './common/errors.js'
 export { findChrome } from './cdp/find-chrome.js'
+export type { ChromiumLaunchOptions } from './cdp/launcher.js'
+export type { GatewayOptions } from './electron/browser.js'
+export type { FoundChrome } from './cdp/find-chrome.js'
+export type { CookieSameSite } from './common/cookie-rules.js'
+export type { ResolvedHost, ResolveHostOptions, ProxyConfig } from './electron/network.js'
+export type { ProxyConfigInput, ProxyMode } from './net/proxy-config.js'
+export type { LookupFn } from './net/resolver.js'
+export type { UploadData as WebRequestUploadData, BeforeRequestListener, BeforeSendHeadersListener, HeadersReceivedListener, Callback as WebRequestCallback } from './electron/web-request-types.js'
+export type { Listener, EventMap, TypedEmitter } from './common/event.js'

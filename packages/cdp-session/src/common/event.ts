@@ -18,8 +18,8 @@ export class ElectronEvent<Sender = unknown> {
   }
 }
 
-type Listener<Args extends unknown[]> = (...args: Args) => void
-type EventMap<Events> = { [K in keyof Events]: unknown[] }
+export type Listener<Args extends unknown[]> = (...args: Args) => void
+export type EventMap<Events> = { [K in keyof Events]: unknown[] }
 
 /**
  * Node's EventEmitter with the event names and arguments of `Events`. A misspelt name is a

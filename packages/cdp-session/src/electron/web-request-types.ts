@@ -73,7 +73,7 @@ export interface HeadersReceivedResponse {
   statusLine?: string
 }
 
-type Callback<R> = (response?: R) => void
+export type Callback<R> = (response?: R) => void
 export type BeforeRequestListener = (details: WebRequestDetails, callback: Callback<BeforeRequestResponse>) => void
 export type BeforeSendHeadersListener = (details: BeforeSendHeadersDetails, callback: Callback<BeforeSendHeadersResponse>) => void
 export type HeadersReceivedListener = (details: HeadersReceivedDetails, callback: Callback<HeadersReceivedResponse>) => void

@@ -1,3 +1,7 @@
+/**
+ * Hand a session's page to Puppeteer: `toPuppeteerPage(webContents, puppeteerBrowser)`.
+ * @module cdp-session/puppeteer
+ */
 // `cdp-session/puppeteer`: hand a session's page to Puppeteer. Connect puppeteer-core to the same
 // browser (`puppeteer.connect({ browserWSEndpoint: browser.wsEndpoint })`, with
 // `launch({ remoteDebuggingPort: 0 })` or a browser reached by `connect()`), then

@@ -1,3 +1,7 @@
+/**
+ * A browser for a node:test suite: `useBrowser()` with `withSession()` and `withPage()`.
+ * @module cdp-session/node-test
+ */
 // `cdp-session/node-test`: the same lifecycle for node:test, which has no fixtures.
 //
 //   import { describe, test } from 'node:test'

@@ -1,3 +1,7 @@
+/**
+ * Fixtures for @playwright/test: `cdpBrowser` per worker, `session` and `cdpPage` per test.
+ * @module cdp-session/playwright-test
+ */
 // `cdp-session/playwright-test`: the same fixtures for @playwright/test.
 //
 //   import { test, expect } from 'cdp-session/playwright-test'

@@ -1,3 +1,7 @@
+/**
+ * Fixtures for vitest: `browser` per worker, `session` and `page` per test.
+ * @module cdp-session/vitest
+ */
 // `cdp-session/vitest`: Playwright-style fixtures for vitest.
 //
 //   import { test, expect } from 'cdp-session/vitest'
