@@ -1,12 +1,12 @@
 // ses.setProxy and friends, through each session's gateway, against real upstream proxies of
 // the test fixtures (a recording HTTP proxy and a SOCKS5 proxy, both on 127.0.0.1).
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { closedPort, describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import { startHttpProxy, startSocks5Proxy, type TestProxy, type TestServer } from './fixtures/server.js'
 import { bindingOf } from './fixtures/internals.js'
+import { listeningAddresses } from './fixtures/net-util.js'
 
 let httpProxy: TestProxy
 let socksProxy: TestProxy
@@ -442,37 +442,6 @@ describe('sessions without a gateway of their own', () => {
     }
   })
 })
-
-/** The local addresses on which this process (the gateway's home) listens on `port`. */
-function listeningAddresses(port: number): string[] {
-  const inodes = new Set<string>()
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const link = readlinkSync(`/proc/self/fd/${fd}`)
-      const match = /^socket:\[(\d+)\]$/.exec(link)
-      if (match?.[1]) inodes.add(match[1])
-    } catch {
-      // The fd closed meanwhile.
-    }
-  }
-  const addresses: string[] = []
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/)
-      const [local, , state] = [cols[1], cols[2], cols[3]]
-      if (!local || state !== '0A' || !inodes.has(cols[9] ?? '')) continue
-      const [hexAddress, hexPort] = local.split(':')
-      if (parseInt(hexPort ?? '', 16) !== port) continue
-      addresses.push(decodeAddress(hexAddress ?? ''))
-    }
-  }
-  return addresses
-}
-
-function decodeAddress(hex: string): string {
-  if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.')
-  return `ipv6:${hex}`
-}
 
 function rawProxyRequest(port: number, url: string, authorization: string | undefined): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {

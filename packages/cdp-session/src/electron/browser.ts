@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { LaunchError, NotSupportedError, SessionClosedError, ValidationError } from '../common/errors.js'
@@ -33,6 +34,14 @@ export interface ConnectOptions {
   /** e.g. `http://127.0.0.1:9222` — the `/json/version` endpoint gives the WebSocket URL. */
   browserURL?: string
   browserWSEndpoint?: string
+  /**
+   * For a browser on another host: an IP address of this machine that the browser can reach.
+   * The session gateways listen there (one address, never a wildcard) and the browser's
+   * contexts use them as their proxy; each accepts only its own session's random credentials.
+   * Without it, the sessions of a browser that is not on this machine's loopback get no
+   * gateway (setProxy and the resolver methods throw NotSupportedError). docs/interop.md.
+   */
+  gatewayHost?: string
 }
 
 export interface PartitionOptions {
@@ -67,9 +76,14 @@ function hasOwnProxyFlags(args: readonly string[] | undefined): boolean {
 interface GatewaySettings {
   enabled: boolean
   lookup: LookupFn
+  /** The address gateways listen on (default 127.0.0.1). */
+  host?: string
+  /** Why sessions get no gateway when `enabled` is false. */
+  off?: string
 }
+const gatewayHostSchema = z.string().refine((host) => isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::', 'not a specific IP address')
 const connectSchema = z
-  .strictObject({ browserURL: z.url().optional(), browserWSEndpoint: z.url().optional() })
+  .strictObject({ browserURL: z.url().optional(), browserWSEndpoint: z.url().optional(), gatewayHost: z.unknown().optional() })
   .refine((o) => (o.browserURL === undefined) !== (o.browserWSEndpoint === undefined), 'exactly one of browserURL or browserWSEndpoint')
 
 const liveBrowsers = new Set<Browser>()
@@ -308,15 +322,21 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     return session
   }
 
+  /** Why an in-memory session has no gateway: its own option, or the browser's. */
+  #noGatewayReason(): string {
+    return this.#gateways.enabled ? 'the session was created with { gateway: false }' : (this.#gateways.off ?? 'the browser was launched with { gateway: false }')
+  }
+
   /** Why the default session has no gateway. */
   #defaultProxyGap(): string {
     if (!this.#launchOptions) return 'the default session of a connect()ed browser keeps the proxy Chromium was started with (CDP cannot change it); use an in-memory partition'
-    if (!this.#gateways.enabled) return 'the browser was launched with { gateway: false }'
+    if (!this.#gateways.enabled) return this.#gateways.off ?? 'the browser was launched with { gateway: false }'
     return 'the browser was launched with its own proxy flags (--proxy-server, --proxy-pac-url, --no-proxy-server or --proxy-auto-detect)'
   }
 
   async #startProxy(): Promise<SessionProxy> {
-    const proxy = await SessionProxy.start({ lookup: this.#gateways.lookup })
+    const { lookup, host } = this.#gateways
+    const proxy = await SessionProxy.start(host === undefined ? { lookup } : { lookup, host })
     this.#sessionProxies.add(proxy)
     return proxy
   }
@@ -365,7 +385,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
       browserContextId,
       contextId: browserContextId,
       browser: main.connection.browser,
-      proxy: proxy ?? 'the session was created with { gateway: false }',
+      proxy: proxy ?? (gateway ? 'no gateway could be started' : this.#noGatewayReason()),
       dispose: async () => {
         try {
           await main.targets.disposeBrowserContext(browserContextId)
@@ -446,7 +466,9 @@ export async function launch(options: LaunchOptions = {}): Promise<Browser> {
 
 /** Attaches to a Chrome started with `--remote-debugging-port`; never kills it. */
 export async function connect(options: ConnectOptions): Promise<Browser> {
-  const parsed = validateArg('connect', 'options', connectSchema, options, '{ browserURL } or { browserWSEndpoint }')
+  const parsed = validateArg('connect', 'options', connectSchema, options, '{ browserURL } or { browserWSEndpoint }, and an optional gatewayHost')
+  const gatewayHost =
+    parsed.gatewayHost === undefined ? undefined : validateArg('connect', 'options.gatewayHost', gatewayHostSchema, parsed.gatewayHost, 'an IP address of this machine that the browser can reach (one address, not 0.0.0.0 or ::)')
   let browserWSEndpoint = parsed.browserWSEndpoint
   if (!browserWSEndpoint) {
     const versionUrl = new URL('/json/version', parsed.browserURL)
@@ -462,9 +484,16 @@ export async function connect(options: ConnectOptions): Promise<Browser> {
   }
   const main = await BrowserProcess.connect({ browserWSEndpoint })
   try {
-    // A gateway listens on this machine's loopback only: a browser elsewhere could not reach it.
+    // By default a gateway listens on this machine's loopback only, which a browser elsewhere
+    // cannot reach; `gatewayHost` names an address it can.
     const local = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(browserWSEndpoint).hostname)
-    return await Browser.create(main, undefined, { enabled: local, lookup: systemLookup }, undefined)
+    const settings: GatewaySettings =
+      gatewayHost !== undefined
+        ? { enabled: true, lookup: systemLookup, host: gatewayHost }
+        : local
+          ? { enabled: true, lookup: systemLookup }
+          : { enabled: false, lookup: systemLookup, off: `the browser at ${new URL(browserWSEndpoint).host} is not on this machine's loopback, where gateways listen by default; pass connect({ gatewayHost }) with an address of this machine that the browser can reach` }
+    return await Browser.create(main, undefined, settings, undefined)
   } catch (error) {
     await main.close()
     throw error

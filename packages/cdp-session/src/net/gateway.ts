@@ -48,6 +48,12 @@ export interface GatewayOptions {
    * so a browser reports a network error (a page's fetch() rejects) as it would without a proxy.
    */
   failureAnswer?: 'page' | 'network-error'
+  /**
+   * The one address to listen on (default 127.0.0.1): a browser on another host needs an
+   * address of this machine that it can reach. Never a wildcard (0.0.0.0, ::): the gateway
+   * listens on one interface only, and only its session's credentials get through.
+   */
+  host?: string
 }
 
 const REALM = 'cdp-session'
@@ -72,8 +78,8 @@ function destinationOf(url: URL): Destination {
 }
 
 export class SessionGateway {
-  /** Always 127.0.0.1: the gateway never listens anywhere else. */
-  readonly host = '127.0.0.1'
+  /** The one address the gateway listens on: 127.0.0.1 unless the browser is elsewhere. */
+  readonly host: string
   readonly username: string
   readonly password: string
   private readonly expectedAuthText: string
@@ -96,6 +102,7 @@ export class SessionGateway {
 
   private constructor(private readonly server: Server, private readonly options: GatewayOptions) {
     this.route = options.route
+    this.host = options.host ?? '127.0.0.1'
     this.resolverCache = new CachingResolver(options.lookup)
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000
     this.badProxyRetryMs = options.badProxyRetryMs ?? 5 * 60_000
@@ -120,7 +127,7 @@ export class SessionGateway {
     })
   }
 
-  /** Starts a gateway on 127.0.0.1 with an OS-chosen port. */
+  /** Starts a gateway on its host (127.0.0.1 by default) with an OS-chosen port. */
   static async start(options: GatewayOptions): Promise<SessionGateway> {
     // No overall request deadline: uploads and long polls through a proxy may take as long as
     // they take. Client connections read their own request heads (client-connection.ts).
@@ -128,7 +135,7 @@ export class SessionGateway {
     const gateway = new SessionGateway(server, options)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(0, gateway.host, () => {
         server.off('error', reject)
         resolve()
       })
@@ -142,9 +149,9 @@ export class SessionGateway {
     return this.listeningPort
   }
 
-  /** `127.0.0.1:PORT`, the form `--proxy-server` and `proxyServer` take. */
+  /** `HOST:PORT` (`[v6]:PORT`), the form `--proxy-server` and `proxyServer` take. */
   get proxyServer(): string {
-    return `${this.host}:${this.port}`
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`
   }
 
   /** The `Proxy-Authorization` value the gateway accepts. */

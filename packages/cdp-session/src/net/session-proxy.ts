@@ -29,6 +29,8 @@ function describeUrl(url: string): string {
 
 export interface SessionProxyOptions {
   lookup?: LookupFn
+  /** The address the gateway listens on (default 127.0.0.1; see GatewayOptions.host). */
+  host?: string
   /** Environment for `mode: 'system'` (http_proxy, https_proxy, all_proxy, no_proxy). */
   env?: NodeJS.ProcessEnv
 }
@@ -95,6 +97,7 @@ export class SessionProxy {
     const gateway = await SessionGateway.start({
       route: (url) => (holder.proxy ? holder.proxy.route(url) : [DIRECT]),
       ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(options.host ? { host: options.host } : {}),
       // Chromium without a proxy reports an unreachable host as a network error (a page's
       // fetch() rejects); a 502 page would be a response. loadURL learns the exact error from
       // the failure event (takeFailure).
