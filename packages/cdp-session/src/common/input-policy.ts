@@ -42,6 +42,7 @@ export function electronValidationError(api: string, argument: string, value: un
 /** A short quoted form of a piece of input for warnings. */
 export function quote(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
+  if (typeof value !== 'object' || value === null) return `${value === null ? 'null' : typeof value} ${String(value)}`
   try {
     return `${typeof value} ${JSON.stringify(value) ?? String(value)}`
   } catch {
