@@ -49,3 +49,14 @@ export function quote(value: unknown): string {
     return typeof value
   }
 }
+
+/**
+ * gin's error for an argument it cannot convert (gin::Arguments::ThrowError): the value is shown
+ * only when it is a string (V8TypeAsString converts nothing else), and an undefined with nothing
+ * after it is a missing argument. Electron throws it as a TypeError from the call itself.
+ */
+export function ginConversionError(api: string, index: number, argument: string, value: unknown, later: readonly unknown[] = []): ValidationError {
+  if (value === undefined && later.every((v) => v === undefined)) return electronValidationError(api, argument, value, 'Insufficient number of arguments.')
+  const shown = value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''
+  return electronValidationError(api, argument, value, `Error processing argument at index ${index}, conversion failure from ${shown}`)
+}

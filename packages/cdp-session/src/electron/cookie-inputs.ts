@@ -4,20 +4,7 @@
 // good as absent, and unknown fields are never looked at. Those are accepted here too, with a
 // warning each (common/input-policy.ts). What Electron rejects is rejected with its text.
 import type { CookieDetails, CookieFilter, CookieSameSite } from '../common/cookie-rules.js'
-import { electronValidationError, quote, warnIgnoredInput } from '../common/input-policy.js'
-import type { ValidationError } from '../common/errors.js'
-
-/**
- * gin's error for an argument it cannot convert (gin::Arguments::ThrowError): the value is shown
- * only when it is a string (V8TypeAsString converts nothing else). Electron throws it as a
- * TypeError from the call itself; here the promise rejects with it.
- */
-export function ginConversionError(api: string, index: number, argument: string, value: unknown, later: readonly unknown[] = []): ValidationError {
-  // An undefined with nothing after it is a missing argument to gin.
-  if (value === undefined && later.every((v) => v === undefined)) return electronValidationError(api, argument, value, 'Insufficient number of arguments.')
-  const shown = value === undefined ? 'undefined' : value === null ? 'null' : typeof value === 'string' ? value : ''
-  return electronValidationError(api, argument, value, `Error processing argument at index ${index}, conversion failure from ${shown}`)
-}
+import { electronValidationError, ginConversionError, quote, warnIgnoredInput } from '../common/input-policy.js'
 
 /** A value V8ValueConverter turns into a base::Value::Dict: a plain object (not an array, not null). */
 function isDictionary(value: unknown): value is Record<string, unknown> {
