@@ -225,7 +225,8 @@ export class SessionProxy {
         onChange: () => {
           // The script (or its failure) changed: decide again, as Chromium re-initialises.
           if (this.#active !== next) return
-          const generation = ++this.#generation
+          // Not a new generation: a setProxy() or reload the user starts meanwhile must win.
+          const generation = this.#generation
           void this.#decide(config, 'ses.setProxy (PAC re-check)').then((decided) => {
             if (generation !== this.#generation || this.#active !== next) {
               decided.pac?.dispose()
