@@ -159,6 +159,15 @@ describe('PAC scripts that cannot be used (mandatory, as Electron sets them)', (
     expect(await session.resolveProxy('http://a.test/')).toBe('')
     const wc = await session.createWebContents()
     await expect(wc.loadURL(siteUrl(server, '/empty.html?throws'))).rejects.toThrow(/^ERR_MANDATORY_PROXY_CONFIGURATION_FAILED/)
+    // https (a CONNECT through the gateway) fails the same way
+    await expect(wc.loadURL(`https://a.test:${server.https.port}/empty.html`)).rejects.toThrow(/^ERR_MANDATORY_PROXY_CONFIGURATION_FAILED/)
+    // a page's own fetch() rejects, as a failed request does
+    await wc.loadURL(`${server.origin}/empty.html`)
+    const outcome = await wc.executeJavaScript(
+      `fetch('http://a.test:${server.port}/empty.html?from-page', { mode: 'no-cors' }).then((r) => 'response ' + r.status, (e) => e.name)`,
+    )
+    expect(outcome).toBe('TypeError')
+    expect(server.requestCount('/empty.html')).toBe(1)
     expect(await warningsSoFar()).toMatch(/broken at load/)
   })
 })
