@@ -38,14 +38,6 @@ async function expectRejection(promise: Promise<unknown>): Promise<Error> {
   return thrown as Error
 }
 
-async function expectValidation(promise: Promise<unknown>, argument: string, text: string): Promise<void> {
-  const error = await expectRejection(promise)
-  expect(error).toBeInstanceOf(ValidationError)
-  expect((error as ValidationError).argument).toBe(argument)
-  expect(error.message).toContain(`argument '${argument}'`)
-  expect(error.message).toContain(text)
-}
-
 async function expectElectronRefusal(promise: Promise<unknown>, text: string): Promise<void> {
   const error = await expectRejection(promise)
   expect(error).not.toBeInstanceOf(ValidationError)
@@ -458,21 +450,70 @@ describe('ses.cookies', () => {
     expect(await cookieHeaderSent(session, server, url)).toBe('ls=1')
   })
 
-  test('bad arguments are ValidationErrors naming the argument', async ({ session, server }) => {
+  test("what Electron rejects is rejected with Electron's message (electron_api_cookies.cc, gin)", async ({ session, server }) => {
     const url = at(server, 'a.test')
-    await expectValidation(session.cookies.set({} as never), 'details.url', "Missing required option 'url'")
-    await expectValidation(session.cookies.set(undefined as never), 'details', 'an object with url')
-    await expectValidation(session.cookies.set({ url, name: 5 } as never), 'details.name', 'number 5')
-    await expectValidation(session.cookies.set({ url, sameSite: 'none' } as never), 'details.sameSite', "'no_restriction'")
-    await expectValidation(session.cookies.set({ url, expirationDate: '1' } as never), 'details.expirationDate', '"1"')
-    await expectValidation(session.cookies.set({ url, expirationDate: Number.NaN } as never), 'details.expirationDate', 'NaN')
-    await expectValidation(session.cookies.set({ url, secure: 'yes' } as never), 'details.secure', '"yes"')
-    await expectValidation(session.cookies.get(null as never), 'filter', 'null')
-    await expectValidation(session.cookies.get({ url: 'nope' }), 'filter.url', '"nope"')
-    await expectValidation(session.cookies.get({ secure: 1 } as never), 'filter.secure', 'number 1')
-    await expectValidation(session.cookies.get({ domain: 3 } as never), 'filter.domain', 'number 3')
-    await expectValidation(session.cookies.remove('nope', 'x'), 'url', '"nope"')
-    await expectValidation(session.cookies.remove(url, undefined as never), 'name', 'undefined')
+    // [call, argument named, Electron's message]
+    const cases: Array<[() => Promise<unknown>, string, string]> = [
+      [() => session.cookies.set({ url, name: 'n', value: '1', sameSite: 'garbage' } as never), 'details.sameSite', "Failed to convert 'garbage' to an appropriate cookie same site value"],
+      [() => session.cookies.set({ url, sameSite: 'none' } as never), 'details.sameSite', "Failed to convert 'none' to an appropriate cookie same site value"],
+      [() => session.cookies.set({} as never), 'details.url', "Missing required option 'url'"],
+      [() => session.cookies.set({ url: 5, name: 'n' } as never), 'details.url', "Missing required option 'url'"],
+      [() => session.cookies.set(undefined as never), 'details', 'Insufficient number of arguments.'],
+      [() => session.cookies.set('a=b' as never), 'details', 'Error processing argument at index 0, conversion failure from a=b'],
+      [() => session.cookies.get(null as never), 'filter', 'Error processing argument at index 0, conversion failure from null'],
+      [() => session.cookies.remove(5 as never, 'x'), 'url', 'Error processing argument at index 0, conversion failure from '],
+      [() => session.cookies.remove(url, undefined as never), 'name', 'Insufficient number of arguments.'],
+    ]
+    for (const [call, argument, message] of cases) {
+      const error = await expectRejection(call())
+      expect(error, message).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).argument).toBe(argument)
+      expect(error.message).toBe(message)
+    }
+    // Chromium's own refusals keep Electron's "Failed to set cookie - " text
+    await expectElectronRefusal(session.cookies.set({ url: 'nope', name: 'n', value: '1' }), 'The cookie was set with an invalid Domain attribute.')
+    expect(await session.cookies.get({})).toEqual([])
+  })
+
+  test('what Electron ignores (a field of the wrong type reads as absent) is ignored too, with a warning', async ({ session, server }) => {
+    const url = at(server, 'a.test')
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.message)
+    }
+    process.on('warning', onWarning)
+    try {
+      // name 5 → '' (a nameless cookie); secure 'yes' → false; expirationDate '1' and NaN → a session cookie
+      await session.cookies.set({ url, name: 5, value: 'v', secure: 'yes', expirationDate: '1' } as never)
+      await session.cookies.set({ url, name: 'nan', value: '1', expirationDate: Number.NaN, colour: 'red' } as never)
+      const stored = await session.cookies.get({ url })
+      expect(stored.map((c) => [c.name, c.value, c.secure, c.session])).toEqual([
+        ['', 'v', false, true],
+        ['nan', '1', false, true],
+      ])
+      // filter fields of the wrong type are left out of the match; an invalid url matches nothing
+      expect((await session.cookies.get({ secure: 1, domain: 3 } as never)).length).toBe(2)
+      expect(await session.cookies.get({ url: 'nope' })).toEqual([])
+      // remove with a url that is not one removes nothing, and resolves
+      await session.cookies.remove('nope', 'nan')
+      expect((await session.cookies.get({})).length).toBe(2)
+      await new Promise((resolve) => setImmediate(resolve))
+      const text = warnings.join('\n')
+      for (const expected of [
+        /cookies\.set: ignored details\.name number 5: not a string, so Electron reads it as absent/,
+        /details\.secure "yes": not a boolean/,
+        /details\.expirationDate "1": not a finite number/,
+        /details\.expirationDate number NaN/,
+        /details\.colour: Electron reads only url, name/,
+        /cookies\.get: ignored filter\.secure number 1/,
+        /cookies\.get: ignored filter\.url "nope": not a valid URL/,
+        /cookies\.remove: ignored url "nope"/,
+      ]) {
+        expect(text).toMatch(expected)
+      }
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   test('flushStore resolves after earlier changes reached the store', async ({ session, server }) => {

@@ -339,11 +339,23 @@ describe('ses.protocol: handle() (newer Electron)', () => {
     expect(seen).toHaveLength(1)
   })
 
-  test('handle twice throws; a handler that returns no Response fails the request', async ({ session, server }) => {
+  test("handle twice and unhandle of nothing throw Electron's messages; a handler that returns no Response fails the request", async ({ session, server }) => {
     session.protocol.handle('app-bad', () => 'not a response' as unknown as Response)
-    expect(() => session.protocol.handle('app-bad', () => new Response(''))).toThrow(ValidationError)
+    expect(() => session.protocol.handle('app-bad', () => new Response(''))).toThrow(/^Failed to register protocol: app-bad$/)
+    expect(() => session.protocol.unhandle('app-never')).toThrow(/^Failed to unhandle protocol: app-never$/)
+    expect(() => session.protocol.unhandle('https')).toThrow(/^Failed to unhandle protocol: https$/)
     const wc = await pageAt(session, server.url('/'))
     expect(await loadScript(wc, 'app-bad://host/x.js')).toBe('error')
+  })
+
+  test('handle takes an object shaped like a Response, as Electron does (validateResponse)', async ({ session, server }) => {
+    session.protocol.handle('app-like', () => ({ status: 200, headers: [['content-type', 'text/javascript']], body: new Response('window.likeRan = true').body }) as unknown as Response)
+    // plain-object headers are not iterable: Electron fails the request
+    session.protocol.handle('app-unlike', () => ({ headers: { 'content-type': 'text/javascript' }, body: null }) as unknown as Response)
+    const wc = await pageAt(session, server.url('/'))
+    expect(await loadScript(wc, 'app-like://host/x.js')).toBe('load')
+    expect(await wc.executeJavaScript('window.likeRan === true')).toBe(true)
+    expect(await loadScript(wc, 'app-unlike://host/x.js')).toBe('error')
   })
 })
 
@@ -385,7 +397,8 @@ describe('ses.protocol: isolation and state', () => {
     })
     const error = await again
     expect(error).toBeInstanceOf(ValidationError)
-    expect(error).toMatchObject({ argument: 'scheme', value: 'app-state' })
+    // Electron's completion text (ErrorCodeToString)
+    expect(error).toMatchObject({ argument: 'scheme', value: 'app-state', message: 'The scheme has been registered' })
 
     expect(session.protocol.unregisterProtocol('app-state')).toBe(true)
     expect(session.protocol.unregisterProtocol('app-state')).toBe(false)
@@ -402,20 +415,44 @@ describe('ses.protocol: isolation and state', () => {
 describe('ses.protocol: bad input', () => {
   const handler = (_request: ProtocolRequest, callback: (response?: unknown) => void): void => callback('x')
 
-  test('bad schemes, handlers and completions are ValidationErrors naming the argument', ({ session }) => {
+  test("what gin cannot convert throws gin's message; scheme names no URL can have are accepted and serve nothing", async ({ session, server }) => {
     const { protocol } = session
-    for (const scheme of ['App', '', 'app:', 'app://', 'a b', undefined, 7]) {
-      expect(() => protocol.registerStringProtocol(scheme as string, handler)).toThrow(ValidationError)
-      expect(() => protocol.interceptBufferProtocol(scheme as string, handler)).toThrow(/argument 'scheme' is/)
-      expect(() => protocol.handle(scheme as string, () => new Response(''))).toThrow(/protocol.handle: argument 'scheme'/)
-      expect(() => protocol.isProtocolHandled(scheme as string)).toThrow(ValidationError)
+    for (const scheme of [undefined, 7]) {
+      expect(() => protocol.registerStringProtocol(scheme as unknown as string, handler)).toThrow(ValidationError)
+      expect(() => protocol.interceptBufferProtocol(scheme as unknown as string, handler)).toThrow(/^Error processing argument at index 0, conversion failure from /)
+      expect(() => protocol.handle(scheme as unknown as string, () => new Response(''))).toThrow(/^(Insufficient number of arguments\.|Error processing argument at index 0)/)
+      expect(() => protocol.isProtocolHandled(scheme as unknown as string)).toThrow(ValidationError)
     }
     for (const bad of [undefined, null, 'handler', {}]) {
-      expect(() => protocol.registerFileProtocol('app', bad as never)).toThrow(/protocol.registerFileProtocol: argument 'handler' is .*; expected a function/)
-      expect(() => protocol.handle('app', bad as never)).toThrow(/argument 'handler'/)
+      expect(() => protocol.registerFileProtocol('app', bad as never)).toThrow(/^(Insufficient number of arguments\.|Error processing argument at index 1, conversion failure from)/)
     }
-    expect(() => protocol.registerStreamProtocol('app', handler, 'done' as never)).toThrow(/argument 'completion' is "done"/)
     expect(protocol.isProtocolRegistered('app')).toBe(false)
+    // Electron stores any string; 'App' or 'app:' can never be a URL's scheme, so nothing is served.
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.message)
+    }
+    process.on('warning', onWarning)
+    try {
+      for (const scheme of ['App', 'app:', 'a b']) {
+        expect(protocol.registerStringProtocol(scheme, handler)).toBe(true)
+        expect(protocol.isProtocolRegistered(scheme)).toBe(true)
+        expect(protocol.registerStringProtocol(scheme, handler)).toBe(false)
+        expect(protocol.unregisterProtocol(scheme)).toBe(true)
+      }
+      // a completion that is not a function is not called, as in Electron
+      expect(protocol.registerStreamProtocol('app-done', handler, 'done' as never)).toBe(true)
+      // handle() with a handler that is not a function registers; its requests fail
+      protocol.handle('app-nofn', 'handler' as never)
+      const wc = await pageAt(session, server.url('/'))
+      expect(await loadScript(wc, 'app-nofn://host/x.js')).toBe('error')
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.join('\n')).toMatch(/protocol\.registerStringProtocol: ignored scheme "App": Electron accepts the name but no URL can ever have it/)
+      expect(warnings.join('\n')).toMatch(/ignored completion "done"/)
+      expect(warnings.join('\n')).toMatch(/protocol\.handle: ignored handler "handler"/)
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   test('schemes Chromium never routes to CDP are NotSupportedError with the reason', ({ session }) => {

@@ -1,6 +1,6 @@
 // The shape of src/ (docs/architecture.md), checked by `pnpm check:imports`
 // in CI: no import cycles at all (type-only imports count too), and imports only go down the
-// layers electron/ → cdp/, net/ → common/; inside electron/, features → core/.
+// layers (testing/, interop/ →) electron/ → cdp/, net/ → common/; inside electron/, features → core/.
 const SRC = '^src/'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -55,10 +55,18 @@ module.exports = {
       to: { path: `${SRC}electron/browser\\.ts$` },
     },
     {
-      name: 'nothing-imports-the-index',
+      name: 'only-entry-points-import-the-index',
       severity: 'error',
-      from: { path: SRC, pathNot: `${SRC}index\\.ts$` },
+      comment: 'index.ts is the public API; only the other entry points (testing/, interop/) build on it.',
+      from: { path: SRC, pathNot: `${SRC}(index\\.ts$|testing/|interop/)` },
       to: { path: `${SRC}index\\.ts$` },
+    },
+    {
+      name: 'the-library-does-not-import-its-entry-points',
+      severity: 'error',
+      comment: 'testing/ (fixtures) and interop/ (Puppeteer) sit above the library; nothing below imports them.',
+      from: { path: `${SRC}(common|cdp|net|electron)/` },
+      to: { path: `${SRC}(testing|interop)/` },
     },
   ],
   options: {

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NotSupportedError, ValidationError } from '../src/common/errors.js'
 import { chromiumMatchPattern, matchesImplicitBypassRules, parseBypassRules } from '../src/net/bypass-rules.js'
 import { decideProxy, parseProxyConfig, parseProxyRules, resolveProxyString, type ProxyConfigInput } from '../src/net/proxy-config.js'
@@ -183,26 +183,6 @@ describe('resolveProxy vectors (Chromium unit tests and Electron spec)', () => {
   })
 })
 
-function rulesError(rules: string): ValidationError {
-  try {
-    parseProxyRules(rules)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError)
-    return error as ValidationError
-  }
-  throw new Error(`expected ${JSON.stringify(rules)} to be rejected`)
-}
-
-function bypassError(rules: string): ValidationError {
-  try {
-    parseBypassRules(rules)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError)
-    return error as ValidationError
-  }
-  throw new Error(`expected ${JSON.stringify(rules)} to be rejected`)
-}
-
 describe('parseProxyRules: grammar forms', () => {
   it('a single list for every URL, with fail-over and direct://', () => {
     expect(parseProxyRules('foopy:80,bar,direct://')).toEqual({
@@ -229,9 +209,10 @@ describe('parseProxyRules: grammar forms', () => {
     expect(resolve({ proxyRules: 'http=foopy,direct://' }, 'http://x/')).toBe('PROXY foopy:80;DIRECT')
     expect(resolve({ proxyRules: 'http=foopy;socks=foopy2' }, 'https://x/')).toBe('SOCKS foopy2:1080')
   })
-  it('empty and white-space-only rules mean no proxy; empty items are skipped', () => {
+  it('empty rules mean no proxy, white space a list with nothing in it; empty items are skipped', () => {
     expect(parseProxyRules('')).toEqual({ type: 'empty' })
-    expect(parseProxyRules(' ;  ; ')).toEqual({ type: 'empty' })
+    expect(parseProxyRules(';;')).toEqual({ type: 'empty' })
+    expect(parseProxyRules(' ;  ; ')).toEqual({ type: 'single', proxies: [] })
     const skipped = parseProxyRules('a,,b')
     expect(skipped.type === 'single' && toPacString(skipped.proxies)).toBe('PROXY a:80;PROXY b:80')
     expect(resolve({ proxyRules: '' }, 'http://x/')).toBe('DIRECT')
@@ -249,62 +230,6 @@ describe('parseProxyRules: grammar forms', () => {
       const rules = parseProxyRules(input)
       expect(rules.type === 'single' && rules.proxies.map(toProxyUri)).toEqual([uri])
     }
-  })
-})
-
-describe('parseProxyRules: invalid input is a ValidationError (Chromium would drop it silently)', () => {
-  const invalid: Array<[string, RegExp]> = [
-    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Give a scheme-specific proxy as well as a non-scheme specific" (Chromium keeps only "foopy")
-    ['foopy ; ftp=ftp-proxy', /either one proxy list for all URLs, or entries of the form scheme=list/],
-    // CR_CONFIG same test, other order (Chromium keeps only the ftp list)
-    ['ftp=ftp-proxy ; foopy', /not both/],
-    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Include unsupported schemes -- they are discarded"
-    ['crazy=foopy ; foo=bar ; https=myhttpsproxy', /a URL scheme before "=": http, https, ftp or socks/],
-    // Chromium compares the key case-sensitively, so HTTP= is ignored there
-    ['HTTP=foopy', /a URL scheme before "="/],
-    // CR_CONFIG ProxyConfigTest.ParseProxyRules "Multi-proxy bracketed URIs will result in no proxy being set"
-    ['http=[https://proxy1:8080 https://proxy2:8080]', /bracketed multi-proxy chains/],
-    // CR_CONFIG ProxyConfigTest.ParseProxyRulesQuicIsNotAllowed
-    ['quic://foopy:443', /other than quic:\/\//],
-    // CR_URI ProxySpecificationUtilTest.InvalidProxyUriToProxyServer
-    ['dddf:', /a port number after ":"/],
-    ['dddd:d', /a port number after ":"/],
-    ['http://', /a proxy host/],
-    ['http:/', /host\[:port\] only/],
-    ['http:', /a port number after ":"/],
-    ['foopy.111', /a valid host name or IP address/],
-    ['foo.test/', /no user name, path/],
-    ['foo.test:123/', /no user name, path/],
-    ['foo.test/foo', /no user name, path/],
-    // CR_URI ProxySpecificationUtilTest.DirectProxyUriToProxyChain "direct://xyz"
-    ['direct://xyz', /nothing after direct:\/\//],
-    // our own decisions
-    ['http=', /at least one proxy after "http="/],
-    ['=foopy', /a URL scheme before "="/],
-    ['http=a=b', /one "=" per entry/],
-    ['ftp://foopy', /a proxy scheme of http, https, socks4, socks5, socks or direct/],
-    ['user:pass@foopy:80', /no user name/],
-    ['foopy:0', /1-65535/],
-    ['foopy:65536', /1-65535/],
-    ['foopy:+80', /a port number/],
-    ['::1', /IPv6 proxy address in brackets/],
-    ['[::1', /closed by "]"/],
-  ]
-  it.each(invalid)('%j', (rules, message) => {
-    const error = rulesError(rules)
-    expect(error.argument).toBe('proxyRules')
-    expect(error.code).toBe('ERR_INVALID_ARGUMENT')
-    expect(error.message).toMatch(message)
-    expect(error.message).toMatch(/^ses\.setProxy: argument 'proxyRules' is "/)
-  })
-  it('names the bad piece and its entry', () => {
-    expect(rulesError('http=a:1;https=b:x').message).toBe(
-      'ses.setProxy: argument \'proxyRules\' is "b:x"; expected a port number after ":" (1-65535) (in entry 2: "https=b:x").',
-    )
-  })
-  it('rejects non-strings and oversized input', () => {
-    expect(() => parseProxyRules(42 as unknown as string)).toThrow(ValidationError)
-    expect(() => parseProxyRules('a,'.repeat(40000))).toThrow(/at most 65536 characters/)
   })
 })
 
@@ -472,43 +397,6 @@ describe('parseBypassRules', () => {
     expect(matchesImplicitBypassRules(new URL('http://example.com/'))).toBe(false)
   })
 
-  const invalid: Array<[string, RegExp]> = [
-    // CR_BYPASS ProxyBypassRulesTest.BadInputs
-    ['://', /a URL scheme before ":\/\/"/],
-    ['http://', /a host after the scheme/],
-    ['*.foo.com:-34', /a port number 1-65535/],
-    // CR_BYPASS ProxyBypassRulesTest.ParseInvalidPort
-    ['*.com:+443', /a port number 1-65535/],
-    ['*.com:-443', /a port number 1-65535/],
-    // CR_BYPASS ProxyBypassRulesTest.ParseBracketedIPv6Range
-    ['[a:b:c:d::]/48', /unbracketed IPv6 address in a CIDR block/],
-    // our own decisions
-    ['foo.com:', /a port number/],
-    ['foo.com:0', /a port number 1-65535/],
-    ['::1', /IPv6 address in brackets/],
-    ['[::1', /closed by "]"/],
-    ['[::g]', /a valid IPv6 address/],
-    ['[::1]x', /":port" after the IPv6 literal/],
-    ['10.0.0.0/33', /a prefix length 0-32/],
-    ['::/129', /a prefix length 0-128/],
-    ['10.0.0.0/8/8', /a CIDR block ip\/bits/],
-    ['foo/8', /an IP address before "\/"/],
-    ['HTTP://10.0.0.0/8', /lower-case scheme in a CIDR rule/],
-    ['<localhost>', /no other <\.\.\.> keywords/],
-    ['foo bar', /a host name pattern of letters/],
-    ['müller.de', /punycode/],
-    ['1http://x', /a URL scheme/],
-  ]
-  it.each(invalid)('rejects %j', (rules, message) => {
-    const error = bypassError(rules)
-    expect(error.argument).toBe('proxyBypassRules')
-    expect(error.message).toMatch(message)
-  })
-  it('names the rule and its position', () => {
-    expect(bypassError('a.com, b.com:x').message).toBe(
-      'ses.setProxy: argument \'proxyBypassRules\' is "b.com:x"; expected a port number 1-65535 after ":" (rule 2 of the list).',
-    )
-  })
 })
 
 describe('chromiumMatchPattern (CR_PATTERN StringUtilTest.MatchPatternTest, escapes and UTF-8 left out)', () => {
@@ -591,26 +479,17 @@ describe('parseProxyConfig (Electron setProxy semantics)', () => {
     expect(decideProxy(parseProxyConfig({ mode: 'auto_detect' }), 'http://a.com/')).toEqual({ kind: 'auto_detect' })
     expect(decideProxy(parseProxyConfig({ mode: 'system' }), 'http://a.com/')).toEqual({ kind: 'system' })
   })
-  it("rejects what Electron rejects and what Chromium would ignore, naming the field", () => {
+  it("rejects only a mode string Electron does not know, with Electron's message", () => {
     // EL_SPEC it('disallows configuring proxy settings with mode `invalid`')
-    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(
-      'ses.setProxy: argument \'config.mode\' is "invalid"; expected one of direct, auto_detect, pac_script, fixed_servers or system (Invalid mode).',
-    )
-    expect(() => parseProxyConfig({ proxyRule: 'x' })).toThrow(/argument 'config\.proxyRule' is "x"; expected no such option/)
+    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(/^Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system$/)
+    expect(() => parseProxyConfig({ mode: 'invalid' })).toThrow(ValidationError)
     expect(() => parseProxyConfig('http=x')).toThrow(/argument 'config' is "http=x"; expected an object/)
     expect(() => parseProxyConfig(null)).toThrow(ValidationError)
-    expect(() => parseProxyConfig({ proxyRules: 5 })).toThrow("argument 'config.proxyRules' is number 5; expected a string of proxy rules.")
-    expect(() => parseProxyConfig({ mode: undefined, proxyRules: 'p:1' })).not.toThrow()
-    expect(() => parseProxyConfig({ pacScript: 'not a url' })).toThrow(/argument 'pacScript'/)
-    expect(() => parseProxyConfig({ pacScript: 'ftp://x/p.pac' })).toThrow(/argument 'pacScript'/)
-    // checked even when the mode ignores them
-    expect(() => parseProxyConfig({ mode: 'direct', proxyRules: 'crazy=x' })).toThrow(/argument 'proxyRules'/)
-    expect(() => parseProxyConfig({ pacScript: 'data:,x', proxyBypassRules: '::1' })).toThrow(/argument 'proxyBypassRules'/)
   })
   it('resolveProxyString also takes the raw setProxy object', () => {
     expect(resolveProxyString({ proxyRules: 'http=myproxy:80' }, 'http://example.com/')).toBe('PROXY myproxy:80')
     expect(resolveProxyString({ mode: 'direct' }, 'http://example.com/')).toBe('DIRECT')
-    expect(() => resolveProxyString({ proxyRules: 'crazy=x' }, 'http://example.com/')).toThrow(ValidationError)
+    expect(resolveProxyString({ proxyRules: 'crazy=x' }, 'http://example.com/')).toBe('DIRECT')
   })
   it('rejects a URL that does not parse', () => {
     expect(() => resolveProxyString(parseProxyConfig({ proxyRules: 'p:1' }), 'not a url')).toThrow(/argument 'url'/)
@@ -618,6 +497,13 @@ describe('parseProxyConfig (Electron setProxy semantics)', () => {
 })
 
 describe('fuzz: parsing never throws anything but ValidationError and never hangs', () => {
+  // The warnings about dropped pieces are checked above; here they would only be noise.
+  beforeAll(() => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+  })
+  afterAll(() => {
+    vi.restoreAllMocks()
+  })
   // Biased towards the grammar's own characters so that many inputs get deep into the parsers.
   const grammarChar = fc.constantFrom(
     ...'abcxyz019.:;,=/[]<>-*?@ \t\nHTTPSsocks'.split(''),
@@ -645,7 +531,7 @@ describe('fuzz: parsing never throws anything but ValidationError and never hang
         const started = performance.now()
         onlyValidationErrors(() => {
           const config = parseProxyConfig({ proxyRules: rules })
-          for (const url of probeUrls) expect(resolveProxyString(config, url)).toMatch(/^(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+)(;(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+))*$/)
+          for (const url of probeUrls) expect(resolveProxyString(config, url)).toMatch(/^$|^(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+)(;(DIRECT|(PROXY|HTTPS|SOCKS|SOCKS5) \S+))*$/)
         })
         expect(performance.now() - started).toBeLessThan(PER_RUN_MS)
       }),
@@ -688,9 +574,9 @@ describe('fuzz: parsing never throws anything but ValidationError and never hang
       { numRuns: 500 },
     )
   })
-  it('a huge input is refused quickly', () => {
+  it('a huge input is parsed quickly', () => {
     const started = performance.now()
-    expect(() => parseBypassRules('*'.repeat(70000))).toThrow(ValidationError)
+    expect(parseBypassRules('*'.repeat(70000))(new URL('http://a.b/'))).toBe(true)
     expect(() => parseBypassRules(`${'a*'.repeat(1000)}b`)).not.toThrow()
     expect(parseBypassRules(`${'a*'.repeat(1000)}b`)(new URL(`http://${'a'.repeat(250)}/`))).toBe(false)
     expect(performance.now() - started).toBeLessThan(500)

@@ -3,7 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ValidationError } from '../src/common/errors.js'
 import { hostResolverRulesFlag, parseHostResolverRules, withHostRules } from '../src/net/host-rules.js'
-import { netErrorForFailure, PacScriptError, SessionProxy } from '../src/net/session-proxy.js'
+import { createServer, type Server } from 'node:http'
+import { PAC_RETRY_ENV } from '../src/net/pac-poller.js'
+import { netErrorForFailure, SessionProxy } from '../src/net/session-proxy.js'
 
 const proxies: SessionProxy[] = []
 afterEach(async () => {
@@ -28,13 +30,48 @@ describe('SessionProxy', () => {
     expect(await (await start()).setProxy({ mode: 'system' }).then(() => 'ok')).toBe('ok')
   })
 
-  it('a PAC script that does not compile rejects setProxy and the previous settings stay', async () => {
+  it('a PAC script that does not compile: setProxy resolves, requests fail as with a mandatory PAC, localhost stays DIRECT', async () => {
     const proxy = await start()
     await proxy.setProxy({ proxyRules: 'a.example:1' })
-    const error = await proxy.setProxy({ pacScript: 'data:,function FindProxyForURL(' }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(PacScriptError)
-    expect((error as PacScriptError).reason).toBe('compile')
-    expect(await proxy.resolveProxy(new URL('http://b.example/'))).toBe('PROXY a.example:1')
+    await proxy.setProxy({ pacScript: 'data:,function FindProxyForURL(' })
+    // Electron's resolveProxy answers '' for a lookup that fails.
+    expect(await proxy.resolveProxy(new URL('http://b.example/'))).toBe('')
+    expect(proxy.route.bind(proxy, new URL('http://b.example/'))).toThrow(/PAC script cannot be used/)
+    expect(await proxy.resolveProxy(new URL('http://localhost:1/'))).toBe('DIRECT')
+  })
+
+  it('a PAC URL that answers 404 is fetched again after the retry delay, and forceReload fetches at once', async () => {
+    let body: string | undefined
+    let fetches = 0
+    const server: Server = createServer((_req, res) => {
+      fetches++
+      if (body === undefined) res.writeHead(404).end('missing')
+      else res.writeHead(200, { 'content-type': 'application/x-ns-proxy-autoconfig' }).end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const previous = process.env[PAC_RETRY_ENV]
+    process.env[PAC_RETRY_ENV] = '50'
+    try {
+      const address = server.address()
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/proxy.pac`
+      const proxy = await start()
+      await proxy.setProxy({ pacScript: url })
+      expect(fetches).toBe(1)
+      expect(await proxy.resolveProxy(new URL('http://b.example/'))).toBe('')
+      body = "function FindProxyForURL() { return 'PROXY p.example:3' }"
+      // Resolutions are the activity that starts the later re-checks (the first runs on a timer).
+      await expect.poll(() => proxy.resolveProxy(new URL('http://b.example/')), { timeout: 10_000, interval: 20 }).toBe('PROXY p.example:3')
+      expect(fetches).toBeGreaterThanOrEqual(2)
+      body = "function FindProxyForURL() { return 'PROXY q.example:4' }"
+      const before = fetches
+      await proxy.reload()
+      expect(fetches).toBe(before + 1)
+      expect(await proxy.resolveProxy(new URL('http://b.example/'))).toBe('PROXY q.example:4')
+    } finally {
+      if (previous === undefined) delete process.env[PAC_RETRY_ENV]
+      else process.env[PAC_RETRY_ENV] = previous
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('a later setProxy wins over an earlier one still fetching its PAC script', async () => {
@@ -57,6 +94,8 @@ describe('netErrorForFailure', () => {
     expect(netErrorForFailure('ETUNNEL', true)).toBe('ERR_TUNNEL_CONNECTION_FAILED')
     expect(netErrorForFailure('ESOCKS', true)).toBe('ERR_SOCKS_CONNECTION_FAILED')
     expect(netErrorForFailure('EWHATEVER', false)).toBe('ERR_FAILED')
+    expect(netErrorForFailure('EPACFAILED', false)).toBe('ERR_MANDATORY_PROXY_CONFIGURATION_FAILED')
+    expect(netErrorForFailure('ENOROUTE', false)).toBe('ERR_NO_SUPPORTED_PROXIES')
   })
 })
 

@@ -1,6 +1,5 @@
 import type { EventEmitter } from 'node:events'
 import type { Protocol } from 'devtools-protocol'
-import { z } from 'zod'
 import {
   cookieMatchesUrl,
   exclusionMessage,
@@ -14,7 +13,7 @@ import {
   type StoredCookie,
 } from '../common/cookie-rules.js'
 import { ElectronEvent, TypedEmitter } from '../common/event.js'
-import { validateArg } from '../common/validate.js'
+import { readCookieDetails, readCookieFilter, readRemoveArgs } from './cookie-inputs.js'
 import { CookieChangeTracker, type ApiWrite } from './cookie-changes.js'
 import { flushCookies } from './storage.js'
 import { cookieKey, fromCdpCookie, sameSiteToCdp, type Cookie, type CookieChangedCause } from './cookie-types.js'
@@ -26,36 +25,6 @@ export type { CookieDetails, CookieFilter } from '../common/cookie-rules.js'
 export interface CookiesEvents {
   changed: [event: ElectronEvent<Cookies>, cookie: Cookie, cause: CookieChangedCause, removed: boolean]
 }
-
-const parseableUrl = z.string().refine((url) => url === '' || parseCookieUrl(url) !== undefined, { message: 'not a valid URL' })
-
-const filterSchema = z.object({
-  url: parseableUrl.optional(),
-  name: z.string().optional(),
-  domain: z.string().optional(),
-  path: z.string().optional(),
-  secure: z.boolean().optional(),
-  session: z.boolean().optional(),
-  httpOnly: z.boolean().optional(),
-})
-const FILTER_EXPECTED = 'an object with optional url (a valid URL), name, domain, path (strings), secure, session, httpOnly (booleans)'
-
-const SAME_SITE = ['unspecified', 'no_restriction', 'lax', 'strict'] as const
-const detailsSchema = z.object({
-  // Electron: "Missing required option 'url'".
-  url: z.string({ error: "Missing required option 'url'" }),
-  name: z.string().optional(),
-  value: z.string().optional(),
-  domain: z.string().optional(),
-  path: z.string().optional(),
-  secure: z.boolean().optional(),
-  httpOnly: z.boolean().optional(),
-  expirationDate: z.number().finite().optional(),
-  sameSite: z.enum(SAME_SITE, { error: "one of 'unspecified', 'no_restriction', 'lax', 'strict'" }).optional(),
-})
-const DETAILS_EXPECTED =
-  'an object with url (string, required), optional name, value, domain, path (strings), secure, httpOnly (booleans), ' +
-  "expirationDate (seconds since the epoch), sameSite ('unspecified' | 'no_restriction' | 'lax' | 'strict')"
 
 interface PendingSet {
   cookie: SanitizedCookie
@@ -142,7 +111,7 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    */
   async get(filter: CookieFilter): Promise<Cookie[]> {
     const api = 'cookies.get'
-    const checked = validateArg(api, 'filter', filterSchema, filter, FILTER_EXPECTED)
+    const checked = readCookieFilter(api, filter)
     const binding = await this.#session.bindingFor(api)
     const cookies = (await this.#inOrder(() => this.#readStore(binding))).map(fromCdpCookie)
     return filterCookies(cookies, checked)
@@ -157,7 +126,7 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    */
   async set(details: CookieDetails): Promise<void> {
     const api = 'cookies.set'
-    const checked = validateArg(api, 'details', detailsSchema, details, DETAILS_EXPECTED)
+    const checked = readCookieDetails(api, details)
     const binding = await this.#session.bindingFor(api)
     const result = sanitizeCookie(checked)
     if (!result.ok) throw new Error(exclusionMessage(result.reason))
@@ -194,8 +163,7 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    */
   async remove(url: string, name: string): Promise<void> {
     const api = 'cookies.remove'
-    validateArg(api, 'url', z.string().refine((u) => parseCookieUrl(u) !== undefined), url, 'a valid URL string')
-    validateArg(api, 'name', z.string(), name, 'a string')
+    readRemoveArgs(api, url, name)
     const binding = await this.#session.bindingFor(api)
     const target = parseCookieUrl(url)
     if (!target) return

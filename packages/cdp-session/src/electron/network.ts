@@ -4,6 +4,7 @@
 // proxy flags) answers each of them with NotSupportedError naming why.
 import { z } from 'zod'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
+import { ginConversionError } from '../common/input-policy.js'
 import { validateArg } from '../common/validate.js'
 import type { SessionProxy } from '../net/session-proxy.js'
 import type { ProxyConfigInput } from '../net/proxy-config.js'
@@ -38,7 +39,10 @@ export async function setProxy(session: SessionContext, config: unknown): Promis
 
 export async function resolveProxy(session: SessionContext, url: unknown): Promise<string> {
   const api = 'ses.resolveProxy'
-  const text = validateArg(api, 'url', z.string(), url, 'an absolute URL string')
+  // gin converts any string to a GURL; anything else fails conversion.
+  if (typeof url !== 'string') throw ginConversionError(api, 0, 'url', url)
+  const text = url
+  // Kept (docs/decisions.md, Inputs): an invalid GURL has no proxy answer in Chromium.
   if (!URL.canParse(text)) throw new ValidationError(api, 'url', url, 'an absolute URL string')
   return (await proxyOf(session, api)).resolveProxy(new URL(text))
 }

@@ -1,7 +1,6 @@
 import { open, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { Protocol as Cdp } from 'devtools-protocol'
-import { z } from 'zod'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
 import {
   BUILTIN_SCHEMES,
@@ -11,14 +10,13 @@ import {
   protocolRequest,
   schemeOf,
   schemePattern,
-  validateScheme,
   type HeaderEntry,
   type ProtocolKind,
   type ProtocolRequest,
   type ResponsePlan,
 } from '../common/protocol-response.js'
 import { debug, detach } from '../common/util.js'
-import { validateArg } from '../common/validate.js'
+import { electronValidationError, ginConversionError, quote, warnIgnoredInput } from '../common/input-policy.js'
 import type { InterceptionRegistration, RequestDecision } from '../cdp/request-interceptor.js'
 import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
@@ -43,8 +41,42 @@ interface Entry {
 /** Files above this size are streamed to Chromium instead of sent in one fulfillRequest. */
 const FULFILL_FILE_LIMIT = 8 << 20
 
-const handlerSchema = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function')
-const completionSchema = handlerSchema.optional()
+/** Electron's texts for the optional completion callback (ErrorCodeToString in electron_api_protocol.cc). */
+const COMPLETION_MESSAGES = {
+  registered: 'The scheme has been registered',
+  notRegistered: 'The scheme has not been registered',
+  intercepted: 'The scheme has been intercepted',
+  notIntercepted: 'The scheme has not been intercepted',
+} as const
+
+/** A scheme as Chromium's URL parser writes it: only such a name can ever match a URL. */
+const CANONICAL_SCHEME = /^[a-z][a-z0-9+.-]*$/
+
+/** Electron's `isBuiltInScheme` in lib/browser/api/protocol.ts: what handle() intercepts rather than registers. */
+const HANDLE_BUILTIN = new Set(['http', 'https', 'file'])
+
+/**
+ * The scheme argument as gin reads a std::string: anything but a string is a conversion
+ * failure (thrown). Electron stores any string; one that is not a canonical scheme name (upper
+ * case, ':' …) can never match a URL — `matches` is false for it and a warning says so.
+ */
+function readScheme(api: string, scheme: unknown, later: readonly unknown[] = []): { name: string; matches: boolean } {
+  if (typeof scheme !== 'string') throw ginConversionError(api, 0, 'scheme', scheme, later)
+  if (CANONICAL_SCHEME.test(scheme)) return { name: scheme, matches: true }
+  warnIgnoredInput(
+    api,
+    `scheme ${quote(scheme)}`,
+    "Electron accepts the name but no URL can ever have it (schemes are lower-case letters, digits, '+', '-', '.'; no ':'), so it serves nothing",
+  )
+  return { name: scheme, matches: false }
+}
+
+function readHandler(api: string, handler: unknown, completion: unknown): void {
+  if (typeof handler !== 'function') throw ginConversionError(api, 1, 'handler', handler, [completion])
+  if (completion !== undefined && typeof completion !== 'function') {
+    warnIgnoredInput(api, `completion ${quote(completion)}`, 'not a function, so Electron does not call it')
+  }
+}
 
 /**
  * Electron's `ses.protocol` over browser-level Fetch interception.
@@ -61,6 +93,9 @@ export class Protocol {
   readonly #session: SessionContext
   readonly #registered = new Map<string, Entry>()
   readonly #intercepted = new Map<string, Entry>()
+  /** Schemes Electron would accept that no URL can have: remembered, never served. */
+  readonly #inertRegistered = new Set<string>()
+  readonly #inertIntercepted = new Set<string>()
   #registration: InterceptionRegistration | undefined
   #manager: TargetManager | undefined
   #server: ResponseServer | undefined
@@ -102,15 +137,15 @@ export class Protocol {
   /** Removes a handler registered with register*Protocol or handle(); false if there was none. */
   unregisterProtocol(scheme: string, completion?: Completion): boolean {
     const api = 'protocol.unregisterProtocol'
-    const name = validateScheme(api, scheme)
-    validateArg(api, 'completion', completionSchema, completion, 'a function or undefined')
-    const removed = this.#registered.delete(name)
-    this.#finish(completion, removed ? null : new ValidationError(api, 'scheme', scheme, 'a scheme registered in this session'))
+    const { name } = readScheme(api, scheme)
+    const removed = this.#registered.delete(name) || this.#inertRegistered.delete(name)
+    this.#finish(completion, removed ? null : electronValidationError(api, 'scheme', scheme, COMPLETION_MESSAGES.notRegistered))
     return removed
   }
 
   isProtocolRegistered(scheme: string): boolean {
-    return this.#registered.has(validateScheme('protocol.isProtocolRegistered', scheme))
+    const { name } = readScheme('protocol.isProtocolRegistered', scheme)
+    return this.#registered.has(name) || this.#inertRegistered.has(name)
   }
 
   // ---- existing schemes --------------------------------------------------------
@@ -134,48 +169,62 @@ export class Protocol {
   /** Removes an interception (intercept*Protocol or handle() of a built-in scheme); false if there was none. */
   uninterceptProtocol(scheme: string, completion?: Completion): boolean {
     const api = 'protocol.uninterceptProtocol'
-    const name = validateScheme(api, scheme)
-    validateArg(api, 'completion', completionSchema, completion, 'a function or undefined')
-    const removed = this.#intercepted.delete(name)
-    this.#finish(completion, removed ? null : new ValidationError(api, 'scheme', scheme, 'a scheme intercepted in this session'))
+    const { name } = readScheme(api, scheme)
+    const removed = this.#intercepted.delete(name) || this.#inertIntercepted.delete(name)
+    this.#finish(completion, removed ? null : electronValidationError(api, 'scheme', scheme, COMPLETION_MESSAGES.notIntercepted))
     return removed
   }
 
   isProtocolIntercepted(scheme: string): boolean {
-    return this.#intercepted.has(validateScheme('protocol.isProtocolIntercepted', scheme))
+    const { name } = readScheme('protocol.isProtocolIntercepted', scheme)
+    return this.#intercepted.has(name) || this.#inertIntercepted.has(name)
   }
 
   // ---- newer Electron: handle / unhandle -----------------------------------------
 
   /**
-   * Serves `scheme` with a fetch-style handler. A built-in scheme (http, https,
-   * file) is intercepted, any other is registered. Throws if the scheme is
-   * already handled in this session.
+   * Serves `scheme` with a fetch-style handler. http, https and file are intercepted, any other
+   * scheme is registered (Electron's lib/browser/api/protocol.ts). Throws Electron's
+   * `Failed to register protocol: <scheme>` if the scheme is already handled that way. A handler
+   * that is not a function is accepted as Electron accepts it: each request then fails.
    */
   handle(scheme: string, handler: FetchHandler): void {
     const api = 'protocol.handle'
-    const name = validateScheme(api, scheme)
-    validateArg(api, 'handler', handlerSchema, handler, 'a function (request: Request) => Response | Promise<Response>')
-    const map = BUILTIN_SCHEMES.has(name) ? this.#intercepted : this.#registered
-    if (map.has(name)) throw new ValidationError(api, 'scheme', scheme, 'a scheme not yet handled in this session (unhandle it first)')
+    const { name, matches } = readScheme(api, scheme)
+    const builtin = HANDLE_BUILTIN.has(name)
+    const map = builtin ? this.#intercepted : this.#registered
+    const inert = builtin ? this.#inertIntercepted : this.#inertRegistered
+    if (map.has(name) || inert.has(name)) throw electronValidationError(api, 'scheme', scheme, `Failed to register protocol: ${scheme}`)
+    if (typeof handler !== 'function') {
+      warnIgnoredInput(api, `handler ${quote(handler)}`, 'not a function: Electron registers it anyway and every request of the scheme fails')
+    }
+    if (!matches) {
+      inert.add(name)
+      return
+    }
     if (BUILTIN_SCHEMES.has(name)) this.#assertInterceptable(api, name)
     map.set(name, { kind: 'handle', handler })
     detach(this.#changed(), 'protocol.handle')
   }
 
+  /** Removes a handle() handler; throws Electron's `Failed to unhandle protocol: <scheme>` when there is none. */
   unhandle(scheme: string): void {
-    const name = validateScheme('protocol.unhandle', scheme)
-    if ((BUILTIN_SCHEMES.has(name) ? this.#intercepted : this.#registered).delete(name)) detach(this.#changed(), 'protocol.unhandle')
+    const api = 'protocol.unhandle'
+    const { name } = readScheme(api, scheme)
+    const builtin = HANDLE_BUILTIN.has(name)
+    const removed = (builtin ? this.#intercepted : this.#registered).delete(name) || (builtin ? this.#inertIntercepted : this.#inertRegistered).delete(name)
+    if (!removed) throw electronValidationError(api, 'scheme', scheme, `Failed to unhandle protocol: ${scheme}`)
+    detach(this.#changed(), 'protocol.unhandle')
   }
 
   /**
-   * Whether this session serves `scheme` itself: registered for a custom
-   * scheme, intercepted for a built-in one (newer Electron's meaning; a
-   * boolean, which `await` also accepts where Electron 5/6 returned a Promise).
+   * Whether this session serves `scheme` itself: intercepted for http, https and file, registered
+   * for any other (newer Electron's meaning; a boolean, which `await` also accepts where Electron
+   * 5/6 returned a Promise).
    */
   isProtocolHandled(scheme: string): boolean {
-    const name = validateScheme('protocol.isProtocolHandled', scheme)
-    return BUILTIN_SCHEMES.has(name) ? this.#intercepted.has(name) : this.#registered.has(name)
+    const { name } = readScheme('protocol.isProtocolHandled', scheme)
+    return HANDLE_BUILTIN.has(name) ? this.#intercepted.has(name) || this.#inertIntercepted.has(name) : this.#registered.has(name) || this.#inertRegistered.has(name)
   }
 
   /**
@@ -198,6 +247,8 @@ export class Protocol {
     this.#closed = true
     this.#registered.clear()
     this.#intercepted.clear()
+    this.#inertRegistered.clear()
+    this.#inertIntercepted.clear()
     this.#registration?.remove()
     this.#registration = undefined
     this.#frameHook?.remove()
@@ -207,34 +258,37 @@ export class Protocol {
 
   #register(method: string, kind: ProtocolKind, scheme: string, handler: ProtocolHandler, completion: Completion | undefined): boolean {
     const api = `protocol.${method}`
-    const name = validateScheme(api, scheme)
-    validateArg(api, 'handler', handlerSchema, handler, 'a function (request, callback) => void')
-    validateArg(api, 'completion', completionSchema, completion, 'a function or undefined')
+    const { name, matches } = readScheme(api, scheme, [handler, completion])
+    readHandler(api, handler, completion)
+    const done = typeof completion === 'function' ? completion : undefined
     if (BUILTIN_SCHEMES.has(name)) {
-      this.#finish(completion, new ValidationError(api, 'scheme', scheme, `a custom scheme ('${name}' is built into Chromium: use intercept${method.slice('register'.length)})`))
+      // Documented deviation (docs/decisions.md): Electron would store it and serve nothing.
+      this.#finish(done, new ValidationError(api, 'scheme', scheme, `a custom scheme ('${name}' is built into Chromium: use intercept${method.slice('register'.length)})`))
       return false
     }
-    if (this.#registered.has(name)) {
-      this.#finish(completion, new ValidationError(api, 'scheme', scheme, 'a scheme not yet registered in this session (unregisterProtocol it first)'))
+    if (this.#registered.has(name) || this.#inertRegistered.has(name)) {
+      this.#finish(done, electronValidationError(api, 'scheme', scheme, COMPLETION_MESSAGES.registered))
       return false
     }
-    this.#registered.set(name, { kind, handler })
-    this.#finish(completion, null)
+    if (matches) this.#registered.set(name, { kind, handler })
+    else this.#inertRegistered.add(name)
+    this.#finish(done, null)
     return true
   }
 
   #intercept(method: string, kind: ProtocolKind, scheme: string, handler: ProtocolHandler, completion: Completion | undefined): boolean {
     const api = `protocol.${method}`
-    const name = validateScheme(api, scheme)
-    validateArg(api, 'handler', handlerSchema, handler, 'a function (request, callback) => void')
-    validateArg(api, 'completion', completionSchema, completion, 'a function or undefined')
-    this.#assertInterceptable(api, name)
-    if (this.#intercepted.has(name)) {
-      this.#finish(completion, new ValidationError(api, 'scheme', scheme, 'a scheme not yet intercepted in this session (uninterceptProtocol it first)'))
+    const { name, matches } = readScheme(api, scheme, [handler, completion])
+    readHandler(api, handler, completion)
+    const done = typeof completion === 'function' ? completion : undefined
+    if (matches) this.#assertInterceptable(api, name)
+    if (this.#intercepted.has(name) || this.#inertIntercepted.has(name)) {
+      this.#finish(done, electronValidationError(api, 'scheme', scheme, COMPLETION_MESSAGES.intercepted))
       return false
     }
-    this.#intercepted.set(name, { kind, handler })
-    this.#finish(completion, null)
+    if (matches) this.#intercepted.set(name, { kind, handler })
+    else this.#inertIntercepted.add(name)
+    this.#finish(done, null)
     return true
   }
 
@@ -355,10 +409,8 @@ export class Protocol {
   async #callFetchHandler(handler: FetchHandler, event: Cdp.Fetch.RequestPausedEvent): Promise<ResponsePlan> {
     const request = protocolRequest(event.request)
     const body = request.uploadData && !['GET', 'HEAD'].includes(request.method) ? Buffer.concat(request.uploadData.map((u) => u.bytes)) : undefined
-    const response = await handler(new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }))
-    if (!(response instanceof Response)) {
-      throw new ValidationError('protocol.handle handler', 'return value', response, 'a Response (or a Promise of one)')
-    }
+    const answer: unknown = await handler(new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }))
+    const response = answer instanceof Response ? answer : responseFromLike(answer)
     if (response.type === 'error') return failPlan(-2)
     const headers: HeaderEntry[] = []
     response.headers.forEach((value, name) => {
@@ -476,6 +528,34 @@ export class Protocol {
     if (!response.body) return fulfill(response.status, headers, Buffer.alloc(0))
     return this.#serveStream(response.status, headers, Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]), event.request.url)
   }
+}
+
+/**
+ * What Electron's handle() makes of a return value that is not a Response (validateResponse in
+ * lib/browser/api/protocol.ts): an object whose own status, statusText, headers and body have
+ * the right types is used as one — headers as an iterable of pairs, body null or a
+ * ReadableStream. Anything else fails the request (Electron answers ERR_UNEXPECTED, which CDP can
+ * only send as ERR_FAILED).
+ */
+function responseFromLike(value: unknown): Response {
+  const fail = (why: string): never => {
+    throw new ValidationError('protocol.handle handler', 'return value', value, `a Response or an object like one (${why})`)
+  }
+  if (typeof value !== 'object' || value === null) return fail('not an object')
+  const like = value as { type?: unknown; status?: unknown; statusText?: unknown; headers?: unknown; body?: unknown }
+  if (like.type === 'error') return Response.error()
+  const own = (key: string): boolean => Object.hasOwn(like, key)
+  if (own('status') && typeof like.status !== 'number') return fail('status is not a number')
+  if (own('statusText') && typeof like.statusText !== 'string') return fail('statusText is not a string')
+  if (own('headers') && typeof like.headers !== 'object') return fail('headers is not an object')
+  if (own('body') && like.body !== null && !(like.body instanceof ReadableStream)) return fail('body is neither null nor a ReadableStream')
+  // Object.fromEntries(res.headers), as Electron reads them: a plain object is not iterable and fails.
+  const headers = like.headers ? Object.fromEntries(like.headers as Iterable<[string, string]>) : {}
+  return new Response((like.body as ReadableStream | null | undefined) ?? null, {
+    status: typeof like.status === 'number' ? like.status : 200,
+    ...(typeof like.statusText === 'string' ? { statusText: like.statusText } : {}),
+    headers,
+  })
 }
 
 function fulfill(responseCode: number, responseHeaders: HeaderEntry[], body: Buffer): RequestDecision {

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
+import { electronValidationError, quote, warnIgnoredInput } from '../common/input-policy.js'
 import type { CdpClient } from '../cdp/client.js'
 import type { SessionContext } from './context.js'
 
@@ -39,37 +40,37 @@ export interface ClearDataOptions {
 // ---- pure helpers (unit-tested) ---------------------------------------------
 
 /**
- * Electron's `clearStorageData` storage names → Chromium's storage types for
- * `Storage.clearDataForOrigin`. `appcache` and `websql` were removed from
- * Chromium (AppCache in M95-era, WebSQL in M119-era): nothing of those kinds
- * can exist any more, so they map to no type and clearing them is a no-op by
- * design, not an omission.
+ * Electron's `clearStorageData` storage names (GetStorageMask in electron_api_session.cc,
+ * compared case-insensitively) → Chromium's storage types for `Storage.clearDataForOrigin`.
+ * `appcache` and `websql` are gone from Chromium and from Electron's list: like any name Electron
+ * does not know, they are ignored (with a warning) and clear nothing.
  */
 export const ELECTRON_STORAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
-  appcache: [],
   cookies: ['cookies'],
   filesystem: ['file_systems'],
   indexdb: ['indexeddb'],
   localstorage: ['local_storage'],
   shadercache: ['shader_cache'],
-  websql: [],
   serviceworkers: ['service_workers'],
   cachestorage: ['cache_storage'],
 }
 
 /**
- * Electron's quota names. Chromium has one kind of web storage quota left
- * ("temporary", best-effort); persistent quota was folded into it and
- * "syncable" never held web data. The names are accepted for compatibility
- * and change nothing: every storage of the selected types is cleared.
+ * Electron's quota names: GetQuotaMask knows only "temporary" (case-insensitive); the other
+ * names it once had ("persistent", "syncable") are ignored. The quota mask decides whether
+ * quota-managed storage is cleared at all.
  */
-export const ELECTRON_QUOTAS: readonly string[] = ['temporary', 'persistent', 'syncable']
+export const ELECTRON_QUOTAS: readonly string[] = ['temporary']
+
+/** The storage types Chromium's quota manager keeps (cleared only when the quota mask has "temporary"). */
+const QUOTA_MANAGED_TYPES: ReadonlySet<string> = new Set(['file_systems', 'indexeddb', 'service_workers', 'cache_storage'])
 
 /**
- * Newer Electron's `clearData` data types (Electron ≥ 29) → what we do for each.
- * `cache` is the HTTP cache (a separate command); `webSQL` is gone from
- * Chromium (no-op by design); `backgroundFetch` and `downloads` (download
- * history) have no CDP command at all: asking for them explicitly throws.
+ * Newer Electron's `clearData` data types (kDataTypeLookup in electron_api_session.cc, exact
+ * names) → what we do for each. `cache` is the HTTP cache and Cache Storage; `backgroundFetch` and
+ * `downloads` (download history) have no CDP command at all: asking for them explicitly throws.
+ * Other names (also `webSQL`, which Electron dropped) are ignored with a warning, as Electron
+ * ignores them.
  */
 export const ELECTRON_DATA_TYPES: Readonly<Record<string, readonly string[] | 'cache' | 'unsupported'>> = {
   backgroundFetch: 'unsupported',
@@ -80,31 +81,30 @@ export const ELECTRON_DATA_TYPES: Readonly<Record<string, readonly string[] | 'c
   indexedDB: ['indexeddb'],
   localStorage: ['local_storage'],
   serviceWorkers: ['service_workers'],
-  webSQL: [],
 }
 
 /** Every Chromium storage type that clearStorageData() without `storages` clears. */
 const ALL_STORAGE_TYPES = ['cookies', 'file_systems', 'indexeddb', 'local_storage', 'shader_cache', 'service_workers', 'cache_storage']
 
-const ORIGIN_SHAPE = /^(https?):\/\/([^/?#@\\\s]+)$/i
-const ORIGIN_EXPECTED = "an origin 'scheme://host[:port]' (http or https, no path, as window.location.origin)"
+const ORIGIN_EXPECTED = "a URL whose origin is 'scheme://host[:port]' (http or https), as window.location.origin"
 
 /**
- * Parses an origin strictly and returns Chromium's normalised form (lower-case
- * host, default port dropped). Anything else throws a ValidationError naming
- * `argument`: an unparsable string must never reach Chromium, which would read
- * it as "every origin".
+ * The origin of `value` as `url::Origin::Create(GURL(value))` gives it (lower-case host, default
+ * port dropped, path, query and fragment dropped with a warning). What has no such origin (not a
+ * URL, `*`, '', file:, data: …) throws a ValidationError naming `argument` — Electron would read
+ * it as an opaque origin, which Chromium's clearStorageData takes as "every origin", and
+ * clearData rejects with `Invalid origin: '…'` (`electronMessage` gives that text).
  */
-export function parseOrigin(api: string, argument: string, value: unknown): string {
-  if (typeof value !== 'string' || !ORIGIN_SHAPE.test(value)) throw new ValidationError(api, argument, value, ORIGIN_EXPECTED)
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
+export function parseOrigin(api: string, argument: string, value: unknown, electronMessage?: (value: string) => string): string {
+  const fail = (): never => {
+    if (electronMessage && typeof value === 'string') throw electronValidationError(api, argument, value, electronMessage(value))
     throw new ValidationError(api, argument, value, ORIGIN_EXPECTED)
   }
-  if (url.hostname === '' || url.origin === 'null' || url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
-    throw new ValidationError(api, argument, value, ORIGIN_EXPECTED)
+  if (typeof value !== 'string' || !URL.canParse(value)) return fail()
+  const url = new URL(value)
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.origin === 'null') return fail()
+  if (`${url.origin}/` !== url.href && url.origin !== value) {
+    warnIgnoredInput(api, `the parts of ${argument} ${quote(value)} after its origin`, `Electron uses the URL's origin, ${url.origin}`)
   }
   return url.origin
 }
@@ -113,18 +113,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function stringList(api: string, argument: string, value: unknown, allowed: readonly string[]): string[] {
-  const expected = `an array of ${allowed.map((n) => `'${n}'`).join(', ')}`
-  if (!Array.isArray(value)) throw new ValidationError(api, argument, value, expected)
+/**
+ * A list of names as gin reads `std::vector<std::string>`. Something else (not an array, or an
+ * array with a non-string) makes Electron skip the option, which clears every type: refused here
+ * (see docs/decisions.md, "Inputs": no input is read as "clear more than asked").
+ */
+function nameList(api: string, argument: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new ValidationError(api, argument, value, 'an array of names (Electron would skip the option and clear every type)')
   value.forEach((item, i) => {
-    if (typeof item !== 'string' || !allowed.includes(item)) throw new ValidationError(api, `${argument}.${i}`, item, expected)
+    if (typeof item !== 'string') throw new ValidationError(api, `${argument}.${i}`, item, 'a string (Electron would skip the whole option and clear every type)')
   })
-  return [...new Set(value as string[])]
+  return value as string[]
 }
 
 function checkKeys(api: string, options: Record<string, unknown>, keys: readonly string[]): void {
   for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) throw new ValidationError(api, `options.${key}`, options[key], `one of ${keys.join(', ')} (unknown option)`)
+    // Electron never looks at an unknown key; refused here because a misspelt narrowing option
+    // (`origins` for `origin`) would make the call clear everything.
+    if (!keys.includes(key)) throw new ValidationError(api, `options.${key}`, options[key], `one of ${keys.join(', ')} (unknown option; Electron would ignore it and clear more than asked)`)
   }
 }
 
@@ -138,47 +144,77 @@ export interface ClearPlan {
   cache: boolean
 }
 
-/** Validates clearStorageData's options and turns them into a plan. */
+/** Validates clearStorageData's options and turns them into a plan (Electron's ClearStorageDataOptions converter). */
 export function planClearStorageData(options: unknown): ClearPlan {
   const api = 'session.clearStorageData'
   if (options === undefined) return { origins: undefined, storageTypes: [...ALL_STORAGE_TYPES], cache: false }
-  if (!isPlainObject(options)) throw new ValidationError(api, 'options', options, '{ origin?, storages?, quotas? }')
+  if (!isPlainObject(options)) throw new ValidationError(api, 'options', options, '{ origin?, storages?, quotas? } (Electron would clear everything)')
   checkKeys(api, options, ['origin', 'storages', 'quotas'])
   const origins = options.origin === undefined ? undefined : [parseOrigin(api, 'options.origin', options.origin)]
-  if (options.quotas !== undefined) stringList(api, 'options.quotas', options.quotas, ELECTRON_QUOTAS)
   let storageTypes = [...ALL_STORAGE_TYPES]
   if (options.storages !== undefined) {
-    const names = stringList(api, 'options.storages', options.storages, Object.keys(ELECTRON_STORAGE_TYPES))
-    storageTypes = [...new Set(names.flatMap((n) => ELECTRON_STORAGE_TYPES[n] ?? []))]
+    const types = new Set<string>()
+    for (const name of nameList(api, 'options.storages', options.storages)) {
+      const mapped = ELECTRON_STORAGE_TYPES[name.toLowerCase()]
+      if (mapped) for (const type of mapped) types.add(type)
+      else warnIgnoredInput(api, `storage name ${quote(name)}`, `Electron knows ${Object.keys(ELECTRON_STORAGE_TYPES).join(', ')} and clears nothing for other names`)
+    }
+    storageTypes = [...types]
+  }
+  if (options.quotas !== undefined) {
+    const names = nameList(api, 'options.quotas', options.quotas)
+    for (const name of names) {
+      if (name.toLowerCase() !== 'temporary') warnIgnoredInput(api, `quota name ${quote(name)}`, "Electron knows only 'temporary'")
+    }
+    // Without "temporary" the quota mask is empty: Chromium leaves quota-managed storage alone.
+    if (!names.some((n) => n.toLowerCase() === 'temporary')) storageTypes = storageTypes.filter((t) => !QUOTA_MANAGED_TYPES.has(t))
   }
   return { origins, storageTypes, cache: false }
 }
 
-/** Validates clearData's options and turns them into a plan. */
+const invalidOrigin = (value: string): string => `Invalid origin: '${value}'`
+
+/** Validates clearData's options and turns them into a plan (Electron's Session::ClearData). */
 export function planClearData(options: unknown): ClearPlan {
   const api = 'session.clearData'
   if (options === undefined) options = {}
-  if (!isPlainObject(options)) throw new ValidationError(api, 'options', options, '{ dataTypes?, origins?, excludeOrigins? }')
+  if (!isPlainObject(options)) throw new ValidationError(api, 'options', options, '{ dataTypes?, origins?, excludeOrigins? } (Electron would clear everything)')
   checkKeys(api, options, ['dataTypes', 'origins', 'excludeOrigins', 'avoidClosingConnections', 'originMatchingMode'])
-  if (options.origins !== undefined && options.excludeOrigins !== undefined) {
-    throw new ValidationError(api, 'options.excludeOrigins', options.excludeOrigins, "nothing when 'origins' is given (they cannot be combined)")
-  }
   const originList = (argument: string, value: unknown): string[] => {
-    if (!Array.isArray(value)) throw new ValidationError(api, argument, value, `an array of origins`)
-    return [...new Set(value.map((v, i) => parseOrigin(api, `${argument}.${i}`, v)))]
+    if (!Array.isArray(value)) throw new ValidationError(api, argument, value, 'an array of origins (Electron would skip the option and clear every origin)')
+    return [...new Set(value.map((v, i) => {
+      if (typeof v !== 'string') throw new ValidationError(api, `${argument}.${i}`, v, 'a string (Electron would skip the whole option and clear every origin)')
+      return parseOrigin(api, `${argument}.${i}`, v, invalidOrigin)
+    }))]
+  }
+  if (options.origins !== undefined && options.excludeOrigins !== undefined) {
+    throw electronValidationError(api, 'options.excludeOrigins', options.excludeOrigins, "Cannot provide both 'origins' and 'excludeOrigins'")
   }
   const origins = options.origins === undefined ? undefined : originList('options.origins', options.origins)
   const excluded = options.excludeOrigins === undefined ? undefined : originList('options.excludeOrigins', options.excludeOrigins)
-  const names = options.dataTypes === undefined ? undefined : stringList(api, 'options.dataTypes', options.dataTypes, Object.keys(ELECTRON_DATA_TYPES))
+  const mode = options.originMatchingMode
+  if (mode !== undefined && mode !== 'third-parties-included' && mode !== 'origin-in-all-contexts') {
+    warnIgnoredInput(api, `options.originMatchingMode ${quote(mode)}`, "Electron knows 'third-parties-included' and 'origin-in-all-contexts' and keeps the default for anything else")
+  }
+  const names = options.dataTypes === undefined ? undefined : nameList(api, 'options.dataTypes', options.dataTypes)
   let cache = names === undefined
   const storageTypes = new Set<string>(names === undefined ? ALL_STORAGE_TYPES : [])
   for (const name of names ?? []) {
     const mapped = ELECTRON_DATA_TYPES[name]
+    if (mapped === undefined) {
+      warnIgnoredInput(api, `data type ${quote(name)}`, `Electron knows ${Object.keys(ELECTRON_DATA_TYPES).join(', ')} and clears nothing for other names`)
+      continue
+    }
     if (mapped === 'unsupported') {
       throw new NotSupportedError(`${api}: '${name}' cannot be cleared: Chromium's DevTools protocol has no command for it. Leave it out of dataTypes.`)
     }
-    if (mapped === 'cache') cache = true
-    else for (const type of mapped ?? []) storageTypes.add(type)
+    if (mapped === 'cache') {
+      // Electron's "cache" is DATA_TYPE_CACHE | DATA_TYPE_CACHE_STORAGE.
+      cache = true
+      storageTypes.add('cache_storage')
+    } else {
+      for (const type of mapped) storageTypes.add(type)
+    }
   }
   if (excluded !== undefined && excluded.length > 0) {
     throw new NotSupportedError(
@@ -230,8 +266,8 @@ async function runPlan(session: SessionContext, api: string, plan: ClearPlan): P
 /**
  * Electron's `clearStorageData([{ origin, storages, quotas }])`. Without
  * options: every storage type of every origin of this session only (other
- * sessions keep theirs). `appcache`/`websql` are accepted and clear nothing
- * (Chromium no longer has them); `quotas` are accepted and change nothing.
+ * sessions keep theirs). Storage names Electron does not know (`appcache`, `websql` …) clear
+ * nothing; `quotas` without 'temporary' leave quota-managed storage alone, as in Electron.
  */
 export async function clearStorageData(session: SessionContext, options?: ClearStorageDataOptions): Promise<void> {
   const api = 'session.clearStorageData'

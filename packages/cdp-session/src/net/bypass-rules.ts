@@ -13,9 +13,11 @@
  * Later rules win: the list is read from the end and the first rule that says
  * something decides. When no rule matches, the implicit rules decide.
  *
- * Chromium drops a rule it cannot parse; here it is an error (ValidationError).
+ * Chromium drops a rule it cannot parse (and keeps some that can never match); both are
+ * dropped here with a warning, which gives the same routing.
  */
 import { ValidationError } from '../common/errors.js'
+import { quote, warnIgnoredInput } from '../common/input-policy.js'
 import { formatIP, hostToIP, ipMatchesPrefix, isLinkLocal, isLoopback, isIPv4Mapped, parseIPLiteral, parseIPv4, parseIPv6, type IpBytes } from './ip.js'
 
 type Verdict = 'include' | 'exclude' | 'none'
@@ -40,9 +42,6 @@ export interface BypassMatcher {
   /** Each rule in Chromium's normalised text, in the order given. */
   readonly rules: readonly string[]
 }
-
-/** Longest rule string accepted (a guard against pathological input, far above any real list). */
-export const MAX_RULES_LENGTH = 65536
 
 const SPECIAL_DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21, file: -1 }
 
@@ -266,26 +265,23 @@ function parseRule(raw: string): Rule | null {
 }
 
 /**
- * Parses a bypass list (`proxyBypassRules` / `--proxy-bypass-list`). Throws a
- * ValidationError naming `argument`, the rule that is wrong and what was expected.
+ * Parses a bypass list (`proxyBypassRules` / `--proxy-bypass-list`) as Chromium's
+ * ProxyBypassRules::ParseFromString does: a rule it cannot parse is dropped. Here each dropped
+ * rule (and each rule that could never match a URL) is reported once through
+ * process.emitWarning, naming `argument`, the rule and what was expected.
  */
 export function parseBypassRules(text: string, api = 'ses.setProxy', argument = 'proxyBypassRules'): BypassMatcher {
   if (typeof text !== 'string') throw new ValidationError(api, argument, text, 'a string of bypass rules')
-  if (text.length > MAX_RULES_LENGTH) {
-    throw new ValidationError(api, argument, text, `at most ${MAX_RULES_LENGTH} characters of bypass rules`)
-  }
   const rules: Rule[] = []
-  const items = text.split(/[,;]/)
-  items.forEach((item, index) => {
+  for (const item of text.split(/[,;]/)) {
     try {
       const rule = parseRule(item)
       if (rule) rules.push(rule)
     } catch (error) {
       if (!(error instanceof RuleError)) throw error
-      const where = items.length > 1 ? ` (rule ${index + 1} of the list)` : ''
-      throw new ValidationError(api, argument, trimAscii(item), `${error.message}${where}`)
+      warnIgnoredInput(api, `bypass rule ${quote(trimAscii(item))} in ${argument}`, `Chromium drops it or it can never match (expected ${error.message})`)
     }
-  })
+  }
   const reversed = [...rules].reverse()
   const matcher = (url: URL): boolean => {
     const facts = urlFacts(url)

@@ -24,8 +24,9 @@ import { bareHost, type HostResolver, systemLookup } from './resolver.js'
 export type PacErrorReason = 'load' | 'compile' | 'runtime' | 'timeout' | 'memory' | 'result' | 'disposed'
 
 /**
- * A PAC script could not be loaded, compiled or run. Chromium answers any of these (short of a
- * mandatory PAC) by going DIRECT; callers do the same, see `PAC_FALLBACK`.
+ * A PAC script could not be loaded, compiled or run. Chromium answers any of these by going
+ * DIRECT, except for a mandatory PAC script — and Electron makes every PAC script mandatory,
+ * so the session fails those requests (session-proxy.ts).
  */
 export class PacError extends Error {
   readonly reason: PacErrorReason
@@ -426,7 +427,8 @@ export async function loadPacScript(url: string, options: LoadPacOptions = {}): 
   const fetchFn = options.fetch ?? fetch
   try {
     const response = await fetchFn(parsed, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' })
-    if (!response.ok) throw new PacError('load', `fetching PAC script '${url}' answered HTTP ${response.status}`)
+    // PacFileFetcherImpl takes only 200 from http(s) (as Firefox does); data: answers 200 too.
+    if (response.status !== 200) throw new PacError('load', `fetching PAC script '${url}' answered HTTP ${response.status}`)
     const body = await response.arrayBuffer()
     if (body.byteLength > MAX_PAC_BYTES) throw new PacError('load', `PAC script '${url}' is larger than ${MAX_PAC_BYTES} bytes`)
     return new TextDecoder().decode(body)

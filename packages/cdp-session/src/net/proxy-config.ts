@@ -4,51 +4,43 @@
  * Electron's config object and mode handling (shell/browser/api/electron_api_session.cc),
  * and the string `ses.resolveProxy()` answers (ProxyList::ToPacString).
  *
- * Grammar:
+ * Grammar, read exactly as ParseFromString reads it:
  *
- *   proxyRules     = entry *(";" entry)
- *   entry          = [urlScheme "="] proxyUriList
- *   urlScheme      = "http" | "https" | "ftp" | "socks"      (lower case)
- *   proxyUriList   = proxyUri *("," proxyUri)                 (fail-over order)
+ *   proxyRules     = entry *(";" entry)                      (empty entries skipped)
+ *   entry          = urlScheme "=" proxyUriList *("=" ...)   (pieces split on "=", empty ones skipped)
+ *                  | proxyUriList
+ *   urlScheme      = "http" | "https" | "ftp" | "socks"      (trimmed; compared case-sensitively)
+ *   proxyUriList   = proxyUri *("," proxyUri)                 (fail-over order, empty items skipped)
  *   proxyUri       = [proxyScheme "://"] host [":" port]
  *   proxyScheme    = http | https | socks4 | socks5 | socks | direct   (case-insensitive)
  *
- * A list without `scheme=` applies to every URL. `http=` / `https=` / `ftp=`
- * lists apply to URLs of that scheme; `socks=` is the list for every other URL
- * (and for a scheme without its own list), and its entries default to SOCKS4 —
- * whereas `socks://` inside a URI means SOCKS5. Entries for the same scheme
- * accumulate. ws:// and wss:// URLs use the `socks=` list, else https's, else
- * http's.
+ * - The first entry without `=` decides when it comes before any `scheme=` entry: its list is
+ *   used for every URL and everything after it is dropped (`foopy ; ftp=x` → PROXY foopy:80 for
+ *   all). After a `scheme=` entry such a list is dropped (`ftp=x ; foopy` → http goes DIRECT).
+ * - Pieces of an entry pair up: `http=a=https=b` sets http and https; a lone last piece is
+ *   dropped. `http=` alone is one piece, so it is a list for all URLs naming the host `http`.
+ * - An unknown `scheme=` (also `HTTP=`) is dropped but still makes the rules per-scheme.
+ * - `socks=` is the list for every URL whose scheme has no list of its own, and its entries
+ *   default to SOCKS4 — whereas `socks://` inside a URI means SOCKS5. Same-scheme entries
+ *   accumulate. ws:// and wss:// use the `socks=` list, else https's, else http's.
+ * - A proxy URI Chromium cannot parse (unknown scheme, `quic://` in release builds, bracketed
+ *   multi-proxy chains, user info, paths, bad ports, unbracketed IPv6 ...) is dropped.
+ * - A list for all URLs whose every item was dropped (also white space only) leaves no proxy
+ *   to use: Chromium fails those requests with ERR_NO_SUPPORTED_PROXIES.
  *
- * Where Chromium silently ignores a piece, this module throws a
- * ValidationError instead. Rejected (each with a message saying what was
- * expected):
- * - an unknown URL scheme key (`crazy=foo`, also `HTTP=` — Chromium compares it
- *   case-sensitively and so ignores it);
- * - `http=` with nothing after it, or a second `=` in one entry (`a=b=c`);
- * - a list without `scheme=` next to other entries: Chromium uses the first such
- *   list alone and drops everything after it, or drops it when per-scheme
- *   entries came first;
- * - an unknown proxy scheme (`ftp://x`), `quic://` (release Chromium drops it),
- *   bracketed multi-proxy chains (`[https://a https://b]`), `direct://` with a
- *   host, user info, paths, a missing or empty host, an empty or non-numeric
- *   port, port 0 or above 65535, unbracketed IPv6 hosts;
- * - an input longer than MAX_RULES_LENGTH.
- * Accepted as Chromium does: white space around pieces, empty items between
- * separators (`a,,b`, a trailing `;`), host canonicalisation (`FoO` → `foo`,
- * IDN → punycode, `0xA.020.3.4` → `10.16.3.4`, IPv6 compression). An empty (or
- * white-space only) `proxyRules` means no proxy, as in Electron.
+ * Every dropped piece is accepted as Chromium accepts it and reported once through
+ * process.emitWarning (common/input-policy.ts); nothing here throws for a string. Host names
+ * are canonicalised (`FoO` → `foo`, IDN → punycode, `0xA.020.3.4` → `10.16.3.4`).
  */
-import { z } from 'zod'
 import { NotSupportedError, ValidationError } from '../common/errors.js'
-import { validateArg } from '../common/validate.js'
-import { MAX_RULES_LENGTH, matchesImplicitBypassRules, parseBypassRules, type BypassMatcher } from './bypass-rules.js'
+import { electronValidationError, quote, warnIgnoredInput } from '../common/input-policy.js'
+import { matchesImplicitBypassRules, parseBypassRules, type BypassMatcher } from './bypass-rules.js'
 import { DIRECT, ProxyParseError, parseProxyUri, toPacString, type ProxyScheme, type ProxyServer } from './proxy-server.js'
 
 export type { BypassMatcher } from './bypass-rules.js'
 export type { ProxyScheme, ProxyServer } from './proxy-server.js'
 
-/** Parsed `proxyRules`. Lists are in fail-over order and never empty. */
+/** Parsed `proxyRules`. Lists are in fail-over order; a `single` list may be empty (no usable proxy). */
 export type ProxyRules =
   | { readonly type: 'empty' }
   | { readonly type: 'single'; readonly proxies: readonly ProxyServer[] }
@@ -61,79 +53,109 @@ export type ProxyRules =
       readonly fallback: readonly ProxyServer[]
     }
 
-const URL_SCHEME_KEYS = ['http', 'https', 'ftp', 'socks'] as const
-type UrlSchemeKey = (typeof URL_SCHEME_KEYS)[number]
-
-function rulesError(api: string, piece: string, expected: string): ValidationError {
-  return new ValidationError(api, 'proxyRules', piece, expected)
+/** The rules and every piece Chromium would drop, with the reason, in input order. */
+export interface ParsedProxyRules {
+  readonly rules: ProxyRules
+  readonly ignored: readonly string[]
 }
 
-function parseUriList(api: string, list: string, defaultScheme: ProxyScheme, context: string): ProxyServer[] {
-  const out: ProxyServer[] = []
-  for (const item of list.split(',')) {
-    const trimmed = item.trim()
-    if (trimmed === '') continue
-    if (trimmed.startsWith('[') && (/\s/.test(trimmed) || trimmed.includes('://'))) {
-      throw rulesError(api, trimmed, `one proxy per list item (bracketed multi-proxy chains are not accepted by release Chromium)${context}`)
+/** base::TrimWhitespaceASCII. */
+function trimAscii(text: string): string {
+  return text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
+}
+
+/** base::StringTokenizer with its default options: split on any of `delimiters`, empty tokens skipped. */
+function tokens(text: string, delimiters: string): string[] {
+  const out: string[] = []
+  let current = ''
+  for (const c of text) {
+    if (delimiters.includes(c)) {
+      if (current !== '') out.push(current)
+      current = ''
+    } else {
+      current += c
     }
+  }
+  if (current !== '') out.push(current)
+  return out
+}
+
+/** AddProxyURIListToProxyList: each item parsed, the ones Chromium cannot parse dropped. */
+function parseUriList(list: string, defaultScheme: ProxyScheme, ignored: string[]): ProxyServer[] {
+  const out: ProxyServer[] = []
+  for (const item of tokens(list, ',')) {
     try {
       out.push(parseProxyUri(item, defaultScheme))
     } catch (error) {
-      if (error instanceof ProxyParseError) throw rulesError(api, trimmed, `${error.expected}${context}`)
-      throw error
+      if (!(error instanceof ProxyParseError)) throw error
+      const trimmed = item.replace(/^[ \t]+|[ \t]+$/g, '')
+      if (trimmed.startsWith('[') && (/\s/.test(trimmed) || trimmed.includes('://'))) ignored.push(`proxy ${quote(trimmed)} (bracketed multi-proxy chains exist only in debug builds of Chromium)`)
+      else if (trimmed === '') ignored.push('an empty proxy item')
+      else ignored.push(`proxy ${quote(trimmed)} (expected ${error.expected})`)
     }
   }
   return out
 }
 
 /**
- * Parses a `proxyRules` string (Chromium's `--proxy-server` grammar). Throws a
- * ValidationError naming `proxyRules`, the bad piece and what was expected.
+ * ProxyRules::ParseFromString, with every piece it drops listed in `ignored`. Never throws for
+ * a string.
+ */
+export function parseProxyRulesDetailed(text: string): ParsedProxyRules {
+  const ignored: string[] = []
+  const perScheme: Record<'http' | 'https' | 'ftp' | 'socks', ProxyServer[]> = { http: [], https: [], ftp: [], socks: [] }
+  let type: 'empty' | 'per-scheme' = 'empty'
+  const entries = tokens(text, ';')
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e] ?? ''
+    const pieces = tokens(entry, '=')
+    for (let i = 0; i < pieces.length; ) {
+      const first = pieces[i++] ?? ''
+      if (i >= pieces.length) {
+        if (type === 'per-scheme') {
+          ignored.push(`${quote(trimAscii(first))} (a proxy list without "scheme=" after a "scheme=" entry)`)
+          continue
+        }
+        const proxies = parseUriList(first, 'http', ignored)
+        const rest = entries.slice(e + 1).map(trimAscii).filter((r) => r !== '')
+        if (rest.length > 0) ignored.push(`${quote(rest.join(' ; '))} (after a proxy list for all URLs, Chromium reads nothing more)`)
+        if (proxies.length === 0) ignored.push(`every proxy of ${quote(trimAscii(first))}: no proxy is left to use, so requests fail with ERR_NO_SUPPORTED_PROXIES (as in Chromium)`)
+        return { rules: { type: 'single', proxies: Object.freeze(proxies) }, ignored }
+      }
+      const list = pieces[i++] ?? ''
+      const key = trimAscii(first)
+      type = 'per-scheme'
+      if (key === 'http' || key === 'https' || key === 'ftp' || key === 'socks') {
+        // `socks=` lists default to SOCKS4; every other list defaults to HTTP.
+        perScheme[key].push(...parseUriList(list, key === 'socks' ? 'socks4' : 'http', ignored))
+      } else {
+        const hint = /^(https?|ftp|socks)$/i.test(key) ? `; keys are lower case, write "${key.toLowerCase()}="` : ''
+        ignored.push(`${quote(`${key}=${list.trim()}`)} (Chromium knows http=, https=, ftp= and socks=${hint})`)
+      }
+    }
+  }
+  if (type === 'empty') return { rules: { type: 'empty' }, ignored }
+  return {
+    rules: {
+      type: 'per-scheme',
+      http: Object.freeze(perScheme.http),
+      https: Object.freeze(perScheme.https),
+      ftp: Object.freeze(perScheme.ftp),
+      fallback: Object.freeze(perScheme.socks),
+    },
+    ignored,
+  }
+}
+
+/**
+ * Parses a `proxyRules` string (Chromium's `--proxy-server` grammar) as Chromium does; the
+ * pieces it drops are reported once each through process.emitWarning.
  */
 export function parseProxyRules(rules: string, api = 'ses.setProxy'): ProxyRules {
   if (typeof rules !== 'string') throw new ValidationError(api, 'proxyRules', rules, 'a string of proxy rules')
-  if (rules.length > MAX_RULES_LENGTH) throw rulesError(api, rules, `at most ${MAX_RULES_LENGTH} characters of proxy rules`)
-  const entries = rules.split(';').filter((entry) => entry.trim() !== '')
-  if (entries.length === 0) return { type: 'empty' }
-
-  const perScheme: Record<UrlSchemeKey, ProxyServer[]> = { http: [], https: [], ftp: [], socks: [] }
-  let single: ProxyServer[] | undefined
-  entries.forEach((entry, index) => {
-    const context = entries.length > 1 ? ` (in entry ${index + 1}: ${JSON.stringify(entry.trim())})` : ''
-    const pieces = entry.split('=')
-    if (pieces.length === 1) {
-      if (entries.length > 1) {
-        throw rulesError(
-          api,
-          entry.trim(),
-          'either one proxy list for all URLs, or entries of the form scheme=list (http, https, ftp, socks) — not both; Chromium would ignore part of it',
-        )
-      }
-      single = parseUriList(api, entry, 'http', context)
-      return
-    }
-    if (pieces.length > 2) throw rulesError(api, entry.trim(), `one "=" per entry: scheme=proxy[,proxy...]${context}`)
-    const key = (pieces[0] ?? '').trim()
-    const list = pieces[1] ?? ''
-    if (!(URL_SCHEME_KEYS as readonly string[]).includes(key)) {
-      throw rulesError(api, key, `a URL scheme before "=": http, https, ftp or socks (lower case)${context}`)
-    }
-    // `socks=` lists default to SOCKS4; every other list defaults to HTTP.
-    const parsed = parseUriList(api, list, key === 'socks' ? 'socks4' : 'http', context)
-    if (parsed.length === 0) throw rulesError(api, entry.trim(), `at least one proxy after "${key}="${context}`)
-    perScheme[key as UrlSchemeKey].push(...parsed)
-  })
-  if (single) {
-    if (single.length === 0) throw rulesError(api, rules.trim(), 'at least one proxy')
-    return { type: 'single', proxies: Object.freeze(single) }
-  }
-  return {
-    type: 'per-scheme',
-    http: Object.freeze(perScheme.http),
-    https: Object.freeze(perScheme.https),
-    ftp: Object.freeze(perScheme.ftp),
-    fallback: Object.freeze(perScheme.socks),
-  }
+    const parsed = parseProxyRulesDetailed(rules)
+  for (const piece of parsed.ignored) warnIgnoredInput(api, `in proxyRules ${quote(rules)}`, piece)
+  return parsed.rules
 }
 
 /**
@@ -184,17 +206,27 @@ export type ProxyConfig =
 const MODES = ['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system'] as const
 
 const CONFIG_KEYS = ['mode', 'pacScript', 'proxyRules', 'proxyBypassRules'] as const
-const optionalString = z.string().optional()
-const modeSchema = z.enum(MODES).optional()
 
-const PAC_URL_SCHEMES = new Set(['http:', 'https:', 'data:', 'file:'])
+/** Electron's message for a mode it does not know (electron_api_session.cc, Session::SetProxy). */
+export const INVALID_MODE_MESSAGE = 'Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system'
 
 /**
- * Validates a `setProxy` config and decides its mode as Electron does: an
- * explicit `mode` wins; without one a non-empty `pacScript` means PAC (and
- * `proxyRules` is ignored), else fixed servers. Fixed servers with empty rules
- * is DIRECT. Rules, bypass rules and the PAC URL are checked even when the
- * mode ignores them, so a typo never passes silently.
+ * One string option as gin's `Dictionary::Get` reads it for Electron: a value that is not a
+ * string is as good as absent ('').
+ */
+function stringOption(api: string, record: Record<string, unknown>, key: string): string {
+  const value = record[key]
+  if (value === undefined || typeof value === 'string') return value ?? ''
+  warnIgnoredInput(api, `config.${key} ${quote(value)}`, 'not a string, so Electron reads it as absent')
+  return ''
+}
+
+/**
+ * Validates a `setProxy` config and decides its mode as Electron's Session::SetProxy does: an
+ * explicit `mode` wins; without one a non-empty `pacScript` means PAC, else fixed servers.
+ * Fixed servers with empty rules is DIRECT. Only a `mode` string Electron does not know is
+ * rejected (with Electron's message); options the mode does not use, unknown options and
+ * values of the wrong type are ignored as Electron ignores them, each with a warning.
  */
 export function parseProxyConfig(input: unknown, api = 'ses.setProxy'): ProxyConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -203,44 +235,51 @@ export function parseProxyConfig(input: unknown, api = 'ses.setProxy'): ProxyCon
   const record = input as Record<string, unknown>
   for (const key of Object.keys(record)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-      throw new ValidationError(api, `config.${key}`, record[key], 'no such option: setProxy takes mode, pacScript, proxyRules and proxyBypassRules')
+      warnIgnoredInput(api, `option config.${key}`, 'setProxy reads only mode, pacScript, proxyRules and proxyBypassRules')
     }
   }
-  const modeOption = validateArg(
-    api,
-    'config.mode',
-    modeSchema,
-    record.mode,
-    // Electron rejects with "Invalid mode, must be one of ..."; keep its words findable.
-    'one of direct, auto_detect, pac_script, fixed_servers or system (Invalid mode)',
-  )
-  const pacScript = validateArg(api, 'config.pacScript', optionalString, record.pacScript, 'a string: the URL of a PAC script') ?? ''
-  const proxyRulesText = validateArg(api, 'config.proxyRules', optionalString, record.proxyRules, 'a string of proxy rules') ?? ''
-  const bypassText = validateArg(api, 'config.proxyBypassRules', optionalString, record.proxyBypassRules, 'a string of bypass rules') ?? ''
-  const rules = parseProxyRules(proxyRulesText, api)
-  const bypass = parseBypassRules(bypassText, api, 'proxyBypassRules')
-  if (pacScript !== '') {
-    let parsed: URL | undefined
-    try {
-      parsed = new URL(pacScript)
-    } catch {
-      parsed = undefined
-    }
-    if (!parsed || !PAC_URL_SCHEMES.has(parsed.protocol)) {
-      throw new ValidationError(api, 'pacScript', pacScript, 'the URL of a PAC script (http:, https:, data: or file:)')
-    }
+  let modeOption: ProxyMode | undefined
+  if (typeof record.mode === 'string') {
+    if (!(MODES as readonly string[]).includes(record.mode)) throw electronValidationError(api, 'config.mode', record.mode, INVALID_MODE_MESSAGE)
+    modeOption = record.mode as ProxyMode
+  } else if (record.mode !== undefined) {
+    warnIgnoredInput(api, `config.mode ${quote(record.mode)}`, 'not a string, so Electron reads it as absent')
   }
+  const pacScript = stringOption(api, record, 'pacScript')
+  const proxyRulesText = stringOption(api, record, 'proxyRules')
+  const bypassText = stringOption(api, record, 'proxyBypassRules')
   const mode: ProxyMode = modeOption ?? (pacScript !== '' ? 'pac_script' : 'fixed_servers')
+  const unused = (key: string, text: string): void => {
+    if (text !== '') warnIgnoredInput(api, `config.${key} ${quote(text)}`, `mode '${mode}' does not use it`)
+  }
+  if (mode !== 'fixed_servers') {
+    unused('proxyRules', proxyRulesText)
+    unused('proxyBypassRules', bypassText)
+  }
+  if (mode !== 'pac_script') unused('pacScript', pacScript)
   switch (mode) {
     case 'direct':
     case 'system':
     case 'auto_detect':
       return { mode }
     case 'pac_script':
+      if (pacScript !== '' && !URL.canParse(pacScript)) {
+        // PrefProxyConfigTrackerImpl: an invalid PAC URL leaves a config without one (DIRECT).
+        warnIgnoredInput(api, `config.pacScript ${quote(pacScript)}`, 'not a valid URL: Chromium drops it and connects DIRECT')
+        return { mode, pacScript: '' }
+      }
       return { mode, pacScript }
-    case 'fixed_servers':
+    case 'fixed_servers': {
+      // Electron's CreateFixedServers: an empty string means DIRECT; anything else is parsed.
+      if (proxyRulesText === '') {
+        unused('proxyBypassRules', bypassText)
+        return { mode: 'direct' }
+      }
+      const rules = parseProxyRules(proxyRulesText, api)
+      const bypass = parseBypassRules(bypassText, api, 'proxyBypassRules')
       if (rules.type === 'empty') return { mode: 'direct' }
       return { mode, rules, bypass, proxyRules: proxyRulesText, proxyBypassRules: bypassText }
+    }
   }
 }
 

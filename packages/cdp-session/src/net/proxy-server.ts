@@ -76,8 +76,8 @@ function trimLws(text: string): string {
 
 /**
  * Parses one proxy URI `[scheme://]host[:port]`. Throws ProxyParseError for
- * what Chromium would silently drop, and also for `quic://` (release builds
- * of Chromium drop it too) and port 0.
+ * what Chromium's ProxyUriToProxyChain gives as an invalid server (which its
+ * ProxyList then drops silently), `quic://` included (release builds).
  */
 export function parseProxyUri(text: string, defaultScheme: ProxyScheme): ProxyServer {
   let rest = trimLws(text)
@@ -129,9 +129,11 @@ function parseHostAndPort(scheme: ProxyScheme | 'direct', text: string): ProxySe
   }
   let port: number = DEFAULT_PROXY_PORTS[scheme]
   if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText)) throw new ProxyParseError('a port number after ":" (1-65535)')
-    port = Number(portText)
-    if (port < 1 || port > 65535) throw new ProxyParseError('a port number after ":" (1-65535)')
+    // url::ParsePort: digits only, leading zeros skipped, at most 65535. Port 0 parses (a
+    // connection to it then fails, as in Chromium).
+    const digits = portText.replace(/^0+(?=\d)/, '')
+    if (!/^\d{1,5}$/.test(digits) || Number(digits) > 65535) throw new ProxyParseError('a port number after ":" (0-65535)')
+    port = Number(digits)
   }
   if (host === '' || host === '[]') throw new ProxyParseError('a proxy host')
   let canonical: string

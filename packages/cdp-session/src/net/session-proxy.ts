@@ -5,23 +5,17 @@
 // script and DIRECT connections share one cache (`clearHostResolverCache()` empties both).
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { CdpSessionError, NotSupportedError } from '../common/errors.js'
+import { NotSupportedError } from '../common/errors.js'
+import { warnIgnoredInput } from '../common/input-policy.js'
 import { debug } from '../common/util.js'
 import { SessionGateway, type GatewayEvent } from './gateway.js'
-import { compilePac, loadPacScript, PAC_FALLBACK, PacError, sanitizePacUrl, type CompiledPac } from './pac.js'
+import { compilePac, loadPacScript, PacError, sanitizePacUrl, type CompiledPac } from './pac.js'
+import { describeDelays, PacPoller } from './pac-poller.js'
+import { UpstreamError } from './upstream.js'
 import { parseBypassRules } from './bypass-rules.js'
 import { decideProxy, parseProxyConfig, parseProxyRules, type ProxyConfig } from './proxy-config.js'
 import { DIRECT, parsePacResult, toPacString, type ProxyServer } from './proxy-server.js'
 import type { LookupFn, ResolvedHost } from './resolver.js'
-
-/** A PAC script that could not be fetched or compiled; setProxy rejects with it. */
-export class PacScriptError extends CdpSessionError {
-  readonly reason: string
-  constructor(api: string, pacScript: string, cause: PacError) {
-    super('ERR_INVALID_ARGUMENT', `${api}: the PAC script ${describeUrl(pacScript)} cannot be used (${cause.message}). The previous proxy settings stay in effect.`, { cause })
-    this.reason = cause.reason
-  }
-}
 
 function describeUrl(url: string): string {
   return url.startsWith('data:') ? `(a data: URL of ${url.length} characters)` : `'${url}'`
@@ -44,6 +38,8 @@ const MAX_FAILURES = 256
  * request (the gateway answers it with a 502 page or a refused CONNECT instead).
  */
 export function netErrorForFailure(code: string, viaProxy: boolean): string {
+  if (code === PAC_FAILED_CODE) return 'ERR_MANDATORY_PROXY_CONFIGURATION_FAILED'
+  if (code === 'ENOROUTE') return 'ERR_NO_SUPPORTED_PROXIES'
   if (viaProxy) {
     if (code === 'ETUNNEL') return 'ERR_TUNNEL_CONNECTION_FAILED'
     if (code === 'ESOCKS') return 'ERR_SOCKS_CONNECTION_FAILED'
@@ -67,10 +63,26 @@ export function netErrorForFailure(code: string, viaProxy: boolean): string {
   }
 }
 
+/** The gateway's failure code for a request a failed (mandatory) PAC script cannot route. */
+export const PAC_FAILED_CODE = 'EPACFAILED'
+
 interface Active {
   config: ProxyConfig
-  /** The compiled script of a pac_script config with a non-empty URL. */
-  pac?: CompiledPac
+  /** The compiled script of a pac_script config with a non-empty URL, and its text. */
+  pac?: CompiledPac & { source: string }
+  /** Why the script of a pac_script config could not be fetched or compiled. */
+  pacFailure?: string
+  /** Re-fetches the script now and then (Chromium's PacFileDeciderPoller). */
+  poller?: PacPoller
+}
+
+/**
+ * Electron sets every PAC script as mandatory (ProxyConfigDictionary::CreatePacScript(url,
+ * true) in Session::SetProxy), so where Chromium would go DIRECT after a PAC failure, an
+ * Electron session fails the request with ERR_MANDATORY_PROXY_CONFIGURATION_FAILED.
+ */
+function pacFailedError(why: string): UpstreamError {
+  return new UpstreamError(`the PAC script cannot be used (${why}); Electron's PAC is mandatory, so the request fails`, false, PAC_FAILED_CODE)
 }
 
 /**
@@ -148,7 +160,12 @@ export class SessionProxy {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Validates and applies a setProxy config; PAC scripts are fetched and compiled first. */
+  /**
+   * Validates and applies a setProxy config; a PAC script is fetched and compiled first. A
+   * script that cannot be fetched or compiled does not make this reject (Electron resolves
+   * too): requests fail with ERR_MANDATORY_PROXY_CONFIGURATION_FAILED and the script is
+   * fetched again later (pac-poller.ts), or at once by forceReloadProxyConfig().
+   */
   async setProxy(input: unknown, api = 'ses.setProxy'): Promise<void> {
     const config = parseProxyConfig(input, api)
     if (config.mode === 'auto_detect') {
@@ -157,16 +174,13 @@ export class SessionProxy {
       )
     }
     const generation = ++this.#generation
-    const pac = config.mode === 'pac_script' && config.pacScript !== '' ? await this.#compile(config.pacScript, api) : undefined
+    const next = config.mode === 'pac_script' && config.pacScript !== '' ? await this.#decide(config, api) : { config }
     if (generation !== this.#generation) {
       // A later setProxy() call won meanwhile.
-      pac?.dispose()
+      next.pac?.dispose()
       return
     }
-    const previous = this.#active
-    this.#active = pac ? { config, pac } : { config }
-    previous.pac?.dispose()
-    this.gateway.setRoute((url) => this.route(url))
+    this.#install(next)
   }
 
   /** Fetches the current PAC script again (`forceReloadProxyConfig()`); forgets bad proxies. */
@@ -174,44 +188,101 @@ export class SessionProxy {
     const { config } = this.#active
     if (config.mode === 'pac_script' && config.pacScript !== '') {
       const generation = ++this.#generation
-      const pac = await this.#compile(config.pacScript, api)
+      const next = await this.#decide(config, api)
       if (generation !== this.#generation || this.#active.config !== config) {
-        pac.dispose()
+        next.pac?.dispose()
         return
       }
-      const previous = this.#active
-      this.#active = { config, pac }
-      previous.pac?.dispose()
+      this.#install(next)
     }
     this.gateway.clearBadProxies()
   }
 
-  /** Chromium's answer for `url` in its PAC form (`PROXY a:1;DIRECT`). */
+  /** Fetches and compiles a config's PAC script; a failure is a state, not an exception. */
+  async #decide(config: ProxyConfig & { mode: 'pac_script' }, api: string): Promise<Active> {
+    try {
+      return { config, pac: await this.#compile(config.pacScript) }
+    } catch (error: unknown) {
+      if (!(error instanceof PacError)) throw error
+      warnIgnoredInput(
+        api,
+        `the PAC script ${describeUrl(config.pacScript)} for now`,
+        `${error.message}. Electron's PAC scripts are mandatory: requests fail with ERR_MANDATORY_PROXY_CONFIGURATION_FAILED until a later fetch of the script works (retried after ${describeDelays()}, or at once by forceReloadProxyConfig())`,
+      )
+      return { config, pacFailure: error.message }
+    }
+  }
+
+  /** Makes `next` the routing state, with a poller for a PAC config. */
+  #install(next: Active): void {
+    const previous = this.#active
+    previous.pac?.dispose()
+    previous.poller?.stop()
+    if (next.config.mode === 'pac_script' && next.config.pacScript !== '') {
+      const config = next.config
+      next.poller = new PacPoller({
+        failed: next.pacFailure !== undefined,
+        lastSource: next.pac?.source,
+        lastError: next.pacFailure,
+        fetch: () => this.#load(config.pacScript),
+        onChange: () => {
+          // The script (or its failure) changed: decide again, as Chromium re-initialises.
+          if (this.#active !== next) return
+          // Not a new generation: a setProxy() or reload the user starts meanwhile must win.
+          const generation = this.#generation
+          void this.#decide(config, 'ses.setProxy (PAC re-check)').then((decided) => {
+            if (generation !== this.#generation || this.#active !== next) {
+              decided.pac?.dispose()
+              return
+            }
+            this.#install(decided)
+          })
+        },
+      })
+    }
+    this.#active = next
+    this.gateway.setRoute((url) => this.route(url))
+  }
+
+  /** Chromium's answer for `url` in its PAC form (`PROXY a:1;DIRECT`); '' when the request would fail. */
   async resolveProxy(url: URL): Promise<string> {
-    return toPacString(await this.route(url))
+    try {
+      return toPacString(await this.route(url))
+    } catch (error: unknown) {
+      // Electron's resolveProxy gives '' for a lookup that fails (ResolveProxyHelper).
+      if (error instanceof UpstreamError && error.code === PAC_FAILED_CODE) return ''
+      throw error
+    }
   }
 
   /**
    * The fail-over list for `url` under the current configuration: at once for fixed rules,
-   * a promise when a PAC script has to run (the gateway awaits only then).
+   * a promise when a PAC script has to run (the gateway awaits only then). Throws (code
+   * PAC_FAILED_CODE) when a mandatory PAC script cannot decide.
    */
   route(url: URL): ProxyServer[] | Promise<ProxyServer[]> {
-    const { config, pac } = this.#active
+    const { config, pac, pacFailure, poller } = this.#active
     if (config.mode === 'system') return this.#systemRoute(url)
     const decision = decideProxy(config, url)
     if (decision.kind === 'list') return [...decision.proxies]
-    if (decision.kind !== 'pac' || !pac) return [DIRECT]
+    if (decision.kind !== 'pac') return [DIRECT]
+    // A resolution is network activity: a re-check that waits for it may start now.
+    poller?.onActivity()
+    if (pacFailure !== undefined || !pac) throw pacFailedError(pacFailure ?? 'not loaded')
     return this.#pacRoute(pac, url)
   }
 
   async #pacRoute(pac: CompiledPac, url: URL): Promise<ProxyServer[]> {
+    let result: string
     try {
-      return parsePacResult(await pac.findProxy(sanitizePacUrl(url)))
+      result = await pac.findProxy(sanitizePacUrl(url))
     } catch (error: unknown) {
-      // Chromium falls back to DIRECT when a (non-mandatory) PAC script fails for a URL.
-      debug('PAC script failed for %s: %s', url.href, error instanceof Error ? error.message : String(error))
-      return parsePacResult(PAC_FALLBACK)
+      // A mandatory PAC script that fails for a URL fails the request (DidFinishResolvingProxy).
+      const why = error instanceof Error ? error.message : String(error)
+      debug('PAC script failed for %s: %s', url.href, why)
+      throw pacFailedError(why)
     }
+    return parsePacResult(result)
   }
 
   clearHostResolverCache(): void {
@@ -229,17 +300,19 @@ export class SessionProxy {
   async close(): Promise<void> {
     this.#generation++
     this.#active.pac?.dispose()
+    this.#active.poller?.stop()
     await this.gateway.close()
   }
 
-  async #compile(pacScript: string, api: string): Promise<CompiledPac> {
-    try {
-      const source = pacScript.startsWith('file:') ? await readPacFile(pacScript) : await loadPacScript(pacScript)
-      return await compilePac(source, { resolver: this.gateway.resolver })
-    } catch (error: unknown) {
-      if (error instanceof PacError) throw new PacScriptError(api, pacScript, error)
-      throw error
-    }
+  /** The script's text (file: URLs read from disk, others through loadPacScript); throws PacError. */
+  #load(pacScript: string): Promise<string> {
+    return pacScript.startsWith('file:') ? readPacFile(pacScript) : loadPacScript(pacScript)
+  }
+
+  async #compile(pacScript: string): Promise<CompiledPac & { source: string }> {
+    const source = await this.#load(pacScript)
+    const compiled = await compilePac(source, { resolver: this.gateway.resolver })
+    return Object.assign(compiled, { source })
   }
 
   /**
