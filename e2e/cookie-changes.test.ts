@@ -2,13 +2,11 @@
 // by responses (Set-Cookie of navigations, fetch, workers), by expiry, in
 // order and without duplicates; isolation between sessions; no work after the
 // last listener is gone; latency from a page write to the event in Node.
-import type { Session, WebContents } from 'cdp-session'
+import type { Cookie, Session, WebContents } from 'cdp-session'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import type { RouteHandler, TestServer } from './fixtures/server.js'
 import { bindingOf, liveTargetsOf } from './fixtures/internals.js'
 
-/** Electron's Cookie (the package does not export the type by name). */
-type Cookie = Awaited<ReturnType<Session['cookies']['get']>>[number]
 type Cause = 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite'
 interface Change {
   cookie: Cookie

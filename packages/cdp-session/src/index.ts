@@ -45,6 +45,7 @@ export {
   BrowserNotFoundError,
   LaunchError,
   NavigationError,
+  CookieRejectedError,
 } from './common/errors.js'
 export type { CdpSessionErrorCode } from './common/errors.js'
 export { findChrome } from './cdp/find-chrome.js'

@@ -12,6 +12,7 @@ export type CdpSessionErrorCode =
   | 'ERR_BROWSER_NOT_FOUND'
   | 'ERR_LAUNCH_FAILED'
   | 'ERR_NAVIGATION'
+  | 'ERR_COOKIE_REJECTED'
 
 export class CdpSessionError extends Error {
   readonly code: CdpSessionErrorCode
@@ -113,5 +114,12 @@ function safeJson(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text
   } catch {
     return 'unserializable'
+  }
+}
+
+/** Chromium would refuse the cookie: Electron's `Failed to set cookie - <reason>` message. */
+export class CookieRejectedError extends CdpSessionError {
+  constructor(message: string) {
+    super('ERR_COOKIE_REJECTED', message)
   }
 }

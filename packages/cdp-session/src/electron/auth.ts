@@ -74,11 +74,19 @@ export class LoginHook {
 
   /**
    * The origins whose server challenges were answered with credentials since the last call
-   * (what Chromium's auth cache may hold from us), and forgets them.
+   * (what Chromium's auth cache may hold from us), and forgets them; `only` narrows it to one
+   * origin and/or one scheme (clearAuthCache's RemovePassword options).
    */
-  takeAnswered(): Map<string, Set<string>> {
-    const answered = new Map(this.#answered)
-    this.#answered.clear()
+  takeAnswered(only?: { origin?: string; scheme?: string }): Map<string, Set<string>> {
+    const answered = new Map<string, Set<string>>()
+    for (const [origin, schemes] of this.#answered) {
+      if (only?.origin !== undefined && origin !== only.origin) continue
+      const taken = only?.scheme === undefined ? new Set(schemes) : new Set([...schemes].filter((s) => s === only.scheme))
+      if (taken.size === 0) continue
+      answered.set(origin, taken)
+      for (const scheme of taken) schemes.delete(scheme)
+      if (schemes.size === 0) this.#answered.delete(origin)
+    }
     return answered
   }
 

@@ -12,6 +12,8 @@ import {
   type SanitizedCookie,
   type StoredCookie,
 } from '../common/cookie-rules.js'
+import { settleErrorFirst } from '../common/callbacks.js'
+import { CookieRejectedError } from '../common/errors.js'
 import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { readCookieDetails, readCookieFilter, readRemoveArgs } from './cookie-inputs.js'
 import { CookieChangeTracker, type ApiWrite } from './cookie-changes.js'
@@ -109,7 +111,16 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    * `url` → the cookies Chromium would send to that url; `domain` → that domain and its
    * subdomains; `name`, `path` exact; `secure`, `session`, `httpOnly` booleans.
    */
-  async get(filter: CookieFilter): Promise<Cookie[]> {
+  get(filter: CookieFilter): Promise<Cookie[]>
+  /** The seed's callback form: `callback(error, cookies)`. */
+  get(filter: CookieFilter, callback: (error: Error | null, cookies?: Cookie[]) => void): void
+  get(filter: CookieFilter, callback?: (error: Error | null, cookies?: Cookie[]) => void): Promise<Cookie[]> | void {
+    const result = this.#get(filter)
+    if (typeof callback !== 'function') return result
+    settleErrorFirst(result, callback)
+  }
+
+  async #get(filter: CookieFilter): Promise<Cookie[]> {
     const api = 'cookies.get'
     const checked = readCookieFilter(api, filter)
     const binding = await this.#session.bindingFor(api)
@@ -124,12 +135,21 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    * Calls made in the same tick are sent as one `Storage.setCookies` (Electron's API is per
    * cookie; a `Promise.all` of many sets then costs two round trips, not two per cookie).
    */
-  async set(details: CookieDetails): Promise<void> {
+  set(details: CookieDetails): Promise<void>
+  /** The seed's callback form: `callback(error)`, error null on success. */
+  set(details: CookieDetails, callback: (error: Error | null) => void): void
+  set(details: CookieDetails, callback?: (error: Error | null) => void): Promise<void> | void {
+    const result = this.#set(details)
+    if (typeof callback !== 'function') return result
+    settleErrorFirst(result, callback)
+  }
+
+  async #set(details: CookieDetails): Promise<void> {
     const api = 'cookies.set'
     const checked = readCookieDetails(api, details)
     const binding = await this.#session.bindingFor(api)
     const result = sanitizeCookie(checked)
-    if (!result.ok) throw new Error(exclusionMessage(result.reason))
+    if (!result.ok) throw new CookieRejectedError(exclusionMessage(result.reason))
     await new Promise<void>((resolve, reject) => {
       let batch = this.#openBatch
       if (!batch) {
@@ -161,7 +181,16 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    * page sessions and acts on the page's context), so each cookie is overwritten with an
    * already-expired copy (same name, domain, path), which Chromium treats as a deletion.
    */
-  async remove(url: string, name: string): Promise<void> {
+  remove(url: string, name: string): Promise<void>
+  /** The seed's callback form: `callback(error)`, error null on success. */
+  remove(url: string, name: string, callback: (error: Error | null) => void): void
+  remove(url: string, name: string, callback?: (error: Error | null) => void): Promise<void> | void {
+    const result = this.#remove(url, name)
+    if (typeof callback !== 'function') return result
+    settleErrorFirst(result, callback)
+  }
+
+  async #remove(url: string, name: string): Promise<void> {
     const api = 'cookies.remove'
     readRemoveArgs(api, url, name)
     const binding = await this.#session.bindingFor(api)
@@ -196,7 +225,16 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
    * store's write-on-delete: measured 0 losses in 24 SIGKILL trials right after it. In-memory
    * sessions have nothing on disk: it only waits for the earlier changes.
    */
-  async flushStore(): Promise<void> {
+  flushStore(): Promise<void>
+  /** The seed's callback form: `callback(error)`, error null on success. */
+  flushStore(callback: (error: Error | null) => void): void
+  flushStore(callback?: (error: Error | null) => void): Promise<void> | void {
+    const result = this.#flushStore()
+    if (typeof callback !== 'function') return result
+    settleErrorFirst(result, callback)
+  }
+
+  async #flushStore(): Promise<void> {
     const binding = await this.#session.bindingFor('cookies.flushStore')
     await this.#inOrder(async () => {
       await this.#readStore(binding)
@@ -238,7 +276,7 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
       const entries = sameName(item.cookie.name)
       const reason = overwriteReason(item.cookie, entries.values())
       if (reason) {
-        item.reject(new Error(exclusionMessage(reason)))
+        item.reject(new CookieRejectedError(exclusionMessage(reason)))
         continue
       }
       accepted.push(item)
@@ -259,7 +297,7 @@ export class Cookies extends TypedEmitter<CookiesEvents> {
             item.resolve()
           } catch (error) {
             const text = (error as Error).message
-            item.reject(/Invalid cookie fields|Sanitizing cookie failed/.test(text) ? new Error(exclusionMessage('EXCLUDE_FAILURE_TO_STORE')) : (error as Error))
+            item.reject(/Invalid cookie fields|Sanitizing cookie failed/.test(text) ? new CookieRejectedError(exclusionMessage('EXCLUDE_FAILURE_TO_STORE')) : (error as Error))
           }
         }),
       )

@@ -102,6 +102,44 @@ class NotFoundError extends Error {
   }
 }
 
+/** The seed's `RemovePassword` / `RemoveClientCertificate` options of clearAuthCache. */
+export type ClearAuthCacheOptions =
+  | { type: 'password'; origin?: string; realm?: string; username?: string; password?: string; scheme?: 'basic' | 'digest' | 'ntlm' | 'negotiate' }
+  | { type: 'clientCertificate'; origin: string }
+
+const clearAuthCacheSchema = z.union([
+  z.undefined(),
+  z.strictObject({
+    type: z.literal('password'),
+    origin: z.string().optional(),
+    realm: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    scheme: z.enum(['basic', 'digest', 'ntlm', 'negotiate']).optional(),
+  }),
+  z.strictObject({ type: z.literal('clientCertificate'), origin: z.string() }),
+])
+
+/**
+ * Which cached credentials `clearAuthCache(options)` drops: undefined options → all; a
+ * RemovePassword → those of its origin and scheme (realm, username and password narrow nothing
+ * more: Chromium's cache is reached per origin and scheme); null → a RemoveClientCertificate
+ * (no client certificate is ever chosen by a session here, so there is nothing to forget).
+ */
+export function readClearAuthCacheOptions(options: unknown): { origin?: string; scheme?: string } | undefined | null {
+  const api = 'session.clearAuthCache'
+  const parsed = validateArg(api, 'options', clearAuthCacheSchema, options, "{ type: 'password', origin?, realm?, username?, password?, scheme? } or { type: 'clientCertificate', origin }")
+  if (parsed === undefined) return undefined
+  if (parsed.type === 'clientCertificate') return null
+  const only: { origin?: string; scheme?: string } = {}
+  if (parsed.origin !== undefined) {
+    if (!URL.canParse(parsed.origin)) throw new ValidationError(api, 'options.origin', parsed.origin, 'an origin such as "http://example.com:8080"')
+    only.origin = new URL(parsed.origin).origin
+  }
+  if (parsed.scheme !== undefined) only.scheme = parsed.scheme
+  return only
+}
+
 /**
  * Electron's clearAuthCache, as far as it can be done (see Session.clearAuthCache): the http
  * origins in `answered` (origin → auth schemes the login hook gave credentials for) go to the

@@ -8,6 +8,7 @@ import { LoginHook, type AuthInfo, type LoginCallback, type LoginDetails } from 
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
+import { settleCallback } from '../common/callbacks.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
@@ -45,6 +46,9 @@ declare module './core/types.js' {
     Session: Session
   }
 }
+
+/** A deprecated callback form's "done" callback (Electron 5/6). */
+type Done = () => void
 
 /** The core behind each Session, for the browser that made it (browser.ts) and nobody else. */
 const cores = new WeakMap<Session, SessionContext>()
@@ -124,8 +128,13 @@ export class Session extends TypedEmitter<SessionEvents> {
   // ---- storage and cache (storage.ts, blob.ts) -------------------------------------
 
   /** Clears the session's data: every origin and storage type by default, only this session's. */
-  clearStorageData(options?: storage.ClearStorageDataOptions): Promise<void> {
-    return storage.clearStorageData(this.#core, options)
+  clearStorageData(options?: storage.ClearStorageDataOptions): Promise<void>
+  /** The seed's callback forms: `clearStorageData([options,] callback)`. */
+  clearStorageData(callback: Done): void
+  clearStorageData(options: storage.ClearStorageDataOptions | undefined, callback: Done): void
+  clearStorageData(options?: storage.ClearStorageDataOptions | Done, callback?: Done): Promise<void> | void {
+    if (typeof options === 'function') return settleCallback('session.clearStorageData', storage.clearStorageData(this.#core), options)
+    return this.#withCallback('session.clearStorageData', storage.clearStorageData(this.#core, options), callback)
   }
 
   /** Newer Electron's clearData({ dataTypes, origins, excludeOrigins }). */
@@ -134,13 +143,17 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /** Empties this session's HTTP cache (other sessions keep theirs). */
-  clearCache(): Promise<void> {
-    return storage.clearCache(this.#core)
+  clearCache(): Promise<void>
+  clearCache(callback: Done): void
+  clearCache(callback?: Done): Promise<void> | void {
+    return this.#withCallback('session.clearCache', storage.clearCache(this.#core), callback)
   }
 
   /** Bytes in this session's HTTP cache. */
-  getCacheSize(): Promise<number> {
-    return storage.getCacheSize(this.#core)
+  getCacheSize(): Promise<number>
+  getCacheSize(callback: (size: number) => void): void
+  getCacheSize(callback?: (size: number) => void): Promise<number> | void {
+    return this.#withCallback('session.getCacheSize', storage.getCacheSize(this.#core), callback)
   }
 
   /** Writes pending DOM storage to disk now. */
@@ -149,8 +162,10 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   /** The bytes of a blob of this session: its UUID, or a blob: URL of a live page. */
-  getBlobData(identifier: string): Promise<Buffer> {
-    return getBlobData(this.#core, identifier)
+  getBlobData(identifier: string): Promise<Buffer>
+  getBlobData(identifier: string, callback: (result: Buffer) => void): void
+  getBlobData(identifier: string, callback?: (result: Buffer) => void): Promise<Buffer> | void {
+    return this.#withCallback('session.getBlobData', getBlobData(this.#core, identifier), callback)
   }
 
   /**
@@ -159,9 +174,19 @@ export class Session extends TypedEmitter<SessionEvents> {
    * to https origins cannot be dropped over CDP, so it then rejects with NotSupportedError
    * naming them.
    */
-  async clearAuthCache(): Promise<void> {
+  clearAuthCache(options?: network.ClearAuthCacheOptions): Promise<void>
+  /** The seed's callback form: `clearAuthCache(options, callback)`. */
+  clearAuthCache(options: network.ClearAuthCacheOptions, callback: Done): void
+  clearAuthCache(options?: network.ClearAuthCacheOptions | Done, callback?: Done): Promise<void> | void {
+    if (typeof options === 'function') return settleCallback('session.clearAuthCache', this.#clearAuthCache(undefined), options)
+    return this.#withCallback('session.clearAuthCache', this.#clearAuthCache(options), callback)
+  }
+
+  async #clearAuthCache(options: unknown): Promise<void> {
     this.#core.assertOpen('session.clearAuthCache')
-    await network.clearAuthCache(this.#core, () => this.#login.takeAnswered())
+    const only = network.readClearAuthCacheOptions(options)
+    if (only === null) return // RemoveClientCertificate: this session never chose a client certificate.
+    await network.clearAuthCache(this.#core, () => this.#login.takeAnswered(only))
   }
 
   // ---- pages -----------------------------------------------------------------------
@@ -179,13 +204,17 @@ export class Session extends TypedEmitter<SessionEvents> {
   // ---- proxy and host resolver (network.ts, the session gateway) ---------------------
 
   /** Routes new requests of every live and future page; resolves once in effect. */
-  setProxy(config: network.ProxyConfig): Promise<void> {
-    return network.setProxy(this.#core, config)
+  setProxy(config: network.ProxyConfig): Promise<void>
+  setProxy(config: network.ProxyConfig, callback: Done): void
+  setProxy(config: network.ProxyConfig, callback?: Done): Promise<void> | void {
+    return this.#withCallback('session.setProxy', network.setProxy(this.#core, config), callback)
   }
 
   /** The proxy Chromium would use for `url`, e.g. `PROXY a:80;DIRECT`. */
-  resolveProxy(url: string): Promise<string> {
-    return network.resolveProxy(this.#core, url)
+  resolveProxy(url: string): Promise<string>
+  resolveProxy(url: string, callback: (proxy: string) => void): void
+  resolveProxy(url: string, callback?: (proxy: string) => void): Promise<string> | void {
+    return this.#withCallback('session.resolveProxy', network.resolveProxy(this.#core, url), callback)
   }
 
   /** Fetches the PAC script again and forgets proxies marked bad. */
@@ -193,8 +222,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     return network.forceReloadProxyConfig(this.#core)
   }
 
-  clearHostResolverCache(): Promise<void> {
-    return network.clearHostResolverCache(this.#core)
+  clearHostResolverCache(): Promise<void>
+  clearHostResolverCache(callback: Done): void
+  clearHostResolverCache(callback?: Done): Promise<void> | void {
+    return this.#withCallback('session.clearHostResolverCache', network.clearHostResolverCache(this.#core), callback)
   }
 
   resolveHost(host: string, options?: network.ResolveHostOptions): Promise<network.ResolvedHost> {
@@ -259,5 +290,11 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
+  }
+
+  /** The promise itself, or (a callback given: the seed's deprecated form) nothing, and the callback called with its outcome. */
+  #withCallback<T>(api: string, promise: Promise<T>, callback: ((result: T) => void) | undefined): Promise<T> | void {
+    if (typeof callback !== 'function') return promise
+    settleCallback(api, promise, callback)
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { NavigationError, TargetClosedError } from '../common/errors.js'
 import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { netErrorCode } from '../common/net-errors.js'
-import { deferred } from '../common/util.js'
+import { deferred, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionCore } from './core/session-core.js'
@@ -166,6 +166,39 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
     })
     if (result.exceptionDetails) throw scriptError(result.exceptionDetails)
     return result.result.value
+  }
+
+  /**
+   * Overrides the user agent of this page only (Electron's `webContents.setUserAgent`): its
+   * next requests and documents, its frames (cross-site ones included) and its dedicated
+   * workers. The session's Accept-Language stays. Other pages keep the session's.
+   */
+  setUserAgent(userAgent: string): void {
+    const api = 'webContents.setUserAgent'
+    validateArg(api, 'userAgent', z.string().trim().min(1), userAgent, 'a non-empty string')
+    this.#assertAlive(api)
+    const previous = this.#target.applied.get('ua') as { userAgent: string; acceptLanguage?: string } | undefined
+    const override = previous?.acceptLanguage === undefined ? { userAgent } : { userAgent, acceptLanguage: previous.acceptLanguage }
+    this.#target.applied.set('ua', override)
+    const page = this.#target
+    // Sent now, so that it is ahead of any navigation the caller sends next; the page's live
+    // frames and workers follow.
+    detach(page.client.send('Emulation.setUserAgentOverride', override), api)
+    detach(
+      this.#core.forEachTarget((target) => {
+        if (target === page || target.topPage !== page) return []
+        target.applied.set('ua', override)
+        if (target.kind === 'iframe') return [target.client.send('Emulation.setUserAgentOverride', override)]
+        return [target.client.send('Network.setUserAgentOverride', override)]
+      }),
+      api,
+    )
+  }
+
+  /** The user agent this page reports: its own override, else the one it started with. */
+  getUserAgent(): string {
+    const ua = this.#target.applied.get('ua') as { userAgent: string } | undefined
+    return ua?.userAgent ?? this.#core.init.defaultUserAgent
   }
 
   /** Closes the page; resolves when it is gone. */
