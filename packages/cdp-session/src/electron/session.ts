@@ -48,7 +48,7 @@ declare module './core/types.js' {
 }
 
 /** A deprecated callback form's "done" callback (Electron 5/6). */
-type Done = () => void
+export type Done = () => void
 
 /** The core behind each Session, for the browser that made it (browser.ts) and nobody else. */
 const cores = new WeakMap<Session, SessionContext>()
