@@ -143,4 +143,58 @@ describe('status lines and header lists', () => {
     expect(headerLists({ A: '1\n2' })).toEqual({ A: ['1', '2'] })
     expect(headerLists([{ name: 'B', value: '1' }, { name: 'B', value: '2' }])).toEqual({ B: ['1', '2'] })
   })
+
+  describe('sendHeaders held for the deciding hooks', () => {
+    function held(): ReturnType<typeof record> {
+      const events: Array<TrackedEvent<string>> = []
+      const tracker = new RequestTracker<string>((e) => events.push(e), { awaitsDecision: (url) => url.includes('/paused') })
+      return { tracker, events, summary: () => events.map((e) => `${e.type} ${e.request.id} ${e.request.url}`) }
+    }
+
+    it('waits for the decision and reports the headers as sent', () => {
+      const { tracker, events, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      expect(events).toEqual([])
+      tracker.decided('1', 'http://x/paused', { sent: { 'X-Added': 'yes' } })
+      tracker.responseReceived(received('1', response(200)))
+      expect(summary()).toEqual(['sendHeaders 1 http://x/paused', 'responseStarted 1 http://x/paused'])
+      expect(events[0]?.request.headers).toEqual({ 'X-Added': 'yes' })
+    })
+
+    it('a decision that arrives before the Network event is kept for it', () => {
+      const { tracker, events } = held()
+      tracker.decided('1', 'http://x/paused', { sent: { A: '1' } })
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      expect(events.map((e) => [e.type, e.request.headers])).toEqual([['sendHeaders', { A: '1' }]])
+    })
+
+    it('a request that is not sent (cancelled, redirected by the hook) has no sendHeaders', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      tracker.decided('1', 'http://x/paused', { sent: false })
+      tracker.loadingFailed(failed('1', 'net::ERR_BLOCKED_BY_CLIENT.Inspector'))
+      expect(summary()).toEqual(['errorOccurred 1 http://x/paused'])
+    })
+
+    it('no decision (e.g. a memory-cache hit never pauses): sendHeaders still comes first', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused2', { redirectResponse: response(302) }), 'page')
+      tracker.responseReceived(received('1', response(200)))
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual([
+        'sendHeaders 1 http://x/paused',
+        'beforeRedirect 1 http://x/paused',
+        'sendHeaders 1 http://x/paused2',
+        'responseStarted 1 http://x/paused2',
+        'completed 1 http://x/paused2',
+      ])
+    })
+
+    it('hops that will not pause are reported at once', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/free'), 'page')
+      expect(summary()).toEqual(['sendHeaders 1 http://x/free'])
+    })
+  })
 })

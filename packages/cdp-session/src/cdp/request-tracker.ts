@@ -34,10 +34,26 @@ export type TrackedEvent<C> =
 
 interface State<C> {
   request: TrackedRequest
+  /** The hop's URL as Fetch reports it (no fragment). */
+  fetchUrl: string
   response: TrackedResponse | undefined
   fromMemoryCache: boolean
   started: boolean
+  /** sendHeaders held until the deciding hooks let this hop go (see `decided`). */
+  sendHeld: boolean
   context: C
+}
+
+/** How the deciding hooks (Fetch request stage) let one hop of a request go. */
+export type SendDecision = { sent: Protocol.Network.Headers } | { sent: false }
+
+export interface RequestTrackerOptions {
+  /**
+   * Whether a hop will pause at Fetch's request stage for the deciding hooks
+   * (their patterns match it): its sendHeaders then waits for `decided`, so it
+   * comes after onBeforeSendHeaders and shows the headers as sent.
+   */
+  awaitsDecision?(url: string, resourceType: Protocol.Network.ResourceType): boolean
 }
 
 /** How many ids / finished requests are remembered (oldest forgotten first). */
@@ -59,9 +75,46 @@ export class RequestTracker<C> {
   #nextId = 1
   readonly #live = new Map<string, State<C>>()
   readonly #finished = new Set<string>()
+  readonly #awaitsDecision: RequestTrackerOptions['awaitsDecision']
+  /** Decisions that arrived before the Network event of their hop, by Chromium request id. */
+  readonly #early = new Map<string, { url: string; decision: SendDecision }>()
 
-  constructor(emit: (event: TrackedEvent<C>) => void) {
+  constructor(emit: (event: TrackedEvent<C>) => void, options: RequestTrackerOptions = {}) {
     this.#emit = emit
+    this.#awaitsDecision = options.awaitsDecision
+  }
+
+  /**
+   * The deciding hooks are done with the hop of `networkId` at `url`: it goes
+   * out with `sent` headers, or not at all (`sent: false`: cancelled, or
+   * answered with a redirect). Network reports a request before Fetch pauses
+   * it, with the headers the page asked for; Electron's onSendHeaders comes
+   * after onBeforeSendHeaders with the headers as sent, so the tracker holds
+   * sendHeaders for hops that will pause (`awaitsDecision`) until this call —
+   * or, should no decision come (a memory-cache hit never pauses), until the
+   * hop's next event.
+   */
+  decided(networkId: string, url: string, decision: SendDecision): void {
+    const state = this.#live.get(networkId)
+    if (!state || !state.sendHeld || state.fetchUrl !== url) {
+      if (this.#finished.has(networkId)) return
+      this.#early.set(networkId, { url, decision })
+      if (this.#early.size > ID_LIMIT) this.#early.delete(this.#early.keys().next().value!)
+      return
+    }
+    this.#release(state, decision)
+  }
+
+  #release(state: State<C>, decision: SendDecision): void {
+    state.sendHeld = false
+    if (decision.sent === false) return
+    state.request = { ...state.request, headers: decision.sent }
+    this.#emit({ type: 'sendHeaders', request: state.request, context: state.context })
+  }
+
+  /** A held sendHeaders goes out before anything later about its hop. */
+  #flush(state: State<C>): void {
+    if (state.sendHeld) this.#release(state, { sent: state.request.headers })
   }
 
   /** Our id for Chromium's request id (created on first sight). */
@@ -80,6 +133,7 @@ export class RequestTracker<C> {
     if (this.#finished.has(requestId)) return
     const previous = this.#live.get(requestId)
     if (event.redirectResponse && previous) {
+      this.#flush(previous)
       const response = toResponse(event.redirectResponse, false)
       this.#emit({ type: 'beforeRedirect', request: previous.request, response, redirectURL: event.request.url, context: previous.context })
     } else if (previous) {
@@ -97,8 +151,13 @@ export class RequestTracker<C> {
       postDataEntries: event.request.postDataEntries,
     }
     const owner = previous?.context ?? context
-    this.#live.set(requestId, { request, response: undefined, fromMemoryCache: false, started: false, context: owner })
-    this.#emit({ type: 'sendHeaders', request, context: owner })
+    const state: State<C> = { request, fetchUrl: event.request.url, response: undefined, fromMemoryCache: false, started: false, sendHeld: false, context: owner }
+    this.#live.set(requestId, state)
+    const early = this.#early.get(requestId)
+    if (early) this.#early.delete(requestId)
+    if (early?.url === event.request.url) this.#release(state, early.decision)
+    else if (this.#awaitsDecision?.(event.request.url, request.resourceType)) state.sendHeld = true
+    else this.#emit({ type: 'sendHeaders', request, context: owner })
   }
 
   requestServedFromCache(event: Protocol.Network.RequestServedFromCacheEvent): void {
@@ -109,6 +168,7 @@ export class RequestTracker<C> {
   responseReceived(event: Protocol.Network.ResponseReceivedEvent): void {
     const state = this.#live.get(event.requestId)
     if (!state || state.started) return
+    this.#flush(state)
     state.started = true
     state.response = toResponse(event.response, state.fromMemoryCache)
     this.#emit({ type: 'responseStarted', request: state.request, response: state.response, context: state.context })
@@ -117,6 +177,7 @@ export class RequestTracker<C> {
   loadingFinished(event: Protocol.Network.LoadingFinishedEvent): void {
     const state = this.#finish(event.requestId)
     if (!state) return
+    this.#flush(state)
     if (!state.response) return // finished without a response (e.g. a 204 beacon reported oddly): nothing to say
     this.#emit({ type: 'completed', request: state.request, response: state.response, context: state.context })
   }
@@ -124,6 +185,7 @@ export class RequestTracker<C> {
   loadingFailed(event: Protocol.Network.LoadingFailedEvent): void {
     const state = this.#finish(event.requestId)
     if (!state) return
+    this.#flush(state)
     // Requests failed through Fetch are reported as e.g. 'net::ERR_BLOCKED_BY_CLIENT.Inspector'.
     const text = event.errorText.replace(/\.Inspector$/, '')
     const error = event.canceled && !text.startsWith('net::') ? 'net::ERR_ABORTED' : text || 'net::ERR_FAILED'
@@ -146,7 +208,7 @@ export class RequestTracker<C> {
       headers: {},
       postDataEntries: undefined,
     }
-    this.#live.set(event.requestId, { request, response: undefined, fromMemoryCache: false, started: false, context })
+    this.#live.set(event.requestId, { request, fetchUrl: event.url, response: undefined, fromMemoryCache: false, started: false, sendHeld: false, context })
   }
 
   webSocketWillSendHandshakeRequest(event: Protocol.Network.WebSocketWillSendHandshakeRequestEvent): void {

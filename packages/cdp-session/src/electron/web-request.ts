@@ -1,14 +1,15 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
-import { debug } from '../common/util.js'
+import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
-import type { InterceptionHandler, InterceptionRegistration, RequestDecision, ResponseDecision } from '../cdp/request-interceptor.js'
-import { headerLists, headerValue, RequestTracker, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
+import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
+import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
 import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
+import { netErrorForFailure } from '../net/session-proxy.js'
 import type { TargetSession } from '../cdp/target-session.js'
-import type { Session } from './session.js'
+import type { Session, SessionBinding } from './session.js'
 import type {
   WebRequestResourceType,
   WebRequestFilter,
@@ -84,6 +85,7 @@ const timeoutSchema = z.number().int().positive().max(600_000)
 
 /** Electron's default: listeners are waited for; ours bounds the wait (setListenerTimeout). */
 const DEFAULT_LISTENER_TIMEOUT_MS = 10_000
+const GATEWAY_FAILURES_KEPT = 200
 const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBeforeRedirect', 'onCompleted', 'onErrorOccurred']
 
 /**
@@ -107,17 +109,37 @@ export class WebRequest {
   #registration: InterceptionRegistration | undefined
   #synced: Promise<void> = Promise.resolve()
   #manager: TargetManager | undefined
+  #binding: SessionBinding | undefined
   #targetHook: Promise<void> | undefined
   /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
   readonly #frames = new FrameIndex()
   readonly #tracker: RequestTracker<TargetSession>
+  /** Connections the session gateway could not make, by URL (see #errorName). */
+  readonly #gatewayFailures = new Map<string, string>()
+  /** The request-stage Fetch patterns of the deciding hooks now set. */
+  #requestPatterns: Protocol.Fetch.RequestPattern[] = []
 
   /** @internal */
   constructor(session: Session) {
     this.#session = session
-    this.#tracker = new RequestTracker((event) => {
-      this.#onTracked(event)
-    })
+    this.#tracker = new RequestTracker(
+      (event) => {
+        this.#onTracked(event)
+      },
+      { awaitsDecision: (url, type) => this.#requestPatterns.some((p) => fetchPatternMatches(p, url, type, 'Request')) },
+    )
+    // Known as soon as the session's context exists, so a hook set later applies synchronously.
+    detach(
+      session.bindingFor('webRequest').then((binding) => {
+        this.#binding ??= binding
+        if (typeof binding.proxy !== 'string') {
+          binding.proxy.onEvent((event) => {
+            if (event.type === 'failed') this.#rememberGatewayFailure(event.url, netErrorForFailure(event.code, event.viaProxy))
+          })
+        }
+      }),
+      'webRequest binding',
+    )
     // The interceptor is the browser process's: a closed session must leave no patterns behind.
     session.once('closed', () => {
       this.#hooks.clear()
@@ -188,22 +210,33 @@ export class WebRequest {
         },
       })
     }
-    const synced = this.#synced.then(() => this.#sync())
-    this.#synced = synced.catch((error: unknown) => {
-      debug('%s: enabling interception failed: %s', api, String(error))
-    })
+    // Once the session is bound, the Fetch and Network commands go out before this call returns,
+    // so they reach Chromium ahead of anything the caller sends next (executeJavaScript, a
+    // navigation): Electron's hooks apply to the next request.
+    const synced = this.#binding ? this.#sync(this.#binding) : this.#synced.then(() => this.#bindAndSync())
+    const previous = this.#synced
+    this.#synced = Promise.all([previous, synced]).then(
+      () => undefined,
+      (error: unknown) => debug('%s: enabling interception failed: %s', api, String(error)),
+    )
   }
 
-  /** Brings Fetch patterns and per-target tracking in line with the hooks set now. */
-  async #sync(): Promise<void> {
+  async #bindAndSync(): Promise<void> {
     if (this.#session.closed) return
-    const binding = await this.#session.bindingFor('webRequest')
+    this.#binding ??= await this.#session.bindingFor('webRequest')
+    await this.#sync(this.#binding)
+  }
+
+  /** Brings Fetch patterns and per-target tracking in line with the hooks set now; sends at once. */
+  #sync(binding: SessionBinding): Promise<unknown> {
+    if (this.#session.closed) return Promise.resolve()
     this.#manager = binding.manager
     const requestPatterns = [...fetchPatterns(this.#hooks.get('onBeforeRequest')?.filter, 'Request'), ...fetchPatterns(this.#hooks.get('onBeforeSendHeaders')?.filter, 'Request')]
+    this.#requestPatterns = requestPatterns
     const responsePatterns = fetchPatterns(this.#hooks.get('onHeadersReceived')?.filter, 'Response')
     const patterns = [...requestPatterns, ...responsePatterns]
     const steps: Array<Promise<unknown>> = []
-    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets())
+    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets(binding.manager))
     if (patterns.length === 0) {
       this.#registration?.remove()
       this.#registration = undefined
@@ -213,7 +246,7 @@ export class WebRequest {
       this.#registration = binding.interceptor.add(this.#handler(patterns))
       steps.push(this.#registration.ready)
     }
-    await Promise.all(steps)
+    return Promise.all(steps)
   }
 
   #handler(patterns: Protocol.Fetch.RequestPattern[]): InterceptionHandler {
@@ -232,14 +265,13 @@ export class WebRequest {
 
   // ---- per-target tracking --------------------------------------------------
 
-  #trackTargets(): Promise<void> {
+  #trackTargets(manager: TargetManager): Promise<unknown> {
     this.#targetHook ??= this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready
     const observing = OBSERVING.some((hook) => this.#hooks.has(hook))
     if (!observing) return this.#targetHook
-    return this.#targetHook.then(async () => {
-      const targets = await this.#session.liveTargets()
-      await Promise.all(targets.map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error)))))
-    })
+    // Targets that already run (the hook covers new ones): Network.enable is sent now.
+    const live = manager.targetsOf(this.#session).map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error))))
+    return Promise.all([this.#targetHook, ...live])
   }
 
   #applyTracking(target: TargetSession): Array<Promise<unknown>> {
@@ -289,6 +321,16 @@ export class WebRequest {
   async #onRequest(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<RequestDecision | undefined> {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
+    const decision = await this.#decideRequest(event, target)
+    // onSendHeaders (Network) waits for this: it shows the headers as sent, and nothing for a request that is not sent.
+    let sent: SendDecision = { sent: event.request.headers }
+    if (decision?.kind === 'continue' && decision.headers) sent = { sent: headerObject(decision.headers) }
+    else if (decision && decision.kind !== 'continue') sent = { sent: false }
+    this.#tracker.decided(event.networkId ?? event.requestId, event.request.url, sent)
+    return decision
+  }
+
+  async #decideRequest(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession): Promise<RequestDecision | undefined> {
     const id = this.#tracker.idFor(event.networkId ?? event.requestId)
     const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
@@ -359,13 +401,22 @@ export class WebRequest {
         this.#report(hook, details, new Error(`${api}: the listener did not call back within ${this.#timeoutMs} ms for ${details.url}; the request proceeds unchanged.`))
       }, this.#timeoutMs)
       timer.unref()
+      let answers = 0
       const callback = (response?: unknown): void => {
-        if (done) return
+        answers++
+        if (done) {
+          // The request was settled already (first answer, a throw, or the timeout): this one changes nothing.
+          const why = answers > 1 ? 'called back more than once' : 'called back after the request had proceeded'
+          this.#report(hook, details, new Error(`${api}: the listener ${why} for ${details.url}; only the first answer counts.`))
+          return
+        }
         let parsed: z.output<S>
         try {
           parsed = validateArg(api, 'response', schema, response ?? {}, expected)
         } catch (error) {
+          // Malformed: the request proceeds unchanged; the listener gets Electron's throw, the session a report.
           finish(undefined)
+          this.#report(hook, details, error as Error)
           throw error
         }
         finish(parsed)
@@ -394,11 +445,35 @@ export class WebRequest {
     const base = this.#details(request.id, request.url, request.method, request.resourceType, request.frameId, context, request)
     if (!this.#filtered(registered.filter, base)) return
     const details = trackedDetails(event, base)
+    if (event.type === 'errorOccurred') (details as ErrorOccurredDetails).error = this.#errorName(request.url, event.error)
     try {
       ;(registered.listener as (details: unknown) => void)(details)
     } catch (error) {
       this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  #rememberGatewayFailure(url: string, error: string): void {
+    this.#gatewayFailures.delete(url)
+    this.#gatewayFailures.set(url, `net::${error}`)
+    if (this.#gatewayFailures.size > GATEWAY_FAILURES_KEPT) this.#gatewayFailures.delete(this.#gatewayFailures.keys().next().value!)
+  }
+
+  /**
+   * Behind the session gateway Chromium sees a failed connection as the proxy
+   * closing on it and reports 'net::ERR_FAILED'; the gateway knows the real
+   * cause (refused, reset, name not resolved), as Electron would report it.
+   * An https request's failure is its tunnel's (`https://host:port/`).
+   */
+  #errorName(url: string, error: string): string {
+    if (error !== 'net::ERR_FAILED' || !URL.canParse(url)) return error
+    const parsed = new URL(url)
+    const keys = parsed.protocol === 'https:' || parsed.protocol === 'wss:' ? [parsed.href, `https://${parsed.host}/`] : [parsed.href]
+    for (const key of keys) {
+      const found = this.#gatewayFailures.get(key)
+      if (found) return found
+    }
+    return error
   }
 
   // ---- details ---------------------------------------------------------------
@@ -569,6 +644,12 @@ function headerEntries(headers: Record<string, string | string[]>, join = false)
     else for (const v of Array.isArray(value) ? value : [value]) entries.push({ name, value: v })
   }
   return entries
+}
+
+function headerObject(entries: Protocol.Fetch.HeaderEntry[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const { name, value } of entries) headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+  return headers
 }
 
 /**
