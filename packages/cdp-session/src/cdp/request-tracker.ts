@@ -41,11 +41,19 @@ interface State<C> {
   started: boolean
   /** sendHeaders held until the deciding hooks let this hop go (see `decided`). */
   sendHeld: boolean
+  /** A deciding hook cancelled it: its failure is net::ERR_BLOCKED_BY_CLIENT whatever the loader says. */
+  blocked: boolean
   context: C
 }
 
 /** How the deciding hooks (Fetch request stage) let one hop of a request go. */
-export type SendDecision = { sent: Protocol.Network.Headers } | { sent: false }
+export type SendDecision = { sent: Protocol.Network.Headers } | { sent: false; blocked?: boolean }
+
+/** A paused request as Fetch describes it, for a request Network has not reported yet. */
+export interface PausedHop<C> {
+  request: Omit<TrackedRequest, 'id'>
+  context: C
+}
 
 export interface RequestTrackerOptions {
   /**
@@ -78,6 +86,7 @@ export class RequestTracker<C> {
   readonly #awaitsDecision: RequestTrackerOptions['awaitsDecision']
   /** Decisions that arrived before the Network event of their hop, by Chromium request id. */
   readonly #early = new Map<string, { url: string; decision: SendDecision }>()
+  readonly #hopWaiters = new Map<string, Array<() => void>>()
 
   constructor(emit: (event: TrackedEvent<C>) => void, options: RequestTrackerOptions = {}) {
     this.#emit = emit
@@ -94,20 +103,52 @@ export class RequestTracker<C> {
    * or, should no decision come (a memory-cache hit never pauses), until the
    * hop's next event.
    */
-  decided(networkId: string, url: string, decision: SendDecision): void {
-    const state = this.#live.get(networkId)
-    if (!state || !state.sendHeld || state.fetchUrl !== url) {
-      if (this.#finished.has(networkId)) return
-      this.#early.set(networkId, { url, decision })
-      if (this.#early.size > ID_LIMIT) this.#early.delete(this.#early.keys().next().value!)
+  decided(networkId: string, url: string, decision: SendDecision, paused?: PausedHop<C>): void {
+    if (this.#finished.has(networkId)) return
+    let state = this.#live.get(networkId)
+    if (!state && paused) {
+      // Fetch paused (and the hooks decided) before Network reported the request — seen with
+      // POST fetches, whose Network event can come even after the response. Electron's
+      // onSendHeaders comes now, so the pause's own account starts the request; Network's
+      // later report of it is then a duplicate.
+      state = this.#start(networkId, { ...paused.request, id: this.idFor(networkId) }, url, paused.context)
+      state.sendHeld = true
+    }
+    if (state?.fetchUrl === url) {
+      if (state.sendHeld) this.#release(state, decision)
+      else if (decision.sent === false && decision.blocked) state.blocked = true
       return
     }
-    this.#release(state, decision)
+    // Network has not reported this hop yet (a redirect's next hop): kept for its report.
+    this.#early.set(networkId, { url, decision })
+    if (this.#early.size > ID_LIMIT) this.#early.delete(this.#early.keys().next().value!)
+  }
+
+  /** A deciding hook cancelled the request at the response stage (its failure is the hook's). */
+  blocked(networkId: string): void {
+    const state = this.#live.get(networkId)
+    if (state) state.blocked = true
+  }
+
+  /** Chromium's resource type for a request Network has reported (Fetch calls worker scripts 'Other'). */
+  resourceTypeOf(networkId: string): Protocol.Network.ResourceType | undefined {
+    return this.#live.get(networkId)?.request.resourceType
+  }
+
+  #start(requestId: string, request: TrackedRequest, fetchUrl: string, context: C): State<C> {
+    const state: State<C> = { request, fetchUrl, response: undefined, fromMemoryCache: false, started: false, sendHeld: false, blocked: false, context }
+    this.#live.set(requestId, state)
+    // Requests Network never finishes for us (e.g. its target detached first) must not pile up.
+    if (this.#live.size > ID_LIMIT) this.#live.delete(this.#live.keys().next().value!)
+    return state
   }
 
   #release(state: State<C>, decision: SendDecision): void {
     state.sendHeld = false
-    if (decision.sent === false) return
+    if (decision.sent === false) {
+      if (decision.blocked) state.blocked = true
+      return
+    }
     state.request = { ...state.request, headers: decision.sent }
     this.#emit({ type: 'sendHeaders', request: state.request, context: state.context })
   }
@@ -150,14 +191,53 @@ export class RequestTracker<C> {
       headers: event.request.headers,
       postDataEntries: event.request.postDataEntries,
     }
-    const owner = previous?.context ?? context
-    const state: State<C> = { request, fetchUrl: event.request.url, response: undefined, fromMemoryCache: false, started: false, sendHeld: false, context: owner }
-    this.#live.set(requestId, state)
+    this.#hop(requestId, request, event.request.url, previous?.context ?? context)
+  }
+
+  /** A new hop (first or after a redirect): sendHeaders now, or held for the deciding hooks. */
+  #hop(requestId: string, request: TrackedRequest, fetchUrl: string, owner: C): void {
+    const state = this.#start(requestId, request, fetchUrl, owner)
     const early = this.#early.get(requestId)
     if (early) this.#early.delete(requestId)
-    if (early?.url === event.request.url) this.#release(state, early.decision)
-    else if (this.#awaitsDecision?.(event.request.url, request.resourceType)) state.sendHeld = true
+    if (early?.url === fetchUrl) this.#release(state, early.decision)
+    else if (this.#awaitsDecision?.(fetchUrl, request.resourceType)) state.sendHeld = true
     else this.#emit({ type: 'sendHeaders', request, context: owner })
+    this.#wake(requestId)
+  }
+
+  /**
+   * Resolves once Network has reported the hop of `networkId` at `url` (a
+   * redirect's next hop), or the request ended; undefined when there is
+   * nothing to wait for. Fetch can pause a redirect's next hop before Network
+   * reports the redirect; Electron's onBeforeRedirect comes first.
+   */
+  untilHop(networkId: string, url: string): Promise<void> | undefined {
+    const state = this.#live.get(networkId)
+    if (!state || state.fetchUrl === url) return undefined
+    return new Promise((resolve) => {
+      const list = this.#hopWaiters.get(networkId) ?? []
+      list.push(resolve)
+      this.#hopWaiters.set(networkId, list)
+    })
+  }
+
+  #wake(requestId: string): void {
+    const list = this.#hopWaiters.get(requestId)
+    if (!list) return
+    this.#hopWaiters.delete(requestId)
+    for (const resolve of list) resolve()
+  }
+
+  /**
+   * A deciding hook answered with a redirect that no Network domain will
+   * report (a dedicated worker's script, see responseReceived): the redirect
+   * and the next hop as Network would have told them.
+   */
+  redirectedByHook(networkId: string, from: string, to: string, response: TrackedResponse): void {
+    const state = this.#live.get(networkId)
+    if (!state || state.fetchUrl !== from) return
+    this.#emit({ type: 'beforeRedirect', request: state.request, response, redirectURL: to, context: state.context })
+    this.#hop(networkId, { ...state.request, url: to, timestamp: Date.now() }, to, state.context)
   }
 
   requestServedFromCache(event: Protocol.Network.RequestServedFromCacheEvent): void {
@@ -165,12 +245,21 @@ export class RequestTracker<C> {
     if (state) state.fromMemoryCache = true
   }
 
-  responseReceived(event: Protocol.Network.ResponseReceivedEvent): void {
+  /** `from`: the target that reported it, if known (a dedicated worker reports its script's response). */
+  responseReceived(event: Protocol.Network.ResponseReceivedEvent, from?: C): void {
     const state = this.#live.get(event.requestId)
     if (!state || state.started) return
     this.#flush(state)
     state.started = true
     state.response = toResponse(event.response, state.fromMemoryCache)
+    // Redirects of a dedicated worker's script reach no Network domain we hear (the page reports
+    // the request, the worker's target — attached only once the script arrived — its response):
+    // that response still names the URL that answered.
+    const answered = event.response.url
+    if (from !== undefined && from !== state.context && answered && answered !== state.fetchUrl) {
+      state.request = { ...state.request, url: answered }
+      state.fetchUrl = answered
+    }
     this.#emit({ type: 'responseStarted', request: state.request, response: state.response, context: state.context })
   }
 
@@ -188,7 +277,9 @@ export class RequestTracker<C> {
     this.#flush(state)
     // Requests failed through Fetch are reported as e.g. 'net::ERR_BLOCKED_BY_CLIENT.Inspector'.
     const text = event.errorText.replace(/\.Inspector$/, '')
-    const error = event.canceled && !text.startsWith('net::') ? 'net::ERR_ABORTED' : text || 'net::ERR_FAILED'
+    let error = event.canceled && !text.startsWith('net::') ? 'net::ERR_ABORTED' : text || 'net::ERR_FAILED'
+    // A worker's script loader reports a request Fetch failed for a hook as aborted.
+    if (state.blocked && (error === 'net::ERR_ABORTED' || error === 'net::ERR_FAILED')) error = 'net::ERR_BLOCKED_BY_CLIENT'
     this.#emit({ type: 'errorOccurred', request: state.request, response: state.response, error, context: state.context })
   }
 
@@ -208,7 +299,7 @@ export class RequestTracker<C> {
       headers: {},
       postDataEntries: undefined,
     }
-    this.#live.set(event.requestId, { request, fetchUrl: event.url, response: undefined, fromMemoryCache: false, started: false, sendHeld: false, context })
+    this.#start(event.requestId, request, event.url, context)
   }
 
   webSocketWillSendHandshakeRequest(event: Protocol.Network.WebSocketWillSendHandshakeRequestEvent): void {
@@ -245,6 +336,7 @@ export class RequestTracker<C> {
     const state = this.#live.get(requestId)
     if (!state) return undefined
     this.#live.delete(requestId)
+    this.#wake(requestId)
     this.#finished.add(requestId)
     if (this.#finished.size > ID_LIMIT) this.#finished.delete(this.#finished.values().next().value!)
     return state

@@ -1,17 +1,17 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
-import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
+import { parseMatchPattern, matchPatternProblem } from '../common/match-pattern.js'
 import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
-import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
+import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest } from '../cdp/request-tracker.js'
 import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import { netErrorForFailure } from '../net/session-proxy.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { Session, SessionBinding } from './session.js'
+import { electronResourceType, fetchPatterns, headerEntries, headerObject, redirectTo, TRACKED_HOOK, trackedDetails, type CompiledFilter, type Hook } from './web-request-util.js'
 import type {
-  WebRequestResourceType,
   WebRequestFilter,
   WebRequestDetails,
   BeforeSendHeadersDetails,
@@ -46,20 +46,11 @@ export type {
   HeadersReceivedListener,
   WebRequestErrorDetails,
 } from './web-request-types.js'
-
-type Hook =
-  | 'onBeforeRequest' | 'onBeforeSendHeaders' | 'onSendHeaders' | 'onHeadersReceived'
-  | 'onResponseStarted' | 'onBeforeRedirect' | 'onCompleted' | 'onErrorOccurred'
+export { electronResourceType, fetchPatterns } from './web-request-util.js'
 
 interface Registered {
   filter: CompiledFilter
   listener: (...args: never[]) => void
-}
-
-interface CompiledFilter {
-  urls: MatchPattern[]
-  excludeUrls: MatchPattern[]
-  types: Set<WebRequestResourceType> | undefined
 }
 
 const RESOURCE_TYPES = ['mainFrame', 'subFrame', 'stylesheet', 'script', 'image', 'font', 'object', 'xhr', 'ping', 'cspReport', 'media', 'webSocket', 'other'] as const
@@ -86,7 +77,8 @@ const timeoutSchema = z.number().int().positive().max(600_000)
 /** Electron's default: listeners are waited for; ours bounds the wait (setListenerTimeout). */
 const DEFAULT_LISTENER_TIMEOUT_MS = 10_000
 const GATEWAY_FAILURES_KEPT = 200
-const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBeforeRedirect', 'onCompleted', 'onErrorOccurred']
+/** How long a redirect's next hop waits for Network's report of the redirect (measured: a few ms). */
+const HOP_REPORT_WAIT_MS = 2_000
 
 /**
  * Electron's `ses.webRequest`. The three hooks that decide (onBeforeRequest,
@@ -94,8 +86,11 @@ const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBef
  * (request and response stage), with Fetch patterns narrowed to their
  * filters; the five that only observe run on the Network domain of every
  * target of the session (pages, frames, workers, service workers), enabled
- * only once one of them is set. Nothing is paused while no deciding hook is
- * set. Requests of other sessions are never seen: a pause is ours only when
+ * once any hook is set. Nothing is paused while no deciding hook is set.
+ * Network reports a request on its own channel, before or after its Fetch
+ * pause: the tracker orders the two into Electron's sequence (onSendHeaders
+ * after onBeforeSendHeaders, onBeforeRedirect before the next hop's
+ * onBeforeRequest). Requests of other sessions are never seen: a pause is ours only when
  * its frame belongs to one of this session's targets.
  *
  * A listener that throws, or does not call back within the listener timeout
@@ -267,8 +262,7 @@ export class WebRequest {
 
   #trackTargets(manager: TargetManager): Promise<unknown> {
     this.#targetHook ??= this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready
-    const observing = OBSERVING.some((hook) => this.#hooks.has(hook))
-    if (!observing) return this.#targetHook
+    if (this.#hooks.size === 0) return this.#targetHook
     // Targets that already run (the hook covers new ones): Network.enable is sent now.
     const live = manager.targetsOf(this.#session).map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error))))
     return Promise.all([this.#targetHook, ...live])
@@ -278,7 +272,8 @@ export class WebRequest {
     const steps: Array<Promise<unknown>> = []
     const { client } = target
     steps.push(...this.#frames.track(target))
-    if (OBSERVING.some((hook) => this.#hooks.has(hook)) && !target.applied.has('webRequest:network')) {
+    // Network also for the deciding hooks alone: it names worker scripts (Fetch says 'Other') and gives ids to redirects.
+    if (this.#hooks.size > 0 && !target.applied.has('webRequest:network')) {
       target.applied.set('webRequest:network', true)
       const tracker = this.#tracker
       client.on('Network.requestWillBeSent', (e) => {
@@ -288,7 +283,7 @@ export class WebRequest {
         tracker.requestServedFromCache(e)
       })
       client.on('Network.responseReceived', (e) => {
-        tracker.responseReceived(e)
+        tracker.responseReceived(e, target)
       })
       client.on('Network.loadingFinished', (e) => {
         tracker.loadingFinished(e)
@@ -321,18 +316,76 @@ export class WebRequest {
   async #onRequest(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<RequestDecision | undefined> {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
-    const decision = await this.#decideRequest(event, target)
+    const networkId = event.networkId ?? event.requestId
+    const type = this.#resourceType(event)
+    // A dedicated worker's script: no Network domain reports its redirects (RequestTracker.responseReceived).
+    const workerScript = event.resourceType === 'Other' && type === 'Script'
+    if (!workerScript) await this.#hopReported(networkId, event.request.url)
+    const { decision, redirectURL } = await this.#decideRequest(event, type, target)
     // onSendHeaders (Network) waits for this: it shows the headers as sent, and nothing for a request that is not sent.
     let sent: SendDecision = { sent: event.request.headers }
     if (decision?.kind === 'continue' && decision.headers) sent = { sent: headerObject(decision.headers) }
+    else if (decision?.kind === 'fail') sent = { sent: false, blocked: true }
     else if (decision && decision.kind !== 'continue') sent = { sent: false }
-    this.#tracker.decided(event.networkId ?? event.requestId, event.request.url, sent)
+    const paused = target.applied.has('webRequest:network')
+      ? {
+          request: {
+            url: event.request.url,
+            method: event.request.method,
+            resourceType: type,
+            frameId: event.frameId,
+            referrer: headerValue(event.request.headers, 'referer') ?? '',
+            timestamp: Date.now(),
+            headers: event.request.headers,
+            postDataEntries: event.request.postDataEntries,
+          },
+          context: target,
+        }
+      : undefined
+    this.#tracker.decided(networkId, event.request.url, sent, paused)
+    if (workerScript && redirectURL) {
+      this.#tracker.redirectedByHook(networkId, event.request.url, redirectURL, {
+        statusCode: 307,
+        statusLine: 'HTTP/1.1 307 Internal Redirect',
+        headers: { Location: [redirectURL] },
+        fromCache: false,
+        ip: undefined,
+      })
+    }
     return decision
   }
 
-  async #decideRequest(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession): Promise<RequestDecision | undefined> {
+  /**
+   * A redirect's next hop can pause before Network has reported the redirect
+   * (the page's Network events travel on their own channel). Electron calls
+   * onBeforeRedirect before onBeforeRequest of the next hop, so the hooks wait
+   * for that report — bounded, so a report that never comes delays, never stalls.
+   */
+  async #hopReported(networkId: string, url: string): Promise<void> {
+    const reported = this.#tracker.untilHop(networkId, url)
+    if (!reported) return
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, HOP_REPORT_WAIT_MS)
+      timer.unref()
+    })
+    await Promise.race([reported, bound])
+    clearTimeout(timer)
+  }
+
+  /** Fetch calls every worker's script 'Other'; the page's Network report, when it came first, says 'Script'. */
+  #resourceType(event: Protocol.Fetch.RequestPausedEvent): Protocol.Network.ResourceType {
+    if (event.resourceType !== 'Other') return event.resourceType
+    return this.#tracker.resourceTypeOf(event.networkId ?? event.requestId) ?? 'Other'
+  }
+
+  async #decideRequest(
+    event: Protocol.Fetch.RequestPausedEvent,
+    type: Protocol.Network.ResourceType,
+    target: TargetSession,
+  ): Promise<{ decision: RequestDecision | undefined; redirectURL?: string }> {
     const id = this.#tracker.idFor(event.networkId ?? event.requestId)
-    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+    const base = this.#details(id, event.request.url, event.request.method, type, event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
       postDataEntries: event.request.postDataEntries,
@@ -340,17 +393,17 @@ export class WebRequest {
     const before = this.#hooks.get('onBeforeRequest')
     if (before && this.#filtered(before.filter, base)) {
       const response = await this.#ask('onBeforeRequest', before, base, beforeRequestSchema, '{ cancel?: boolean, redirectURL?: string }')
-      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
-      if (response?.redirectURL) return redirectTo(response.redirectURL, event.request.headers)
+      if (response?.cancel) return { decision: { kind: 'fail', errorReason: 'BlockedByClient' } }
+      if (response?.redirectURL) return { decision: redirectTo(response.redirectURL, event.request.headers), redirectURL: response.redirectURL }
     }
     const headersHook = this.#hooks.get('onBeforeSendHeaders')
     if (headersHook && this.#filtered(headersHook.filter, base)) {
       const details: BeforeSendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
       const response = await this.#ask('onBeforeSendHeaders', headersHook, details, beforeSendHeadersSchema, '{ cancel?: boolean, requestHeaders?: object }')
-      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
-      if (response?.requestHeaders) return { kind: 'continue', headers: headerEntries(response.requestHeaders, true) }
+      if (response?.cancel) return { decision: { kind: 'fail', errorReason: 'BlockedByClient' } }
+      if (response?.requestHeaders) return { decision: { kind: 'continue', headers: headerEntries(response.requestHeaders, true) } }
     }
-    return undefined
+    return { decision: undefined }
   }
 
   async #onResponse(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<ResponseDecision | undefined> {
@@ -359,7 +412,7 @@ export class WebRequest {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
     const id = this.#tracker.idFor(event.networkId ?? event.requestId)
-    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+    const base = this.#details(id, event.request.url, event.request.method, this.#resourceType(event), event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
       postDataEntries: event.request.postDataEntries,
@@ -374,7 +427,10 @@ export class WebRequest {
     }
     const response = await this.#ask('onHeadersReceived', hook, details, headersReceivedSchema, '{ cancel?: boolean, responseHeaders?: object, statusLine?: string }')
     if (!response) return undefined
-    if (response.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
+    if (response.cancel) {
+      this.#tracker.blocked(event.networkId ?? event.requestId)
+      return { kind: 'fail', errorReason: 'BlockedByClient' }
+    }
     const decision: ResponseDecision & { kind: 'continue' } = { kind: 'continue' }
     if (response.responseHeaders) decision.responseHeaders = headerEntries(response.responseHeaders)
     if (response.statusLine) {
@@ -402,6 +458,7 @@ export class WebRequest {
       }, this.#timeoutMs)
       timer.unref()
       let answers = 0
+      let reported: unknown
       const callback = (response?: unknown): void => {
         answers++
         if (done) {
@@ -416,6 +473,7 @@ export class WebRequest {
         } catch (error) {
           // Malformed: the request proceeds unchanged; the listener gets Electron's throw, the session a report.
           finish(undefined)
+          reported = error
           this.#report(hook, details, error as Error)
           throw error
         }
@@ -425,7 +483,8 @@ export class WebRequest {
         ;(registered.listener as (details: unknown, callback: (response?: unknown) => void) => void)(details, callback)
       } catch (error) {
         if (!done) finish(undefined)
-        this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
+        // A malformed answer's ValidationError that the listener let through is reported once.
+        if (error !== reported) this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
       }
     })
   }
@@ -482,7 +541,8 @@ export class WebRequest {
    * CDP reports every worker's main script as 'Other'. A service worker's own script names the
    * worker's target. A shared worker's script names the page's frame, but the worker's target is
    * already attached (paused) with the script's URL when the script is fetched. A dedicated
-   * worker's target attaches only after its script arrived (measured), so that one stays 'other'.
+   * worker's target attaches only after its script arrived (measured); its script is known by the
+   * page's Network report ('Script', #resourceType).
    */
   #isWorkerScript(url: string, target: TargetSession): boolean {
     if (target.kind === 'service_worker') return url === target.initialUrl
@@ -524,144 +584,4 @@ export class WebRequest {
     if (filter.urls.length > 0 && !filter.urls.some((p) => p.matches(details.url))) return false
     return !filter.excludeUrls.some((p) => p.matches(details.url))
   }
-}
-
-function trackedDetails(event: TrackedEvent<TargetSession>, base: WebRequestDetails): WebRequestDetails {
-  switch (event.type) {
-    case 'sendHeaders': {
-      const details: SendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
-      return details
-    }
-    case 'responseStarted': {
-      const details: ResponseStartedDetails = { ...base, ...responseDetails(event.response) }
-      return details
-    }
-    case 'completed': {
-      const details: CompletedDetails = { ...base, ...responseDetails(event.response), error: 'net::OK' }
-      return details
-    }
-    case 'beforeRedirect': {
-      const details: BeforeRedirectDetails = { ...base, ...responseDetails(event.response), redirectURL: event.redirectURL }
-      return details
-    }
-    case 'errorOccurred': {
-      const details: ErrorOccurredDetails = { ...base, fromCache: event.response?.fromCache ?? false, error: event.error }
-      return details
-    }
-  }
-}
-
-const TRACKED_HOOK: Record<TrackedEvent<unknown>['type'], Hook> = {
-  sendHeaders: 'onSendHeaders',
-  responseStarted: 'onResponseStarted',
-  beforeRedirect: 'onBeforeRedirect',
-  completed: 'onCompleted',
-  errorOccurred: 'onErrorOccurred',
-}
-
-function responseDetails(response: TrackedResponse): Omit<ResponseStartedDetails, keyof WebRequestDetails> {
-  const details: Omit<ResponseStartedDetails, keyof WebRequestDetails> = {
-    responseHeaders: response.headers,
-    fromCache: response.fromCache,
-    statusCode: response.statusCode,
-    statusLine: response.statusLine,
-  }
-  if (response.ip !== undefined) details.ip = response.ip.replace(/^\[|\]$/g, '')
-  return details
-}
-
-/**
- * Chromium's resource type as Electron names it (fetch() is 'xhr'). CDP
- * reports worker scripts as 'Other' and their paused request carries nothing
- * that tells them apart (no Sec-Fetch-Dest yet), so they stay 'other' where
- * Electron says 'script'.
- */
-export function electronResourceType(type: Protocol.Network.ResourceType, mainFrame: boolean): WebRequestResourceType {
-  switch (type) {
-    case 'Document':
-      return mainFrame ? 'mainFrame' : 'subFrame'
-    case 'Stylesheet':
-      return 'stylesheet'
-    case 'Script':
-      return 'script'
-    case 'Image':
-      return 'image'
-    case 'Font':
-      return 'font'
-    case 'XHR':
-    case 'Fetch':
-    case 'EventSource':
-      return 'xhr'
-    case 'Ping':
-      return 'ping'
-    case 'CSPViolationReport':
-      return 'cspReport'
-    case 'Media':
-    case 'TextTrack':
-      return 'media'
-    case 'WebSocket':
-      return 'webSocket'
-    default:
-      return 'other'
-  }
-}
-
-const CDP_TYPES: Partial<Record<WebRequestResourceType, Protocol.Network.ResourceType[]>> = {
-  mainFrame: ['Document'],
-  subFrame: ['Document'],
-  stylesheet: ['Stylesheet'],
-  script: ['Script'],
-  image: ['Image'],
-  font: ['Font'],
-  xhr: ['XHR', 'Fetch', 'EventSource'],
-  ping: ['Ping'],
-  cspReport: ['CSPViolationReport'],
-  media: ['Media', 'TextTrack'],
-  webSocket: ['WebSocket'],
-}
-
-/** Fetch patterns covering (at least) what a filter lets through; exact matching happens in JS. */
-export function fetchPatterns(filter: CompiledFilter | undefined, stage: Protocol.Fetch.RequestStage): Protocol.Fetch.RequestPattern[] {
-  if (!filter) return []
-  const globs = filter.urls.length === 0 ? ['*'] : [...new Set(filter.urls.map((p) => p.fetchGlob))]
-  let types: Array<Protocol.Network.ResourceType | undefined> = [undefined]
-  if (filter.types) {
-    const mapped = [...filter.types].map((t) => CDP_TYPES[t])
-    if (mapped.every((m) => m !== undefined)) types = [...new Set(mapped.flat())]
-  }
-  const patterns: Protocol.Fetch.RequestPattern[] = []
-  for (const urlPattern of globs) {
-    for (const resourceType of types) patterns.push(resourceType ? { urlPattern, resourceType, requestStage: stage } : { urlPattern, requestStage: stage })
-  }
-  return patterns
-}
-
-/** Request headers are joined (Chromium keeps only the last of repeated request headers); response headers repeat (Set-Cookie). */
-function headerEntries(headers: Record<string, string | string[]>, join = false): Protocol.Fetch.HeaderEntry[] {
-  const entries: Protocol.Fetch.HeaderEntry[] = []
-  for (const [name, value] of Object.entries(headers)) {
-    if (join && Array.isArray(value)) entries.push({ name, value: value.join(', ') })
-    else for (const v of Array.isArray(value) ? value : [value]) entries.push({ name, value: v })
-  }
-  return entries
-}
-
-function headerObject(entries: Protocol.Fetch.HeaderEntry[]): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const { name, value } of entries) headers[name] = name in headers ? `${headers[name]}, ${value}` : value
-  return headers
-}
-
-/**
- * A redirect the page sees as one (Electron's redirectURL): a 307 answered
- * by us keeps method and body. Cross-origin fetches need the redirect to pass
- * CORS, so it allows the request's own origin.
- */
-function redirectTo(url: string, requestHeaders: Protocol.Network.Headers): RequestDecision {
-  const responseHeaders: Protocol.Fetch.HeaderEntry[] = [{ name: 'Location', value: url }]
-  const origin = headerValue(requestHeaders, 'origin')
-  if (origin) {
-    responseHeaders.push({ name: 'Access-Control-Allow-Origin', value: origin }, { name: 'Access-Control-Allow-Credentials', value: 'true' })
-  }
-  return { kind: 'fulfill', responseCode: 307, responsePhrase: 'Internal Redirect', responseHeaders, body: '' }
 }
