@@ -383,4 +383,45 @@ describe('webRequest matrix', () => {
       })
     }
   }
+
+  describe('header shapes and CDP limits (asserted as they are, documented in docs/feature-matrix.md)', () => {
+    test('onHeadersReceived: array values go out as repeated headers (the page reads them joined)', CELL, async ({ session, server }) => {
+      serveMatrix(server)
+      session.webRequest.onHeadersReceived(FILTER, (d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'X-Multi': ['a', 'b'], 'X-One': 'single' } }))
+      const wc = await KINDS[0]!.open(session, server)
+      expect(await wc.executeJavaScript(`fetch('/m/t/pass').then((r) => [r.headers.get('x-multi'), r.headers.get('x-one')])`)).toEqual(['a, b', 'single'])
+    })
+
+    // Chromium stores a response's cookies before Fetch pauses it at the response stage, and
+    // continueResponse's headers only reach the page: Set-Cookie written by onHeadersReceived
+    // changes nothing in the cookie store (Electron: it does).
+    test('onHeadersReceived: Set-Cookie changes do not reach the cookie store (limit)', CELL, async ({ session, server }) => {
+      serveMatrix(server)
+      server.setContent('/m/t/cookie', 'c', 'text/plain', { 'Set-Cookie': 'fromServer=1; Path=/' })
+      session.webRequest.onHeadersReceived(FILTER, (d, cb) => {
+        const headers = { ...d.responseHeaders }
+        delete headers['Set-Cookie']
+        cb({ responseHeaders: { ...headers, 'Set-Cookie': ['fromHook=1; Path=/'] } })
+      })
+      const wc = await KINDS[0]!.open(session, server)
+      expect(await wc.executeJavaScript(`fetch('/m/t/cookie').then(() => document.cookie)`)).toBe('fromServer=1')
+      expect((await session.cookies.get({})).map((c) => c.name)).toEqual(['fromServer'])
+    })
+
+    // Chromium's network stack adds User-Agent after Fetch let the request go; other headers stay removed.
+    test('onBeforeSendHeaders: a removed User-Agent is sent anyway (limit); onSendHeaders shows what the hook sent', CELL, async ({ session, server }) => {
+      serveMatrix(server)
+      const sent: Array<Record<string, string>> = []
+      session.webRequest.onBeforeSendHeaders(FILTER, (d, cb) => {
+        const headers = { ...d.requestHeaders }
+        delete headers['User-Agent']
+        cb({ requestHeaders: headers })
+      })
+      session.webRequest.onSendHeaders(FILTER, (d) => sent.push(d.requestHeaders))
+      const wc = await KINDS[0]!.open(session, server)
+      await wc.executeJavaScript(`fetch('/m/t/pass').then((r) => r.text())`)
+      expect(server.requests.find((r) => r.path === '/m/t/pass')?.headers['user-agent']).toMatch(/Chrome/)
+      expect(sent[0]).not.toHaveProperty('User-Agent')
+    })
+  })
 })

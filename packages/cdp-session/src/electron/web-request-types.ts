@@ -78,7 +78,7 @@ export type BeforeRequestListener = (details: WebRequestDetails, callback: Callb
 export type BeforeSendHeadersListener = (details: BeforeSendHeadersDetails, callback: Callback<BeforeSendHeadersResponse>) => void
 export type HeadersReceivedListener = (details: HeadersReceivedDetails, callback: Callback<HeadersReceivedResponse>) => void
 
-/** (ours) What a session reports when a webRequest listener throws or does not call back in time. */
+/** (ours) What a session reports when a webRequest listener misbehaves (see the 'web-request-error' event). */
 export interface WebRequestErrorDetails {
   hook: string
   id: number
@@ -87,7 +87,7 @@ export interface WebRequestErrorDetails {
 
 declare module './session.js' {
   interface SessionEvents {
-    /** (ours) A webRequest listener threw or did not call back in time; its request proceeded unchanged. */
+    /** (ours) A webRequest listener threw, did not call back in time, called back twice or late, or answered malformed; its request proceeded as with `{}` (or the first answer). */
     'web-request-error': [error: Error, details: WebRequestErrorDetails]
   }
 }

@@ -93,9 +93,11 @@ const HOP_REPORT_WAIT_MS = 2_000
  * onBeforeRequest). Requests of other sessions are never seen: a pause is ours only when
  * its frame belongs to one of this session's targets.
  *
- * A listener that throws, or does not call back within the listener timeout
- * (10 s, `setListenerTimeout`), lets the request proceed unchanged and the
- * session emits `'web-request-error'`.
+ * No request waits on a listener for good: one that throws, does not call
+ * back within the listener timeout (10 s, `setListenerTimeout`), answers
+ * twice or answers with a malformed object lets the request proceed as with
+ * `{}` (the first well-formed answer in time counts) and the session emits
+ * `'web-request-error'` for each misbehaviour (docs/decisions.md, issue #13).
  */
 export class WebRequest {
   readonly #session: Session
