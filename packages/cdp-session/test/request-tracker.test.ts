@@ -197,4 +197,61 @@ describe('status lines and header lists', () => {
       expect(summary()).toEqual(['sendHeaders 1 http://x/free'])
     })
   })
+
+  describe('Fetch and Network out of order', () => {
+    it('a pause decided before Network reported the request starts it (POST fetches); the late report is a duplicate', () => {
+      const { tracker, summary, events } = record()
+      const request = { url: 'http://x/p', method: 'POST', resourceType: 'Fetch' as const, frameId: 'F', referrer: '', timestamp: 1, headers: { A: '1' }, postDataEntries: undefined }
+      tracker.decided('1', 'http://x/p', { sent: { A: '1', B: '2' } }, { request, context: 'page' })
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/p'), 'page')
+      tracker.responseReceived(received('1', response(200)))
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual(['sendHeaders 1 http://x/p', 'responseStarted 1 http://x/p', 'completed 1 http://x/p'])
+      expect(events[0]?.request.headers).toEqual({ A: '1', B: '2' })
+    })
+
+    it('untilHop waits for Network\'s report of the redirect, or the end of the request', async () => {
+      const { tracker } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/a'), 'page')
+      expect(tracker.untilHop('1', 'http://x/a')).toBeUndefined()
+      expect(tracker.untilHop('2', 'http://x/a')).toBeUndefined()
+      let reported = false
+      const wait = tracker.untilHop('1', 'http://x/b')!.then(() => (reported = true))
+      await Promise.resolve()
+      expect(reported).toBe(false)
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/b', { redirectResponse: response(302) }), 'page')
+      await wait
+      expect(reported).toBe(true)
+      const ended = tracker.untilHop('1', 'http://x/c')!
+      tracker.loadingFailed(failed('1', 'net::ERR_FAILED'))
+      await ended
+    })
+
+    it('a request a hook cancelled fails as net::ERR_BLOCKED_BY_CLIENT even when the loader says aborted', () => {
+      const { tracker, events } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/w.js', { type: 'Script' }), 'page')
+      tracker.decided('1', 'http://x/w.js', { sent: false, blocked: true })
+      tracker.loadingFailed(failed('1', 'net::ERR_ABORTED', true))
+      tracker.requestWillBeSent(willBeSent('2', 'http://x/h'), 'page')
+      tracker.blocked('2')
+      tracker.loadingFailed(failed('2', 'net::ERR_ABORTED', true))
+      expect(events.filter((e) => e.type === 'errorOccurred').map((e) => (e as { error: string }).error)).toEqual(['net::ERR_BLOCKED_BY_CLIENT', 'net::ERR_BLOCKED_BY_CLIENT'])
+    })
+
+    it('a worker script: a hook\'s redirect is reported by us; the response from the worker\'s target names the final URL', () => {
+      const { tracker, summary } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/from.js', { type: 'Script' }), 'page')
+      expect(tracker.resourceTypeOf('1')).toBe('Script')
+      tracker.redirectedByHook('1', 'http://x/from.js', 'http://x/to.js', { statusCode: 307, statusLine: 'HTTP/1.1 307 Internal Redirect', headers: {}, fromCache: false, ip: undefined })
+      tracker.responseReceived(received('1', response(200, { url: 'http://x/final.js' })), 'worker')
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual([
+        'sendHeaders 1 http://x/from.js',
+        'beforeRedirect 1 http://x/from.js',
+        'sendHeaders 1 http://x/to.js',
+        'responseStarted 1 http://x/final.js',
+        'completed 1 http://x/final.js',
+      ])
+    })
+  })
 })
