@@ -384,12 +384,49 @@ describe('webRequest matrix', () => {
     }
   }
 
+  test('a session closed while listeners hold its requests closes, and they settle', CELL, async ({ browser, server }) => {
+    serveMatrix(server)
+    const session = browser.session.fromPartition(`wr-matrix-close-${process.pid}`)
+    let held = 0
+    let allHeld: () => void = () => undefined
+    const holding = new Promise<void>((resolve) => (allHeld = resolve))
+    // A listener timeout far past this cell's: a close that waited for it would fail the cell.
+    session.webRequest.setListenerTimeout(600_000)
+    session.webRequest.onBeforeRequest(FILTER, () => {
+      if (++held === 5) allHeld()
+    })
+    const wc = await KINDS[0]!.open(session, server)
+    const pending = wc
+      .executeJavaScript(`Promise.all(Array.from({ length: 5 }, (_, i) => fetch('/m/t/n?i=' + i).then(() => 'ok', () => 'error')))`)
+      .then(() => 'answered', (error: unknown) => error)
+    await holding
+    await session.close()
+    // The page went with its session: the pending call ends (rejects) rather than hanging.
+    expect(await pending).toMatchObject({ code: 'ERR_TARGET_CLOSED' })
+  })
+
   describe('header shapes and CDP limits (asserted as they are, documented in docs/feature-matrix.md)', () => {
     test('onHeadersReceived: array values go out as repeated headers (the page reads them joined)', CELL, async ({ session, server }) => {
       serveMatrix(server)
       session.webRequest.onHeadersReceived(FILTER, (d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'X-Multi': ['a', 'b'], 'X-One': 'single' } }))
       const wc = await KINDS[0]!.open(session, server)
       expect(await wc.executeJavaScript(`fetch('/m/t/pass').then((r) => [r.headers.get('x-multi'), r.headers.get('x-one')])`)).toEqual(['a, b', 'single'])
+    })
+
+    test('onHeadersReceived: a compressed response still decodes after its headers are rewritten (Content-Encoding, Content-Length kept)', CELL, async ({ session, server }) => {
+      serveMatrix(server)
+      const text = 'compressed body '.repeat(200)
+      const { gzipSync } = await import('node:zlib')
+      const gz = gzipSync(text)
+      server.setRoute('/m/t/gz', (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip', 'Content-Length': String(gz.length) })
+        res.end(gz)
+      })
+      session.webRequest.onHeadersReceived(FILTER, (d, cb) => cb({ responseHeaders: { ...d.responseHeaders, 'X-Added': ['yes'] } }))
+      const wc = await KINDS[0]!.open(session, server)
+      expect(await wc.executeJavaScript(`fetch('/m/t/gz').then(async (r) => [r.headers.get('x-added'), await r.text()])`)).toEqual(['yes', text])
+      await wc.loadURL(server.url('/m/t/gz'))
+      expect(await wc.executeJavaScript('document.body.textContent')).toBe(text)
     })
 
     // Chromium stores a response's cookies before Fetch pauses it at the response stage, and

@@ -111,6 +111,8 @@ export class WebRequest {
   /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
   readonly #frames = new FrameIndex()
   readonly #tracker: RequestTracker<TargetSession>
+  /** Listener calls waiting for their callback (settled at once when the session closes). */
+  readonly #asking = new Set<() => void>()
   /** Connections the session gateway could not make, by URL (see #errorName). */
   readonly #gatewayFailures = new Map<string, string>()
   /** The request-stage Fetch patterns of the deciding hooks now set. */
@@ -142,6 +144,8 @@ export class WebRequest {
       this.#hooks.clear()
       this.#registration?.remove()
       this.#registration = undefined
+      // Their targets are gone: nothing is left to wait for.
+      for (const settle of [...this.#asking]) settle()
     })
   }
 
@@ -451,8 +455,13 @@ export class WebRequest {
       const finish = (value: z.output<S> | undefined): void => {
         done = true
         clearTimeout(timer)
+        this.#asking.delete(abandon)
         resolve(value)
       }
+      const abandon = (): void => {
+        if (!done) finish(undefined)
+      }
+      this.#asking.add(abandon)
       const timer = setTimeout(() => {
         if (done) return
         finish(undefined)
