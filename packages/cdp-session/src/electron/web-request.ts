@@ -372,7 +372,10 @@ export class WebRequest {
     if (!reported) return
     let timer: NodeJS.Timeout | undefined
     const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, HOP_REPORT_WAIT_MS)
+      timer = setTimeout(() => {
+        debug('webRequest: no Network report of the redirect to %s within %d ms; its hooks go on', url, HOP_REPORT_WAIT_MS)
+        resolve()
+      }, HOP_REPORT_WAIT_MS)
       timer.unref()
     })
     await Promise.race([reported, bound])
