@@ -184,10 +184,9 @@ describe('ses.webRequest', () => {
     await wc.executeJavaScript('probeSharedWorker()')
     await wc.executeJavaScript('probeServiceWorker()')
     const find = (path: string): WebRequestDetails | undefined => seen.find((d) => d.url.endsWith(path))
-    // CDP reports worker scripts as 'Other'. Shared and service worker scripts are told apart by their
-    // worker targets (Electron: 'script'); a dedicated worker's target attaches only after its script
-    // was fetched, so that one stays 'other' (known gap).
-    expect(find('/worker.js')).toMatchObject({ resourceType: 'other', webContentsId: wc.id })
+    // Fetch reports worker scripts as 'Other'. Shared and service worker scripts are told apart by their
+    // worker targets, a dedicated worker's by the page's Network report of it (Electron: 'script').
+    expect(find('/worker.js')).toMatchObject({ resourceType: 'script', webContentsId: wc.id })
     expect(find('/echo-headers?from=dedicated')).toMatchObject({ resourceType: 'xhr', webContentsId: wc.id })
     expect(find('/shared-worker.js')).toMatchObject({ resourceType: 'script', webContentsId: wc.id })
     expect(find('/sw.js')).toMatchObject({ resourceType: 'script' })

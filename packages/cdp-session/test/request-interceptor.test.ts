@@ -145,7 +145,61 @@ describe('RequestInterceptor', () => {
     expect(seen).toEqual([200])
     expect(browser.answers()).toEqual([
       { method: 'Fetch.continueRequest', params: { requestId: 'r1', interceptResponse: true } },
-      { method: 'Fetch.continueResponse', params: { requestId: 'r1', responseCode: 201 } },
+      { method: 'Fetch.continueResponse', params: { requestId: 'r1', responseCode: 201, responseHeaders: [] } },
+    ])
+  })
+
+  // Chromium refuses continueResponse with only a status or only headers, and a refused answer
+  // leaves the request paused for good (issue #13: a document load that never ended).
+  it('response stage: an override always carries code and headers; a refused one goes through unchanged', async () => {
+    const { browser, interceptor } = setup()
+    const received = [{ name: 'Content-Type', value: 'text/html' }]
+    interceptor.add({
+      priority: 0,
+      patterns: [{ urlPattern: '*', requestStage: 'Response' }],
+      onResponse: (e) => (e.request.url.endsWith('/headers') ? { kind: 'continue', responseHeaders: [{ name: 'Custom', value: 'Changed' }] } : { kind: 'continue', responseCode: 299, responsePhrase: 'Fine' }),
+    })
+    browser.emit('Fetch.requestPaused', paused('h', 'http://x/headers', { responseStatusCode: 200, responseHeaders: received }))
+    browser.emit('Fetch.requestPaused', paused('s', 'http://x/status', { responseStatusCode: 200, responseHeaders: received }))
+    await settle()
+    expect(browser.answers()).toEqual([
+      { method: 'Fetch.continueResponse', params: { requestId: 'h', responseCode: 200, responseHeaders: [{ name: 'Custom', value: 'Changed' }] } },
+      { method: 'Fetch.continueResponse', params: { requestId: 's', responseCode: 299, responseHeaders: received, responsePhrase: 'Fine' } },
+    ])
+  })
+
+  it('an answer Chromium refuses is replaced by one that ends the request', async () => {
+    const browser = new FakeBrowser()
+    const refuse = new Set(['Fetch.continueResponse:changed', 'Fetch.continueRequest:changed', 'Fetch.fulfillRequest'])
+    const send = browser.send.bind(browser)
+    browser.send = (method, params = {}) => {
+      const key = method === 'Fetch.fulfillRequest' ? method : `${method}:${Object.keys(params).length > 1 ? 'changed' : 'plain'}`
+      if (refuse.has(key)) {
+        browser.sent.push({ method, params })
+        return Promise.reject(new Error('Invalid header'))
+      }
+      return send(method, params)
+    }
+    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, { target: () => undefined } as unknown as TargetManager)
+    interceptor.add({
+      priority: 0,
+      patterns: [{ urlPattern: '*' }, { urlPattern: '*', requestStage: 'Response' }],
+      onRequest: (e) => (e.request.url.endsWith('/fulfill') ? { kind: 'fulfill', responseCode: 200 } : { kind: 'continue', headers: [{ name: 'Bad\n', value: 'x' }] }),
+      onResponse: () => ({ kind: 'continue', responseHeaders: [{ name: 'Bad\n', value: 'x' }] }),
+    })
+    browser.emit('Fetch.requestPaused', paused('q', 'http://x/request'))
+    await settle()
+    browser.emit('Fetch.requestPaused', paused('r', 'http://x/response', { responseStatusCode: 200, responseHeaders: [] }))
+    await settle()
+    browser.emit('Fetch.requestPaused', paused('f', 'http://x/fulfill'))
+    await settle()
+    expect(browser.answers().map((a) => `${a.method} ${String(a.params.requestId)} ${Object.keys(a.params).length}`)).toEqual([
+      'Fetch.continueRequest q 2',
+      'Fetch.continueRequest q 1',
+      'Fetch.continueResponse r 3',
+      'Fetch.continueResponse r 1',
+      'Fetch.fulfillRequest f 2',
+      'Fetch.failRequest f 2',
     ])
   })
 

@@ -143,4 +143,115 @@ describe('status lines and header lists', () => {
     expect(headerLists({ A: '1\n2' })).toEqual({ A: ['1', '2'] })
     expect(headerLists([{ name: 'B', value: '1' }, { name: 'B', value: '2' }])).toEqual({ B: ['1', '2'] })
   })
+
+  describe('sendHeaders held for the deciding hooks', () => {
+    function held(): ReturnType<typeof record> {
+      const events: Array<TrackedEvent<string>> = []
+      const tracker = new RequestTracker<string>((e) => events.push(e), { awaitsDecision: (url) => url.includes('/paused') })
+      return { tracker, events, summary: () => events.map((e) => `${e.type} ${e.request.id} ${e.request.url}`) }
+    }
+
+    it('waits for the decision and reports the headers as sent', () => {
+      const { tracker, events, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      expect(events).toEqual([])
+      tracker.decided('1', 'http://x/paused', { sent: { 'X-Added': 'yes' } })
+      tracker.responseReceived(received('1', response(200)))
+      expect(summary()).toEqual(['sendHeaders 1 http://x/paused', 'responseStarted 1 http://x/paused'])
+      expect(events[0]?.request.headers).toEqual({ 'X-Added': 'yes' })
+    })
+
+    it('a decision that arrives before the Network event is kept for it', () => {
+      const { tracker, events } = held()
+      tracker.decided('1', 'http://x/paused', { sent: { A: '1' } })
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      expect(events.map((e) => [e.type, e.request.headers])).toEqual([['sendHeaders', { A: '1' }]])
+    })
+
+    it('a request that is not sent (cancelled, redirected by the hook) has no sendHeaders', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      tracker.decided('1', 'http://x/paused', { sent: false })
+      tracker.loadingFailed(failed('1', 'net::ERR_BLOCKED_BY_CLIENT.Inspector'))
+      expect(summary()).toEqual(['errorOccurred 1 http://x/paused'])
+    })
+
+    it('no decision (e.g. a memory-cache hit never pauses): sendHeaders still comes first', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused'), 'page')
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/paused2', { redirectResponse: response(302) }), 'page')
+      tracker.responseReceived(received('1', response(200)))
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual([
+        'sendHeaders 1 http://x/paused',
+        'beforeRedirect 1 http://x/paused',
+        'sendHeaders 1 http://x/paused2',
+        'responseStarted 1 http://x/paused2',
+        'completed 1 http://x/paused2',
+      ])
+    })
+
+    it('hops that will not pause are reported at once', () => {
+      const { tracker, summary } = held()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/free'), 'page')
+      expect(summary()).toEqual(['sendHeaders 1 http://x/free'])
+    })
+  })
+
+  describe('Fetch and Network out of order', () => {
+    it('a pause decided before Network reported the request starts it (POST fetches); the late report is a duplicate', () => {
+      const { tracker, summary, events } = record()
+      const request = { url: 'http://x/p', method: 'POST', resourceType: 'Fetch' as const, frameId: 'F', referrer: '', timestamp: 1, headers: { A: '1' }, postDataEntries: undefined }
+      tracker.decided('1', 'http://x/p', { sent: { A: '1', B: '2' } }, { request, context: 'page' })
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/p'), 'page')
+      tracker.responseReceived(received('1', response(200)))
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual(['sendHeaders 1 http://x/p', 'responseStarted 1 http://x/p', 'completed 1 http://x/p'])
+      expect(events[0]?.request.headers).toEqual({ A: '1', B: '2' })
+    })
+
+    it('untilHop waits for Network\'s report of the redirect, or the end of the request', async () => {
+      const { tracker } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/a'), 'page')
+      expect(tracker.untilHop('1', 'http://x/a')).toBeUndefined()
+      expect(tracker.untilHop('2', 'http://x/a')).toBeUndefined()
+      let reported = false
+      const wait = tracker.untilHop('1', 'http://x/b')!.then(() => (reported = true))
+      await Promise.resolve()
+      expect(reported).toBe(false)
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/b', { redirectResponse: response(302) }), 'page')
+      await wait
+      expect(reported).toBe(true)
+      const ended = tracker.untilHop('1', 'http://x/c')!
+      tracker.loadingFailed(failed('1', 'net::ERR_FAILED'))
+      await ended
+    })
+
+    it('a request a hook cancelled fails as net::ERR_BLOCKED_BY_CLIENT even when the loader says aborted', () => {
+      const { tracker, events } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/w.js', { type: 'Script' }), 'page')
+      tracker.decided('1', 'http://x/w.js', { sent: false, blocked: true })
+      tracker.loadingFailed(failed('1', 'net::ERR_ABORTED', true))
+      tracker.requestWillBeSent(willBeSent('2', 'http://x/h'), 'page')
+      tracker.blocked('2')
+      tracker.loadingFailed(failed('2', 'net::ERR_ABORTED', true))
+      expect(events.filter((e) => e.type === 'errorOccurred').map((e) => (e as { error: string }).error)).toEqual(['net::ERR_BLOCKED_BY_CLIENT', 'net::ERR_BLOCKED_BY_CLIENT'])
+    })
+
+    it('a worker script: a hook\'s redirect is reported by us; the response from the worker\'s target names the final URL', () => {
+      const { tracker, summary } = record()
+      tracker.requestWillBeSent(willBeSent('1', 'http://x/from.js', { type: 'Script' }), 'page')
+      expect(tracker.resourceTypeOf('1')).toBe('Script')
+      tracker.redirectedByHook('1', 'http://x/from.js', 'http://x/to.js', { statusCode: 307, statusLine: 'HTTP/1.1 307 Internal Redirect', headers: {}, fromCache: false, ip: undefined })
+      tracker.responseReceived(received('1', response(200, { url: 'http://x/final.js' })), 'worker')
+      tracker.loadingFinished(finished('1'))
+      expect(summary()).toEqual([
+        'sendHeaders 1 http://x/from.js',
+        'beforeRedirect 1 http://x/from.js',
+        'sendHeaders 1 http://x/to.js',
+        'responseStarted 1 http://x/final.js',
+        'completed 1 http://x/final.js',
+      ])
+    })
+  })
 })

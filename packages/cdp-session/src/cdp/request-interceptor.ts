@@ -268,7 +268,11 @@ export class RequestInterceptor {
       }
       current = withRequestOverrides(current, decision)
     }
-    await this.#send('Fetch.continueRequest', { requestId: event.requestId, ...overrides })
+    if (await this.#send('Fetch.continueRequest', { requestId: event.requestId, ...overrides })) return
+    // Refused (e.g. a header name Chromium cannot send): unchanged rather than paused for good.
+    debug('the changed request %s was refused; it goes unchanged', event.request.url)
+    if (await this.#send('Fetch.continueRequest', { requestId: event.requestId })) return
+    await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Failed' })
   }
 
   /** Carries out a decision that ends the chain (the same at both stages). */
@@ -276,7 +280,7 @@ export class RequestInterceptor {
     if (decision.kind === 'fail') await this.#send('Fetch.failRequest', { requestId, errorReason: decision.errorReason })
     else if (decision.kind === 'fulfill') {
       const { kind: _kind, ...rest } = decision
-      await this.#send('Fetch.fulfillRequest', { requestId, ...rest })
+      if (!(await this.#send('Fetch.fulfillRequest', { requestId, ...rest }))) await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
     }
   }
 
@@ -307,9 +311,38 @@ export class RequestInterceptor {
       await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: event.responseErrorReason })
       return
     }
-    // Chromium rejects continueResponse with only a phrase; a phrase needs its code.
-    if (overrides.responsePhrase !== undefined && overrides.responseCode === undefined) overrides.responseCode = event.responseStatusCode
-    await this.#send('Fetch.continueResponse', { requestId: event.requestId, ...overrides })
+    await this.#continueResponse(event, overrides)
+  }
+
+  /**
+   * Ends a response-stage pause with continueResponse. Chromium rejects any
+   * override that is not complete ("Cannot override only status or headers,
+   * both should be provided"; a phrase needs its code too), and a rejected
+   * answer leaves the request paused: the page's load never ends and the
+   * connection stays taken. So an override always carries code and headers
+   * (the received ones where the handler changed only one), and if Chromium
+   * still refuses it (e.g. a header value it cannot send) the response goes
+   * through unchanged, or failing that, the request fails.
+   */
+  async #continueResponse(
+    event: Protocol.Fetch.RequestPausedEvent,
+    overrides: { responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] },
+  ): Promise<void> {
+    const { requestId } = event
+    if (overrides.responseCode === undefined && overrides.responseHeaders === undefined && overrides.responsePhrase === undefined) {
+      if (!(await this.#send('Fetch.continueResponse', { requestId }))) await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
+      return
+    }
+    const complete = {
+      requestId,
+      responseCode: overrides.responseCode ?? event.responseStatusCode ?? 200,
+      responseHeaders: overrides.responseHeaders ?? event.responseHeaders ?? [],
+      ...(overrides.responsePhrase !== undefined ? { responsePhrase: overrides.responsePhrase } : {}),
+    }
+    if (await this.#send('Fetch.continueResponse', complete)) return
+    debug('the changed response of %s was refused; it goes through unchanged', event.request.url)
+    if (await this.#send('Fetch.continueResponse', { requestId })) return
+    await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
   }
 
   async #onAuth(event: Protocol.Fetch.AuthRequiredEvent): Promise<void> {
@@ -358,13 +391,19 @@ export class RequestInterceptor {
     }
   }
 
-  /** Answers a paused request; a target or browser that went away meanwhile is not an error. */
-  async #send<M extends AnswerCommand>(method: M, ...params: CommandParams<M>): Promise<void> {
-    if (this.#browser.detached) return
+  /**
+   * Answers a paused request; true when Chromium took the answer. A target or
+   * browser that went away meanwhile is not an error (nothing is left to answer).
+   */
+  async #send<M extends AnswerCommand>(method: M, ...params: CommandParams<M>): Promise<boolean> {
+    if (this.#browser.detached) return true
     try {
       await this.#browser.send(method, ...params)
+      return true
     } catch (error) {
       debug('%s failed: %s', method, String(error))
+      // "Invalid InterceptionId": the request is gone (its target closed, or it was already answered).
+      return this.#browser.detached || /Invalid InterceptionId|Target closed|Session closed/i.test(String(error))
     }
   }
 }

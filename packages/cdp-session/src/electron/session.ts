@@ -31,7 +31,7 @@ export interface SessionEvents {
    * the challenge is cancelled (Electron's default). Emitted on the page first (if any).
    */
   login: [event: ElectronEvent<Session>, webContents: WebContents | null, details: LoginDetails, authInfo: AuthInfo, callback: LoginCallback]
-  /** (ours) A webRequest listener threw or did not call back in time; its request proceeded unchanged. */
+  /** (ours) A webRequest listener threw, did not call back in time, called back twice or late, or answered malformed; its request proceeded as with `{}` (or the first answer). */
   'web-request-error': [error: Error, details: WebRequestErrorDetails]
   /** A preload file could not be read. */
   'preload-error': [event: ElectronEvent<Session>, preloadPath: string, error: Error]

@@ -78,7 +78,7 @@ export type BeforeRequestListener = (details: WebRequestDetails, callback: Callb
 export type BeforeSendHeadersListener = (details: BeforeSendHeadersDetails, callback: Callback<BeforeSendHeadersResponse>) => void
 export type HeadersReceivedListener = (details: HeadersReceivedDetails, callback: Callback<HeadersReceivedResponse>) => void
 
-/** (ours) What a session reports when a webRequest listener throws or does not call back in time. */
+/** (ours) What a session reports when a webRequest listener misbehaves (see the 'web-request-error' event). */
 export interface WebRequestErrorDetails {
   hook: string
   id: number

@@ -1,16 +1,18 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
-import { parseMatchPattern, matchPatternProblem, type MatchPattern } from '../common/match-pattern.js'
-import { debug } from '../common/util.js'
+import { parseMatchPattern, matchPatternProblem } from '../common/match-pattern.js'
+import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
-import type { InterceptionHandler, InterceptionRegistration, RequestDecision, ResponseDecision } from '../cdp/request-interceptor.js'
-import { headerLists, headerValue, RequestTracker, type TrackedEvent, type TrackedRequest, type TrackedResponse } from '../cdp/request-tracker.js'
+import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
+import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest } from '../cdp/request-tracker.js'
 import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
+import { netErrorForFailure } from '../net/session-proxy.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
+import type { SessionBinding } from './core/types.js'
+import { electronResourceType, fetchPatterns, headerEntries, headerObject, redirectTo, TRACKED_HOOK, trackedDetails, type CompiledFilter, type Hook } from './web-request-util.js'
 import type {
-  WebRequestResourceType,
   WebRequestFilter,
   WebRequestDetails,
   BeforeSendHeadersDetails,
@@ -45,20 +47,11 @@ export type {
   HeadersReceivedListener,
   WebRequestErrorDetails,
 } from './web-request-types.js'
-
-type Hook =
-  | 'onBeforeRequest' | 'onBeforeSendHeaders' | 'onSendHeaders' | 'onHeadersReceived'
-  | 'onResponseStarted' | 'onBeforeRedirect' | 'onCompleted' | 'onErrorOccurred'
+export { electronResourceType, fetchPatterns } from './web-request-util.js'
 
 interface Registered {
   filter: CompiledFilter
   listener: (...args: never[]) => void
-}
-
-interface CompiledFilter {
-  urls: MatchPattern[]
-  excludeUrls: MatchPattern[]
-  types: Set<WebRequestResourceType> | undefined
 }
 
 const RESOURCE_TYPES = ['mainFrame', 'subFrame', 'stylesheet', 'script', 'image', 'font', 'object', 'xhr', 'ping', 'cspReport', 'media', 'webSocket', 'other'] as const
@@ -84,7 +77,9 @@ const timeoutSchema = z.number().int().positive().max(600_000)
 
 /** Electron's default: listeners are waited for; ours bounds the wait (setListenerTimeout). */
 const DEFAULT_LISTENER_TIMEOUT_MS = 10_000
-const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBeforeRedirect', 'onCompleted', 'onErrorOccurred']
+const GATEWAY_FAILURES_KEPT = 200
+/** How long a redirect's next hop waits for Network's report of the redirect (measured: a few ms). */
+const HOP_REPORT_WAIT_MS = 2_000
 
 /**
  * Electron's `ses.webRequest`. The three hooks that decide (onBeforeRequest,
@@ -92,13 +87,18 @@ const OBSERVING: readonly Hook[] = ['onSendHeaders', 'onResponseStarted', 'onBef
  * (request and response stage), with Fetch patterns narrowed to their
  * filters; the five that only observe run on the Network domain of every
  * target of the session (pages, frames, workers, service workers), enabled
- * only once one of them is set. Nothing is paused while no deciding hook is
- * set. Requests of other sessions are never seen: a pause is ours only when
+ * once any hook is set. Nothing is paused while no deciding hook is set.
+ * Network reports a request on its own channel, before or after its Fetch
+ * pause: the tracker orders the two into Electron's sequence (onSendHeaders
+ * after onBeforeSendHeaders, onBeforeRedirect before the next hop's
+ * onBeforeRequest). Requests of other sessions are never seen: a pause is ours only when
  * its frame belongs to one of this session's targets.
  *
- * A listener that throws, or does not call back within the listener timeout
- * (10 s, `setListenerTimeout`), lets the request proceed unchanged and the
- * session emits `'web-request-error'`.
+ * No request waits on a listener for good: one that throws, does not call
+ * back within the listener timeout (10 s, `setListenerTimeout`), answers
+ * twice or answers with a malformed object lets the request proceed as with
+ * `{}` (the first well-formed answer in time counts) and the session emits
+ * `'web-request-error'` for each misbehaviour (docs/decisions.md, issue #13).
  */
 export class WebRequest {
   readonly #session: SessionContext
@@ -107,23 +107,47 @@ export class WebRequest {
   #registration: InterceptionRegistration | undefined
   #synced: Promise<void> = Promise.resolve()
   #manager: TargetManager | undefined
+  #binding: SessionBinding | undefined
   #targetHook: Promise<void> | undefined
   /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
   readonly #frames = new FrameIndex()
   readonly #tracker: RequestTracker<TargetSession>
+  /** Listener calls waiting for their callback (settled at once when the session closes). */
+  readonly #asking = new Set<() => void>()
+  /** Connections the session gateway could not make, by URL (see #errorName). */
+  readonly #gatewayFailures = new Map<string, string>()
+  /** The request-stage Fetch patterns of the deciding hooks now set. */
+  #requestPatterns: Protocol.Fetch.RequestPattern[] = []
 
   /** @internal */
   constructor(session: SessionContext) {
     this.#session = session
-    this.#tracker = new RequestTracker((event) => {
-      this.#onTracked(event)
-    })
+    this.#tracker = new RequestTracker(
+      (event) => {
+        this.#onTracked(event)
+      },
+      { awaitsDecision: (url, type) => this.#requestPatterns.some((p) => fetchPatternMatches(p, url, type, 'Request')) },
+    )
+    // Known as soon as the session's context exists, so a hook set later applies synchronously.
+    detach(
+      session.bindingFor('webRequest').then((binding) => {
+        this.#binding ??= binding
+        if (typeof binding.proxy !== 'string') {
+          binding.proxy.onEvent((event) => {
+            if (event.type === 'failed') this.#rememberGatewayFailure(event.url, netErrorForFailure(event.code, event.viaProxy))
+          })
+        }
+      }),
+      'webRequest binding',
+    )
     session.addReadiness(() => this.ready())
     // The interceptor is the browser process's: a closed session must leave no patterns behind.
     session.onClose(() => {
       this.#hooks.clear()
       this.#registration?.remove()
       this.#registration = undefined
+      // Their targets are gone: nothing is left to wait for.
+      for (const settle of [...this.#asking]) settle()
     })
   }
 
@@ -189,22 +213,33 @@ export class WebRequest {
         },
       })
     }
-    const synced = this.#synced.then(() => this.#sync())
-    this.#synced = synced.catch((error: unknown) => {
-      debug('%s: enabling interception failed: %s', api, String(error))
-    })
+    // Once the session is bound, the Fetch and Network commands go out before this call returns,
+    // so they reach Chromium ahead of anything the caller sends next (executeJavaScript, a
+    // navigation): Electron's hooks apply to the next request.
+    const synced = this.#binding ? this.#sync(this.#binding) : this.#synced.then(() => this.#bindAndSync())
+    const previous = this.#synced
+    this.#synced = Promise.all([previous, synced]).then(
+      () => undefined,
+      (error: unknown) => debug('%s: enabling interception failed: %s', api, String(error)),
+    )
   }
 
-  /** Brings Fetch patterns and per-target tracking in line with the hooks set now. */
-  async #sync(): Promise<void> {
+  async #bindAndSync(): Promise<void> {
     if (this.#session.closed) return
-    const binding = await this.#session.bindingFor('webRequest')
+    this.#binding ??= await this.#session.bindingFor('webRequest')
+    await this.#sync(this.#binding)
+  }
+
+  /** Brings Fetch patterns and per-target tracking in line with the hooks set now; sends at once. */
+  #sync(binding: SessionBinding): Promise<unknown> {
+    if (this.#session.closed) return Promise.resolve()
     this.#manager = binding.manager
     const requestPatterns = [...fetchPatterns(this.#hooks.get('onBeforeRequest')?.filter, 'Request'), ...fetchPatterns(this.#hooks.get('onBeforeSendHeaders')?.filter, 'Request')]
+    this.#requestPatterns = requestPatterns
     const responsePatterns = fetchPatterns(this.#hooks.get('onHeadersReceived')?.filter, 'Response')
     const patterns = [...requestPatterns, ...responsePatterns]
     const steps: Array<Promise<unknown>> = []
-    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets())
+    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets(binding.manager))
     if (patterns.length === 0) {
       this.#registration?.remove()
       this.#registration = undefined
@@ -214,7 +249,7 @@ export class WebRequest {
       this.#registration = binding.interceptor.add(this.#handler(patterns))
       steps.push(this.#registration.ready)
     }
-    await Promise.all(steps)
+    return Promise.all(steps)
   }
 
   #handler(patterns: Protocol.Fetch.RequestPattern[]): InterceptionHandler {
@@ -233,21 +268,20 @@ export class WebRequest {
 
   // ---- per-target tracking --------------------------------------------------
 
-  #trackTargets(): Promise<void> {
+  #trackTargets(manager: TargetManager): Promise<unknown> {
     this.#targetHook ??= this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready
-    const observing = OBSERVING.some((hook) => this.#hooks.has(hook))
-    if (!observing) return this.#targetHook
-    return this.#targetHook.then(async () => {
-      const targets = await this.#session.liveTargets()
-      await Promise.all(targets.map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error)))))
-    })
+    if (this.#hooks.size === 0) return this.#targetHook
+    // Targets that already run (the hook covers new ones): Network.enable is sent now.
+    const live = manager.targetsOf(this.#session).map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error))))
+    return Promise.all([this.#targetHook, ...live])
   }
 
   #applyTracking(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
     const { client } = target
     steps.push(...this.#frames.track(target))
-    if (OBSERVING.some((hook) => this.#hooks.has(hook)) && !target.applied.has('webRequest:network')) {
+    // Network also for the deciding hooks alone: it names worker scripts (Fetch says 'Other') and gives ids to redirects.
+    if (this.#hooks.size > 0 && !target.applied.has('webRequest:network')) {
       target.applied.set('webRequest:network', true)
       const tracker = this.#tracker
       client.on('Network.requestWillBeSent', (e) => {
@@ -257,7 +291,7 @@ export class WebRequest {
         tracker.requestServedFromCache(e)
       })
       client.on('Network.responseReceived', (e) => {
-        tracker.responseReceived(e)
+        tracker.responseReceived(e, target)
       })
       client.on('Network.loadingFinished', (e) => {
         tracker.loadingFinished(e)
@@ -290,8 +324,79 @@ export class WebRequest {
   async #onRequest(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<RequestDecision | undefined> {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
+    const networkId = event.networkId ?? event.requestId
+    const type = this.#resourceType(event)
+    // A dedicated worker's script: no Network domain reports its redirects (RequestTracker.responseReceived).
+    const workerScript = event.resourceType === 'Other' && type === 'Script'
+    if (!workerScript) await this.#hopReported(networkId, event.request.url)
+    const { decision, redirectURL } = await this.#decideRequest(event, type, target)
+    // onSendHeaders (Network) waits for this: it shows the headers as sent, and nothing for a request that is not sent.
+    let sent: SendDecision = { sent: event.request.headers }
+    if (decision?.kind === 'continue' && decision.headers) sent = { sent: headerObject(decision.headers) }
+    else if (decision?.kind === 'fail') sent = { sent: false, blocked: true }
+    else if (decision && decision.kind !== 'continue') sent = { sent: false }
+    const paused = target.applied.has('webRequest:network')
+      ? {
+          request: {
+            url: event.request.url,
+            method: event.request.method,
+            resourceType: type,
+            frameId: event.frameId,
+            referrer: headerValue(event.request.headers, 'referer') ?? '',
+            timestamp: Date.now(),
+            headers: event.request.headers,
+            postDataEntries: event.request.postDataEntries,
+          },
+          context: target,
+        }
+      : undefined
+    this.#tracker.decided(networkId, event.request.url, sent, paused)
+    if (workerScript && redirectURL) {
+      this.#tracker.redirectedByHook(networkId, event.request.url, redirectURL, {
+        statusCode: 307,
+        statusLine: 'HTTP/1.1 307 Internal Redirect',
+        headers: { Location: [redirectURL] },
+        fromCache: false,
+        ip: undefined,
+      })
+    }
+    return decision
+  }
+
+  /**
+   * A redirect's next hop can pause before Network has reported the redirect
+   * (the page's Network events travel on their own channel). Electron calls
+   * onBeforeRedirect before onBeforeRequest of the next hop, so the hooks wait
+   * for that report — bounded, so a report that never comes delays, never stalls.
+   */
+  async #hopReported(networkId: string, url: string): Promise<void> {
+    const reported = this.#tracker.untilHop(networkId, url)
+    if (!reported) return
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        debug('webRequest: no Network report of the redirect to %s within %d ms; its hooks go on', url, HOP_REPORT_WAIT_MS)
+        resolve()
+      }, HOP_REPORT_WAIT_MS)
+      timer.unref()
+    })
+    await Promise.race([reported, bound])
+    clearTimeout(timer)
+  }
+
+  /** Fetch calls every worker's script 'Other'; the page's Network report, when it came first, says 'Script'. */
+  #resourceType(event: Protocol.Fetch.RequestPausedEvent): Protocol.Network.ResourceType {
+    if (event.resourceType !== 'Other') return event.resourceType
+    return this.#tracker.resourceTypeOf(event.networkId ?? event.requestId) ?? 'Other'
+  }
+
+  async #decideRequest(
+    event: Protocol.Fetch.RequestPausedEvent,
+    type: Protocol.Network.ResourceType,
+    target: TargetSession,
+  ): Promise<{ decision: RequestDecision | undefined; redirectURL?: string }> {
     const id = this.#tracker.idFor(event.networkId ?? event.requestId)
-    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+    const base = this.#details(id, event.request.url, event.request.method, type, event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
       postDataEntries: event.request.postDataEntries,
@@ -299,17 +404,17 @@ export class WebRequest {
     const before = this.#hooks.get('onBeforeRequest')
     if (before && this.#filtered(before.filter, base)) {
       const response = await this.#ask('onBeforeRequest', before, base, beforeRequestSchema, '{ cancel?: boolean, redirectURL?: string }')
-      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
-      if (response?.redirectURL) return redirectTo(response.redirectURL, event.request.headers)
+      if (response?.cancel) return { decision: { kind: 'fail', errorReason: 'BlockedByClient' } }
+      if (response?.redirectURL) return { decision: redirectTo(response.redirectURL, event.request.headers), redirectURL: response.redirectURL }
     }
     const headersHook = this.#hooks.get('onBeforeSendHeaders')
     if (headersHook && this.#filtered(headersHook.filter, base)) {
       const details: BeforeSendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
       const response = await this.#ask('onBeforeSendHeaders', headersHook, details, beforeSendHeadersSchema, '{ cancel?: boolean, requestHeaders?: object }')
-      if (response?.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
-      if (response?.requestHeaders) return { kind: 'continue', headers: headerEntries(response.requestHeaders, true) }
+      if (response?.cancel) return { decision: { kind: 'fail', errorReason: 'BlockedByClient' } }
+      if (response?.requestHeaders) return { decision: { kind: 'continue', headers: headerEntries(response.requestHeaders, true) } }
     }
-    return undefined
+    return { decision: undefined }
   }
 
   async #onResponse(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<ResponseDecision | undefined> {
@@ -318,7 +423,7 @@ export class WebRequest {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
     const id = this.#tracker.idFor(event.networkId ?? event.requestId)
-    const base = this.#details(id, event.request.url, event.request.method, event.resourceType, event.frameId, target, {
+    const base = this.#details(id, event.request.url, event.request.method, this.#resourceType(event), event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
       postDataEntries: event.request.postDataEntries,
@@ -333,7 +438,10 @@ export class WebRequest {
     }
     const response = await this.#ask('onHeadersReceived', hook, details, headersReceivedSchema, '{ cancel?: boolean, responseHeaders?: object, statusLine?: string }')
     if (!response) return undefined
-    if (response.cancel) return { kind: 'fail', errorReason: 'BlockedByClient' }
+    if (response.cancel) {
+      this.#tracker.blocked(event.networkId ?? event.requestId)
+      return { kind: 'fail', errorReason: 'BlockedByClient' }
+    }
     const decision: ResponseDecision & { kind: 'continue' } = { kind: 'continue' }
     if (response.responseHeaders) decision.responseHeaders = headerEntries(response.responseHeaders)
     if (response.statusLine) {
@@ -352,21 +460,37 @@ export class WebRequest {
       const finish = (value: z.output<S> | undefined): void => {
         done = true
         clearTimeout(timer)
+        this.#asking.delete(abandon)
         resolve(value)
       }
+      const abandon = (): void => {
+        if (!done) finish(undefined)
+      }
+      this.#asking.add(abandon)
       const timer = setTimeout(() => {
         if (done) return
         finish(undefined)
         this.#report(hook, details, new Error(`${api}: the listener did not call back within ${this.#timeoutMs} ms for ${details.url}; the request proceeds unchanged.`))
       }, this.#timeoutMs)
       timer.unref()
+      let answers = 0
+      let reported: unknown
       const callback = (response?: unknown): void => {
-        if (done) return
+        answers++
+        if (done) {
+          // The request was settled already (first answer, a throw, or the timeout): this one changes nothing.
+          const why = answers > 1 ? 'called back more than once' : 'called back after the request had proceeded'
+          this.#report(hook, details, new Error(`${api}: the listener ${why} for ${details.url}; only the first answer counts.`))
+          return
+        }
         let parsed: z.output<S>
         try {
           parsed = validateArg(api, 'response', schema, response ?? {}, expected)
         } catch (error) {
+          // Malformed: the request proceeds unchanged; the listener gets Electron's throw, the session a report.
           finish(undefined)
+          reported = error
+          this.#report(hook, details, error as Error)
           throw error
         }
         finish(parsed)
@@ -375,7 +499,8 @@ export class WebRequest {
         ;(registered.listener as (details: unknown, callback: (response?: unknown) => void) => void)(details, callback)
       } catch (error) {
         if (!done) finish(undefined)
-        this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
+        // A malformed answer's ValidationError that the listener let through is reported once.
+        if (error !== reported) this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
       }
     })
   }
@@ -395,11 +520,35 @@ export class WebRequest {
     const base = this.#details(request.id, request.url, request.method, request.resourceType, request.frameId, context, request)
     if (!this.#filtered(registered.filter, base)) return
     const details = trackedDetails(event, base)
+    if (event.type === 'errorOccurred') (details as ErrorOccurredDetails).error = this.#errorName(request.url, event.error)
     try {
       ;(registered.listener as (details: unknown) => void)(details)
     } catch (error) {
       this.#report(hook, details, error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  #rememberGatewayFailure(url: string, error: string): void {
+    this.#gatewayFailures.delete(url)
+    this.#gatewayFailures.set(url, `net::${error}`)
+    if (this.#gatewayFailures.size > GATEWAY_FAILURES_KEPT) this.#gatewayFailures.delete(this.#gatewayFailures.keys().next().value!)
+  }
+
+  /**
+   * Behind the session gateway Chromium sees a failed connection as the proxy
+   * closing on it and reports 'net::ERR_FAILED'; the gateway knows the real
+   * cause (refused, reset, name not resolved), as Electron would report it.
+   * An https request's failure is its tunnel's (`https://host:port/`).
+   */
+  #errorName(url: string, error: string): string {
+    if (error !== 'net::ERR_FAILED' || !URL.canParse(url)) return error
+    const parsed = new URL(url)
+    const keys = parsed.protocol === 'https:' || parsed.protocol === 'wss:' ? [parsed.href, `https://${parsed.host}/`] : [parsed.href]
+    for (const key of keys) {
+      const found = this.#gatewayFailures.get(key)
+      if (found) return found
+    }
+    return error
   }
 
   // ---- details ---------------------------------------------------------------
@@ -408,7 +557,8 @@ export class WebRequest {
    * CDP reports every worker's main script as 'Other'. A service worker's own script names the
    * worker's target. A shared worker's script names the page's frame, but the worker's target is
    * already attached (paused) with the script's URL when the script is fetched. A dedicated
-   * worker's target attaches only after its script arrived (measured), so that one stays 'other'.
+   * worker's target attaches only after its script arrived (measured); its script is known by the
+   * page's Network report ('Script', #resourceType).
    */
   #isWorkerScript(url: string, target: TargetSession): boolean {
     if (target.kind === 'service_worker') return url === target.initialUrl
@@ -450,138 +600,4 @@ export class WebRequest {
     if (filter.urls.length > 0 && !filter.urls.some((p) => p.matches(details.url))) return false
     return !filter.excludeUrls.some((p) => p.matches(details.url))
   }
-}
-
-function trackedDetails(event: TrackedEvent<TargetSession>, base: WebRequestDetails): WebRequestDetails {
-  switch (event.type) {
-    case 'sendHeaders': {
-      const details: SendHeadersDetails = { ...base, requestHeaders: { ...event.request.headers } }
-      return details
-    }
-    case 'responseStarted': {
-      const details: ResponseStartedDetails = { ...base, ...responseDetails(event.response) }
-      return details
-    }
-    case 'completed': {
-      const details: CompletedDetails = { ...base, ...responseDetails(event.response), error: 'net::OK' }
-      return details
-    }
-    case 'beforeRedirect': {
-      const details: BeforeRedirectDetails = { ...base, ...responseDetails(event.response), redirectURL: event.redirectURL }
-      return details
-    }
-    case 'errorOccurred': {
-      const details: ErrorOccurredDetails = { ...base, fromCache: event.response?.fromCache ?? false, error: event.error }
-      return details
-    }
-  }
-}
-
-const TRACKED_HOOK: Record<TrackedEvent<unknown>['type'], Hook> = {
-  sendHeaders: 'onSendHeaders',
-  responseStarted: 'onResponseStarted',
-  beforeRedirect: 'onBeforeRedirect',
-  completed: 'onCompleted',
-  errorOccurred: 'onErrorOccurred',
-}
-
-function responseDetails(response: TrackedResponse): Omit<ResponseStartedDetails, keyof WebRequestDetails> {
-  const details: Omit<ResponseStartedDetails, keyof WebRequestDetails> = {
-    responseHeaders: response.headers,
-    fromCache: response.fromCache,
-    statusCode: response.statusCode,
-    statusLine: response.statusLine,
-  }
-  if (response.ip !== undefined) details.ip = response.ip.replace(/^\[|\]$/g, '')
-  return details
-}
-
-/**
- * Chromium's resource type as Electron names it (fetch() is 'xhr'). CDP
- * reports worker scripts as 'Other' and their paused request carries nothing
- * that tells them apart (no Sec-Fetch-Dest yet), so they stay 'other' where
- * Electron says 'script'.
- */
-export function electronResourceType(type: Protocol.Network.ResourceType, mainFrame: boolean): WebRequestResourceType {
-  switch (type) {
-    case 'Document':
-      return mainFrame ? 'mainFrame' : 'subFrame'
-    case 'Stylesheet':
-      return 'stylesheet'
-    case 'Script':
-      return 'script'
-    case 'Image':
-      return 'image'
-    case 'Font':
-      return 'font'
-    case 'XHR':
-    case 'Fetch':
-    case 'EventSource':
-      return 'xhr'
-    case 'Ping':
-      return 'ping'
-    case 'CSPViolationReport':
-      return 'cspReport'
-    case 'Media':
-    case 'TextTrack':
-      return 'media'
-    case 'WebSocket':
-      return 'webSocket'
-    default:
-      return 'other'
-  }
-}
-
-const CDP_TYPES: Partial<Record<WebRequestResourceType, Protocol.Network.ResourceType[]>> = {
-  mainFrame: ['Document'],
-  subFrame: ['Document'],
-  stylesheet: ['Stylesheet'],
-  script: ['Script'],
-  image: ['Image'],
-  font: ['Font'],
-  xhr: ['XHR', 'Fetch', 'EventSource'],
-  ping: ['Ping'],
-  cspReport: ['CSPViolationReport'],
-  media: ['Media', 'TextTrack'],
-  webSocket: ['WebSocket'],
-}
-
-/** Fetch patterns covering (at least) what a filter lets through; exact matching happens in JS. */
-export function fetchPatterns(filter: CompiledFilter | undefined, stage: Protocol.Fetch.RequestStage): Protocol.Fetch.RequestPattern[] {
-  if (!filter) return []
-  const globs = filter.urls.length === 0 ? ['*'] : [...new Set(filter.urls.map((p) => p.fetchGlob))]
-  let types: Array<Protocol.Network.ResourceType | undefined> = [undefined]
-  if (filter.types) {
-    const mapped = [...filter.types].map((t) => CDP_TYPES[t])
-    if (mapped.every((m) => m !== undefined)) types = [...new Set(mapped.flat())]
-  }
-  const patterns: Protocol.Fetch.RequestPattern[] = []
-  for (const urlPattern of globs) {
-    for (const resourceType of types) patterns.push(resourceType ? { urlPattern, resourceType, requestStage: stage } : { urlPattern, requestStage: stage })
-  }
-  return patterns
-}
-
-/** Request headers are joined (Chromium keeps only the last of repeated request headers); response headers repeat (Set-Cookie). */
-function headerEntries(headers: Record<string, string | string[]>, join = false): Protocol.Fetch.HeaderEntry[] {
-  const entries: Protocol.Fetch.HeaderEntry[] = []
-  for (const [name, value] of Object.entries(headers)) {
-    if (join && Array.isArray(value)) entries.push({ name, value: value.join(', ') })
-    else for (const v of Array.isArray(value) ? value : [value]) entries.push({ name, value: v })
-  }
-  return entries
-}
-
-/**
- * A redirect the page sees as one (Electron's redirectURL): a 307 answered
- * by us keeps method and body. Cross-origin fetches need the redirect to pass
- * CORS, so it allows the request's own origin.
- */
-function redirectTo(url: string, requestHeaders: Protocol.Network.Headers): RequestDecision {
-  const responseHeaders: Protocol.Fetch.HeaderEntry[] = [{ name: 'Location', value: url }]
-  const origin = headerValue(requestHeaders, 'origin')
-  if (origin) {
-    responseHeaders.push({ name: 'Access-Control-Allow-Origin', value: origin }, { name: 'Access-Control-Allow-Credentials', value: 'true' })
-  }
-  return { kind: 'fulfill', responseCode: 307, responsePhrase: 'Internal Redirect', responseHeaders, body: '' }
 }
