@@ -6,7 +6,7 @@ import { isMain, startSite } from './site.js'
 export async function runWebRequest(log: (line: string) => void = console.log) {
   const site = await startSite((req) =>
     req.url === '/'
-      ? `<title>home</title><img src="/ads/banner.png"><script>fetch('/api').then((r) => r.headers.get('x-rewritten')).then((v) => { document.title = 'api:' + v })</script>`
+      ? `<title>home</title><img src="/ads/banner.png"><script>fetch('/api').then(async (r) => { await r.text(); document.title = 'api:' + r.headers.get('x-rewritten') })</script>`
       : `seen ${req.headers['x-client'] ?? 'no x-client'}`,
   )
   const browser = await launch()
@@ -19,7 +19,13 @@ export async function runWebRequest(log: (line: string) => void = console.log) {
     ses.webRequest.onHeadersReceived({ urls: [`${site.origin}/api`] }, (details, callback) =>
       callback({ responseHeaders: { ...details.responseHeaders, 'X-Rewritten': ['yes'] } }),
     )
-    ses.webRequest.onCompleted((details) => completed.push(new URL(details.url).pathname))
+    let apiCompleted: () => void = () => undefined
+    const apiDone = new Promise<void>((resolve) => (apiCompleted = resolve))
+    ses.webRequest.onCompleted((details) => {
+      const path = new URL(details.url).pathname
+      completed.push(path)
+      if (path === '/api') apiCompleted()
+    })
     ses.webRequest.onErrorOccurred((details) => failed.push(`${new URL(details.url).pathname} ${details.error}`))
     const page = await ses.createWebContents()
     await page.loadURL(`${site.origin}/`)
@@ -27,10 +33,14 @@ export async function runWebRequest(log: (line: string) => void = console.log) {
       const check = () => (document.title.startsWith('api:') ? resolve(document.title) : setTimeout(check, 20))
       check()
     })`)
+    // onCompleted reaches Node a moment after the page saw the response: wait for it (bounded).
+    await Promise.race([apiDone, new Promise((resolve) => setTimeout(resolve, 5_000))])
+    // Chromium also asks for /favicon.ico after the load; it is left out of the report.
+    const notFavicon = (path: string): boolean => !path.startsWith('/favicon.ico')
     const report = {
       title,
-      serverSaw: site.requests.map((r) => `${r.path} ${String(r.headers['x-client'])}`),
-      completed: completed.sort(),
+      serverSaw: site.requests.filter((r) => notFavicon(r.path)).map((r) => `${r.path} ${String(r.headers['x-client'])}`),
+      completed: completed.filter(notFavicon).sort(),
       failed,
     }
     log(`page title: ${String(report.title)}; the server saw: ${report.serverSaw.join(', ')}`)
