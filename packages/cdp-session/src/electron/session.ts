@@ -12,6 +12,7 @@ import { settleCallback } from '../common/callbacks.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
+import { NetLog } from './net-log.js'
 import * as network from './network.js'
 import { Preloads } from './preloads.js'
 import { Protocol } from './protocol.js'
@@ -72,6 +73,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly webRequest: WebRequest
   /** Electron's `ses.protocol`. */
   readonly protocol: Protocol
+  /** Electron's `ses.netLog`: this session's network events, as NetLog JSON or HAR. */
+  readonly netLog: NetLog
   readonly #login: LoginHook
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
@@ -98,6 +101,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.webRequest = new WebRequest(core)
     this.#login = new LoginHook(core)
     this.protocol = new Protocol(core)
+    this.netLog = new NetLog(core)
   }
 
   // ---- identity ------------------------------------------------------------------
