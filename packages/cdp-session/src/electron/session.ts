@@ -22,6 +22,9 @@ import type { SessionProxy } from '../net/session-proxy.js'
 import { WebContents } from './web-contents.js'
 import { WebRequest } from './web-request.js'
 import { LoginHook } from './auth.js'
+// ---- downloads (electron/downloads/) ----
+import { Downloads, type CreateInterruptedDownloadOptions, type DownloadURLOptions } from './downloads/downloads.js'
+import type { DownloadItem } from './downloads/download-item.js'
 
 /** Where a Session lives: a browser context of one browser process. */
 export interface SessionBinding {
@@ -74,6 +77,8 @@ export interface SessionEvents {
   'preloads-updated': [paths: string[]]
   /** (ours) The session was closed. */
   closed: []
+  /** A download starts: `event.preventDefault()` cancels it; `item.setSavePath()` here picks its path. webContents is null for downloadURL/createInterruptedDownload. */
+  'will-download': [event: ElectronEvent<Session>, item: DownloadItem, webContents: WebContents]
 }
 
 type State = 'open' | 'closing' | 'closed'
@@ -144,6 +149,8 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   readonly #proxyAuth: ProxyAuthSeeder | undefined
   #gateway: SessionProxy | undefined
   #gatewayAuth: { remove(): void } | undefined
+  /** will-download, setDownloadPath, createInterruptedDownload, downloadURL (downloads/downloads.ts). */
+  readonly #downloads: Downloads
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -155,6 +162,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.webRequest = new WebRequest(this)
     this.#login = new LoginHook(this)
     this.protocol = new Protocol(this)
+    this.#downloads = new Downloads(this)
     if (init.gateway) {
       const seeder = new ProxyAuthSeeder()
       this.#proxyAuth = seeder
@@ -249,6 +257,26 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Writes pending DOM storage to disk now. */
   flushStorageData(): Promise<void> {
     return storage.flushStorageData(this)
+  }
+
+  // ---- downloads (downloads/downloads.ts) -------------------------------------
+
+  /** The folder downloads go to when the will-download handler sets no save path. */
+  setDownloadPath(path: string): void {
+    this.#assertOpen('session.setDownloadPath')
+    this.#downloads.setDownloadPath(path)
+  }
+
+  /** Emits will-download with an interrupted DownloadItem that resume() continues from `offset`. */
+  createInterruptedDownload(options: CreateInterruptedDownloadOptions): void {
+    this.#assertOpen('session.createInterruptedDownload')
+    this.#downloads.createInterruptedDownload(options)
+  }
+
+  /** Downloads `url` without a page (will-download's webContents is null). */
+  downloadURL(url: string, options?: DownloadURLOptions): void {
+    this.#assertOpen('session.downloadURL')
+    this.#downloads.downloadURL(url, options)
   }
 
   // ---- pages ---------------------------------------------------------------
