@@ -78,7 +78,7 @@ export interface SessionEvents {
   /** (ours) The session was closed. */
   closed: []
   /** A download starts: `event.preventDefault()` cancels it; `item.setSavePath()` here picks its path. webContents is null for downloadURL/createInterruptedDownload. */
-  'will-download': [event: ElectronEvent<Session>, item: DownloadItem, webContents: WebContents]
+  'will-download': [event: ElectronEvent<Session>, item: DownloadItem, webContents: WebContents | null]
 }
 
 type State = 'open' | 'closing' | 'closed'

@@ -173,7 +173,8 @@ export class Downloads {
         const driver = new HttpDriver(item, net, { ...(good && opened ? { first: opened } : {}), ...(opts?.headers ? { headers: opts.headers } : {}) })
         item.attachDriver(driver)
         this.#announce(item, null, driver)
-        if (!good && item.getState() === 'progressing') item.markInterrupted(true)
+        // No answer: resumable (resume() asks again); an HTTP error answer ends it.
+        if (!good && item.getState() === 'progressing') item.markInterrupted(opened === undefined || (opened.response.statusCode ?? 0) >= 500)
       }),
       api,
     )
@@ -315,7 +316,7 @@ export class Downloads {
     })
     const event = new ElectronEvent(this.#session)
     try {
-      this.#session.emit('will-download', event, item, webContents as WebContents)
+      this.#session.emit('will-download', event, item, webContents)
     } catch (error) {
       // Documented policy: a throwing listener neither cancels nor stops the download.
       process.emitWarning(`a 'will-download' listener threw: ${error instanceof Error ? error.message : String(error)}`, { code: 'CDP_SESSION_LISTENER' })

@@ -111,8 +111,8 @@ export function filenameFromUrl(url: string): string | undefined {
   if (!URL.canParse(url)) return undefined
   const parsed = new URL(url)
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== 'file:') return undefined
-  const segments = parsed.pathname.split('/').filter((s) => s !== '')
-  const last = segments.at(-1)
+  // GURL::ExtractFileName: what follows the last slash ("/dir/" has none).
+  const last = parsed.pathname.slice(parsed.pathname.lastIndexOf('/') + 1)
   if (!last) return undefined
   try {
     return decodeURIComponent(last)
@@ -121,9 +121,13 @@ export function filenameFromUrl(url: string): string | undefined {
   }
 }
 
-/** The name Chromium suggests: Content-Disposition, else the URL, else "download"; made safe for a file system. */
-export function suggestedFilename(url: string, contentDisposition: string | undefined, hint?: string): string {
-  const name = hint || filenameFromContentDisposition(contentDisposition) || filenameFromUrl(url) || 'download'
+/**
+ * The name Chromium generates (net::GenerateFileName with the default name "download"):
+ * Content-Disposition, else the suggested name (a download attribute), else the URL's file
+ * name, else "download"; made safe for a file system.
+ */
+export function suggestedFilename(url: string, contentDisposition: string | undefined, suggested?: string): string {
+  const name = filenameFromContentDisposition(contentDisposition) || suggested || filenameFromUrl(url) || 'download'
   return sanitizeFilename(name)
 }
 

@@ -53,6 +53,7 @@ export class HttpDriver implements DownloadDriver {
   #stopped = false
   /** The partial file exists (cancel removes it). */
   #wrote = false
+  #fileClosed: Promise<void> = Promise.resolve()
   /** Each transfer attempt; callbacks of an older one do nothing. */
   #attempt = 0
 
@@ -120,16 +121,24 @@ export class HttpDriver implements DownloadDriver {
     this.#source = undefined
   }
 
+  /** Ends the partial file's stream; #fileClosed resolves once its bytes are on disk. */
   #closeFile(): Promise<void> {
     const file = this.#file
     this.#file = undefined
-    if (!file || file.closed) return Promise.resolve()
-    return new Promise((resolve) => file.end(() => resolve()))
+    if (!file || file.closed) return this.#fileClosed
+    const closed = new Promise<void>((resolve) => {
+      file.once('close', () => resolve())
+      file.end()
+    })
+    this.#fileClosed = closed
+    return closed
   }
 
   /** Asks again from the bytes already on disk (Range + If-Range), or from zero without a validator. */
   async #reopen(attempt: number): Promise<void> {
     const item = this.#item
+    // The interrupted attempt's last writes must be on disk before the size is read.
+    await this.#fileClosed
     const offset = await this.#partialBytes()
     if (attempt !== this.#attempt) return
     const validator = item.getETag() || item.getLastModifiedTime()
@@ -179,8 +188,9 @@ export class HttpDriver implements DownloadDriver {
       if (attempt === this.#attempt) await this.#reopen(attempt)
       return
     }
+    // A server error may pass (resume() can try again); a client error (404, 410...) ends it.
     debug('download resume of %s: HTTP %d', item.getURL(), status)
-    item.markInterrupted(true)
+    item.markInterrupted(status >= 500)
   }
 
   /**
