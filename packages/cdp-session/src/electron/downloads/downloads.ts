@@ -71,9 +71,9 @@ const interruptedSchema = z.object({
 const urlSchema = z.string().refine((u) => URL.canParse(u), 'not a URL')
 const downloadUrlOptionsSchema = z.strictObject({ headers: z.record(z.string(), z.string()).optional() }).optional()
 
-/** Progress seen for a guid before (or without) a driver. */
+/** Progress seen for a guid before (or without) a driver: only the latest counts (it carries the totals). */
 interface Pending {
-  events: Protocol.Browser.DownloadProgressEvent[]
+  last: Protocol.Browser.DownloadProgressEvent | undefined
   driver: ChromiumDriver | undefined
   /** Resolves when a progress event arrives (for the file-based owner check). */
   waiters: Array<() => void>
@@ -203,7 +203,7 @@ export class Downloads {
   #pendingFor(guid: string): Pending {
     let pending = this.#pending.get(guid)
     if (!pending) {
-      pending = { events: [], driver: undefined, waiters: [], timer: undefined }
+      pending = { last: undefined, driver: undefined, waiters: [], timer: undefined }
       this.#pending.set(guid, pending)
     }
     return pending
@@ -212,7 +212,7 @@ export class Downloads {
   #onProgress(event: Protocol.Browser.DownloadProgressEvent): void {
     const pending = this.#pendingFor(event.guid)
     if (pending.driver) pending.driver.progress(event)
-    else pending.events.push(event)
+    else pending.last = event
     for (const wake of pending.waiters.splice(0)) wake()
     if (event.state !== 'inProgress' && !pending.timer) {
       // Forget it later: another session's, or one this session gave to Node.
@@ -267,7 +267,7 @@ export class Downloads {
     const driver = new ChromiumDriver(item, { cancel: cancelChromium, file: chromiumFile })
     item.attachDriver(driver)
     pending.driver = driver
-    for (const progress of pending.events.splice(0)) driver.progress(progress)
+    if (pending.last) driver.progress(pending.last)
     this.#announce(item, webContents, driver)
   }
 
@@ -292,7 +292,7 @@ export class Downloads {
     const pending = this.#pendingFor(guid)
     for (;;) {
       if (existsSync(join(dir, guid)) || existsSync(join(dir, guid + '.crdownload'))) return true
-      if (pending.events.some((e) => e.state !== 'inProgress') || Date.now() >= deadline) return false
+      if ((pending.last && pending.last.state !== 'inProgress') || Date.now() >= deadline) return false
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
         timer.unref()
