@@ -105,7 +105,7 @@ class Served {
     const seen: SeenRequest = {
       fromNode,
       range: req.headers.range,
-      ifRange: req.headers['if-range'],
+      ifRange: [req.headers['if-range']].flat()[0],
       cookie: req.headers.cookie,
       userAgent: req.headers['user-agent'],
       headers: req.headers,

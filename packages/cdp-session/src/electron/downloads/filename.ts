@@ -95,6 +95,7 @@ function decodePlainValue(value: string): string {
     }
   }
   // Servers often send raw UTF-8 that Node read as latin1.
+  // eslint-disable-next-line no-control-regex
   if (/[\x80-\xff]/.test(value) && !/[^\x00-\xff]/.test(value)) {
     const bytes = Buffer.from(value, 'latin1')
     try {
