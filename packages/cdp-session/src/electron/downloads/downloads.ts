@@ -88,6 +88,7 @@ export class Downloads {
   readonly #active = new Set<{ item: DownloadItem; shutdown(): void }>()
   readonly #reserved = new Set<string>()
   readonly #unsubscribe: Array<() => void> = []
+  #closed = false
 
   constructor(session: Session) {
     this.#session = session
@@ -188,6 +189,10 @@ export class Downloads {
     this.#dir = dir
     const downloadPath = await dir
     const { browser } = binding
+    if (this.#closed) return
+    // The browser going away ends the session without its 'closed' event: stop Node's transfers
+    // too (a program must end after browser.close()) and remove the folder.
+    detach(browser.whenDetached.then(() => this.#close()), 'downloads at browser close')
     this.#unsubscribe.push(
       browser.on('Browser.downloadWillBegin', (event) => detach(this.#onWillBegin(binding, event), 'will-download')),
       browser.on('Browser.downloadProgress', (event) => this.#onProgress(event)),
@@ -359,6 +364,8 @@ export class Downloads {
   }
 
   #close(): void {
+    if (this.#closed) return
+    this.#closed = true
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
     for (const entry of [...this.#active]) entry.shutdown()
     for (const pending of this.#pending.values()) if (pending.timer) clearTimeout(pending.timer)
