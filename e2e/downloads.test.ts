@@ -11,12 +11,12 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownloadItem, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
-import type { TestServer } from './fixtures/server.js'
+import { startHttpProxy, type TestServer } from './fixtures/server.js'
 
 // ---- the instrumented download route ------------------------------------------------------
 
 interface SeenRequest {
-  /** Node's request (Chromium's own carries Sec-Fetch-* headers). */
+  /** Node's request (see isNodeRequest). */
   fromNode: boolean
   range: string | undefined
   ifRange: string | undefined
@@ -43,6 +43,14 @@ interface ServeOptions {
   holdAt?: number
   /** Node's first request is cut (socket destroyed) after this many bytes. */
   dropAt?: number
+}
+
+/**
+ * Node's download requests ask for the bytes as they are (`Accept-Encoding: identity`) and carry no
+ * Sec-Fetch-* headers; Chromium's navigation and download requests offer gzip/br/zstd.
+ */
+function isNodeRequest(headers: IncomingMessage['headers']): boolean {
+  return headers['accept-encoding'] === 'identity' && headers['sec-fetch-mode'] === undefined
 }
 
 const LAST_MODIFIED = new Date(Date.UTC(2024, 4, 6, 7, 8, 9)).toUTCString()
@@ -101,7 +109,7 @@ class Served {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const o = this.#options
-    const fromNode = req.headers['sec-fetch-mode'] === undefined
+    const fromNode = isNodeRequest(req.headers)
     const seen: SeenRequest = {
       fromNode,
       range: req.headers.range,
@@ -329,6 +337,56 @@ describe('sessions and requests', () => {
       await other.close()
       await rm(dirA, { recursive: true, force: true })
       await rm(dirB, { recursive: true, force: true })
+    }
+  })
+
+  test('Node\'s request takes the session\'s proxy route (setProxy), like the page\'s own requests', async ({ session, server }) => {
+    const proxy = await startHttpProxy()
+    const dir = await tempDir()
+    try {
+      proxy.mapHost('a.test', '127.0.0.1')
+      await session.setProxy({ proxyRules: proxy.url })
+      const served = new Served(server, '/file', { size: 100_000 })
+      const downloads = capture(session)
+      session.setDownloadPath(dir)
+      server.setContent('/dl-page', '<!doctype html><title>downloads</title>', 'text/html')
+      const wc = await session.createWebContents()
+      await wc.loadURL(`http://a.test:${server.port}/dl-page`)
+      const next = downloads.next()
+      await wc.executeJavaScript(`location.href = '/file'; 1`)
+      expect(await (await next).done).toBe('completed')
+      const viaProxy = proxy.requests.filter((r) => r.target === `http://a.test:${server.port}/file`)
+      // Chromium's request (through the gateway, then the proxy) and Node's (to the proxy directly).
+      expect(viaProxy.map((r) => isNodeRequest(r.headers ?? {})).sort()).toEqual([false, true])
+      expect(served.nodeRequests()).toHaveLength(1)
+      expect(readFileSync(join(dir, 'file.bin')).equals(served.bytes())).toBe(true)
+    } finally {
+      await proxy.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a will-download listener that throws is reported as a warning; the download goes on', async ({ session, server }) => {
+    const dir = await tempDir()
+    try {
+      const served = new Served(server, '/file', { size: 20_000 })
+      session.setDownloadPath(dir)
+      const warning = new Promise<Error>((resolve) => process.once('warning', resolve))
+      const item = new Promise<DownloadItem>((resolve) =>
+        session.once('will-download', (_event, started) => {
+          resolve(started)
+          throw new Error('listener bug')
+        }),
+      )
+      const wc = await openPage(session, server)
+      await wc.executeJavaScript(`location.href = '/file'; 1`)
+      const started = await item
+      expect((await warning).message).toContain('listener bug')
+      if (started.getState() !== 'completed') await new Promise((resolve) => started.once('done', resolve))
+      expect(started.getState()).toBe('completed')
+      expect(readFileSync(join(dir, 'file.bin')).equals(served.bytes())).toBe(true)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   })
 
