@@ -4,246 +4,13 @@
 // uniquified names, pause (the server's sending stalls), resume by Range + If-Range (206
 // continues, 200 restarts), interruptions, createInterruptedDownload and downloadURL.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DownloadItem, ValidationError, type Session, type WebContents } from 'cdp-session'
-import { describe, expect, test } from './fixtures/test.js'
-import { startHttpProxy, type TestServer } from './fixtures/server.js'
-
-// ---- the instrumented download route ------------------------------------------------------
-
-interface SeenRequest {
-  /** Node's request (see isNodeRequest). */
-  fromNode: boolean
-  range: string | undefined
-  ifRange: string | undefined
-  cookie: string | undefined
-  userAgent: string | undefined
-  headers: IncomingMessage['headers']
-  status: number
-  sent: number
-  /** The last write returned false and 'drain' has not come: the client is not reading. */
-  blocked: boolean
-}
-
-interface ServeOptions {
-  size: number
-  /** Content-Disposition value; null for none. Default: attachment; filename="<name>". */
-  disposition?: string | null
-  name?: string
-  contentType?: string
-  /** false: no ETag header. */
-  etag?: boolean
-  /** false: no Last-Modified header. */
-  lastModified?: boolean
-  /** Node's first request stops sending after this many bytes until release(). */
-  holdAt?: number
-  /** Node's first request is cut (socket destroyed) after this many bytes. */
-  dropAt?: number
-}
-
-/**
- * Node's download requests ask for the bytes as they are (`Accept-Encoding: identity`) and carry no
- * Sec-Fetch-* headers; Chromium's navigation and download requests offer gzip/br/zstd.
- */
-function isNodeRequest(headers: IncomingMessage['headers']): boolean {
-  return headers['accept-encoding'] === 'identity' && headers['sec-fetch-mode'] === undefined
-}
-
-const LAST_MODIFIED = new Date(Date.UTC(2024, 4, 6, 7, 8, 9)).toUTCString()
-
-function content(offset: number, length: number, version: number): Buffer {
-  const out = Buffer.allocUnsafe(length)
-  for (let i = 0; i < length; i++) out[i] = (offset + i + version * 17) % 251
-  return out
-}
-
-class Served {
-  readonly requests: SeenRequest[] = []
-  /** Bump to change the file: new bytes, new ETag and Last-Modified. */
-  version = 0
-  readonly #options: ServeOptions
-  #release: () => void = () => undefined
-  readonly #released: Promise<void>
-  #held = false
-  #dropped = false
-  readonly #watchers: Array<() => void> = []
-
-  constructor(server: TestServer, path: string, options: ServeOptions) {
-    this.#options = options
-    this.#released = new Promise((resolve) => (this.#release = resolve))
-    server.setRoute(path, (req, res) => this.#handle(req, res))
-  }
-
-  get etag(): string {
-    return `"v${this.version}-${this.#options.size}"`
-  }
-
-  get lastModified(): string {
-    return this.version === 0 ? LAST_MODIFIED : new Date(Date.UTC(2025, 0, 1, 0, 0, this.version)).toUTCString()
-  }
-
-  bytes(version = this.version): Buffer {
-    return content(0, this.#options.size, version)
-  }
-
-  nodeRequests(): SeenRequest[] {
-    return this.requests.filter((r) => r.fromNode)
-  }
-
-  release(): void {
-    this.#release()
-  }
-
-  /** Resolves once `check` holds (re-checked on every server event). */
-  async until(check: () => boolean): Promise<void> {
-    while (!check()) await new Promise<void>((resolve) => this.#watchers.push(resolve))
-  }
-
-  #changed(): void {
-    for (const wake of this.#watchers.splice(0)) wake()
-  }
-
-  #handle(req: IncomingMessage, res: ServerResponse): void {
-    const o = this.#options
-    const fromNode = isNodeRequest(req.headers)
-    const seen: SeenRequest = {
-      fromNode,
-      range: req.headers.range,
-      ifRange: [req.headers['if-range']].flat()[0],
-      cookie: req.headers.cookie,
-      userAgent: req.headers['user-agent'],
-      headers: req.headers,
-      status: 0,
-      sent: 0,
-      blocked: false,
-    }
-    this.requests.push(seen)
-    const headers: Record<string, string> = { 'content-type': o.contentType ?? 'application/octet-stream', 'cache-control': 'no-store', 'accept-ranges': 'bytes' }
-    const disposition = o.disposition === undefined ? `attachment; filename="${o.name ?? 'file.bin'}"` : o.disposition
-    if (disposition !== null) headers['content-disposition'] = disposition
-    if (o.etag !== false) headers.etag = this.etag
-    if (o.lastModified !== false) headers['last-modified'] = this.lastModified
-    const range = /^bytes=(\d+)-$/.exec(seen.range ?? '')
-    const validator = seen.ifRange
-    const valid = range && (validator === undefined || validator === headers.etag || validator === headers['last-modified'])
-    const start = valid ? Number(range[1]) : 0
-    if (valid) headers['content-range'] = `bytes ${start}-${o.size - 1}/${o.size}`
-    headers['content-length'] = String(o.size - start)
-    seen.status = valid ? 206 : 200
-    res.writeHead(seen.status, headers)
-    this.#changed()
-    const firstNode = fromNode && this.nodeRequests().length === 1
-    const version = this.version
-    let position = start
-    const pump = async (): Promise<void> => {
-      while (position < o.size && !res.destroyed) {
-        if (firstNode && o.holdAt !== undefined && !this.#held && position >= o.holdAt) {
-          this.#held = true
-          this.#changed()
-          await this.#released
-        }
-        let length = Math.min(64 * 1024, o.size - position)
-        if (firstNode && o.holdAt !== undefined && !this.#held) length = Math.min(length, o.holdAt - position)
-        if (firstNode && o.dropAt !== undefined && !this.#dropped) length = Math.min(length, o.dropAt - position)
-        const flushed = res.write(content(position, length, version))
-        position += length
-        seen.sent = position - start
-        if (firstNode && o.dropAt !== undefined && !this.#dropped && position >= o.dropAt) {
-          this.#dropped = true
-          // Let the bytes reach the client, then cut the connection mid-body.
-          await new Promise<void>((resolve) => res.socket?.once('drain', resolve) ?? resolve()).then(() => sleep(50))
-          res.socket?.destroy()
-          this.#changed()
-          return
-        }
-        if (!flushed) {
-          seen.blocked = true
-          this.#changed()
-          await new Promise<void>((resolve) => {
-            const wake = (): void => {
-              res.off('drain', wake)
-              res.off('close', wake)
-              resolve()
-            }
-            res.on('drain', wake)
-            res.on('close', wake)
-          })
-          seen.blocked = false
-        }
-      }
-      res.end()
-      this.#changed()
-    }
-    res.on('close', () => this.#changed())
-    void pump()
-  }
-}
-
-// ---- capturing downloads ------------------------------------------------------------------
-
-interface Captured {
-  item: DownloadItem
-  webContents: WebContents | null
-  events: string[]
-  done: Promise<string>
-}
-
-/** Records every will-download of `session`; `decide` runs inside the handler (setSavePath, preventDefault). */
-function capture(session: Session, decide?: (item: DownloadItem, event: { preventDefault(): void }) => void): { all: Captured[]; next(): Promise<Captured> } {
-  const all: Captured[] = []
-  const waiting: Array<(c: Captured) => void> = []
-  session.on('will-download', (event, item, webContents) => {
-    const events: string[] = []
-    item.on('updated', (_e, state) => {
-      if (events.at(-1) !== `updated:${state}`) events.push(`updated:${state}`)
-    })
-    const done = new Promise<string>((resolve) =>
-      item.once('done', (_e, state) => {
-        events.push(`done:${state}`)
-        resolve(state)
-      }),
-    )
-    decide?.(item, event)
-    const captured = { item, webContents, events, done }
-    all.push(captured)
-    const waiter = waiting.shift()
-    if (waiter) waiter(captured)
-  })
-  return {
-    all,
-    next: () => {
-      const seen = all.length
-      return new Promise<Captured>((resolve) => {
-        // A download captured before next() was called is returned first.
-        if (all.length > seen) resolve(all[seen]!)
-        else waiting.push(resolve)
-      })
-    },
-  }
-}
-
-/** Waits for an item's progress to satisfy `check`. */
-async function untilItem(item: DownloadItem, check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => item.once('updated', resolve))
-}
-
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'cdp-session-dl-test-'))
-}
-
-async function openPage(session: Session, server: TestServer): Promise<WebContents> {
-  server.setContent('/dl-page', '<!doctype html><title>downloads</title><iframe id="f"></iframe>', 'text/html')
-  const wc = await session.createWebContents()
-  await wc.loadURL(server.url('/dl-page'))
-  return wc
-}
-
-const click = (href: string, download?: string): string =>
-  `{ const a = document.createElement('a'); a.href = ${JSON.stringify(href)}; ${download === undefined ? '' : `a.download = ${JSON.stringify(download)};`} document.body.append(a); a.click(); 1 }`
+import { ValidationError, type DownloadItem } from 'cdp-session'
+import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
+import { startHttpProxy } from './fixtures/server.js'
+import { capture, click, isNodeRequest, LAST_MODIFIED, openPage, Served, tempDir, untilItem, type Captured, type ServeOptions } from './fixtures/downloads.js'
 
 // ---- tests --------------------------------------------------------------------------------
 
@@ -362,6 +129,31 @@ describe('sessions and requests', () => {
       expect(readFileSync(join(dir, 'file.bin')).equals(served.bytes())).toBe(true)
     } finally {
       await proxy.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('https with a certificate only Chromium accepts: Node cannot fetch it, Chromium keeps the download and it completes', async ({ server }) => {
+    const browser = await launchTestBrowser({ args: ['--ignore-certificate-errors'] })
+    const dir = await tempDir()
+    try {
+      const session = browser.session.fromPartition('dl-https')
+      const served = new Served(server, '/file', { size: 120_000 })
+      const downloads = capture(session)
+      session.setDownloadPath(dir)
+      server.setContent('/dl-page', '<!doctype html><title>downloads</title>', 'text/html')
+      const wc = await session.createWebContents()
+      await wc.loadURL(server.https.url('/dl-page'))
+      const next = downloads.next()
+      await wc.executeJavaScript(`location.href = '/file'; 1`)
+      const { item, done } = await next
+      expect(await done).toBe('completed')
+      expect(served.nodeRequests()).toHaveLength(0)
+      expect(item.getURL()).toBe(server.https.url('/file'))
+      expect(readFileSync(join(dir, 'file.bin')).equals(served.bytes())).toBe(true)
+      expect(readdirSync(dir)).toEqual(['file.bin'])
+    } finally {
+      await browser.close()
       await rm(dir, { recursive: true, force: true })
     }
   })
