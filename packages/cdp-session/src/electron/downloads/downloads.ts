@@ -10,8 +10,9 @@
 // the bytes, so pause is real and resume is an HTTP Range request (http-driver.ts). Anything
 // Node cannot fetch (blob:, data:, a refused TLS certificate, a server that answers Node with
 // an error) stays Chromium's download (chromium-driver.ts). Measured in docs/decisions.md.
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { existsSync, rmSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { basename, join, resolve as resolvePath } from 'node:path'
 import type { Protocol } from 'devtools-protocol'
@@ -83,7 +84,11 @@ interface Pending {
 export class Downloads {
   readonly #session: Session
   #downloadPath: string | undefined
-  #dir: Promise<string> | undefined
+  /**
+   * Where Chromium writes (allowAndName): not made by us — Chromium creates it at the first
+   * download — so a session that never downloads leaves nothing behind.
+   */
+  readonly #dir = join(tmpdir(), `cdp-session-downloads-${process.pid}-${randomBytes(6).toString('hex')}`)
   readonly #pending = new Map<string, Pending>()
   readonly #active = new Set<{ item: DownloadItem; shutdown(): void }>()
   readonly #reserved = new Set<string>()
@@ -185,9 +190,7 @@ export class Downloads {
 
   async #setup(): Promise<void> {
     const binding = await this.#session.bindingFor('session downloads')
-    const dir = mkdtemp(join(tmpdir(), 'cdp-session-downloads-'))
-    this.#dir = dir
-    const downloadPath = await dir
+    const downloadPath = this.#dir
     const { browser } = binding
     if (this.#closed) return
     // The browser going away ends the session without its 'closed' event: stop Node's transfers
@@ -230,7 +233,7 @@ export class Downloads {
     const owner = await this.#ownerOf(binding, event)
     if (!owner || this.#session.closed) return
     const webContents = owner.target?.topPage ? (this.#session.webContentsForTarget(owner.target.topPage.targetId) ?? null) : null
-    const dir = await this.#dir!
+    const dir = this.#dir
     const chromiumFile = join(dir, event.guid)
     const cancelChromium = (): Promise<void> =>
       binding.browser.send('Browser.cancelDownload', { guid: event.guid, ...(binding.contextId ? { browserContextId: binding.contextId } : {}) }).then(() => undefined)
@@ -292,7 +295,7 @@ export class Downloads {
   }
 
   async #fileAppears(guid: string): Promise<boolean> {
-    const dir = await this.#dir!
+    const dir = this.#dir
     const deadline = Date.now() + OWNER_WAIT_MS
     const pending = this.#pendingFor(guid)
     for (;;) {
@@ -370,8 +373,12 @@ export class Downloads {
     for (const entry of [...this.#active]) entry.shutdown()
     for (const pending of this.#pending.values()) if (pending.timer) clearTimeout(pending.timer)
     this.#pending.clear()
-    const dir = this.#dir
-    if (dir) detach(dir.then((path) => rm(path, { recursive: true, force: true })), 'remove the session download folder')
+    // Synchronous: this also runs while a program ends, when an awaited rm would never finish.
+    try {
+      rmSync(this.#dir, { recursive: true, force: true })
+    } catch (error) {
+      debug('removing %s: %s', this.#dir, (error as Error).message)
+    }
   }
 }
 
