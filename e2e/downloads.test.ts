@@ -182,6 +182,30 @@ describe('sessions and requests', () => {
     }
   })
 
+  for (const which of ['the default session', 'a persist: partition (its own browser process)'] as const) {
+    test(`${which} downloads too (its context's real id, its own browser connection)`, async ({ browser, server }) => {
+      const session = which === 'the default session' ? browser.session.defaultSession : browser.session.fromPartition(`persist:dl-${process.pid}`)
+      const dir = await tempDir()
+      try {
+        const served = new Served(server, '/file', { size: 64_000 })
+        const downloads = capture(session, (item) => item.setSavePath(join(dir, 'here.bin')))
+        const wc = await openPage(session, server)
+        const next = downloads.next()
+        await wc.executeJavaScript(`location.href = '/file'; 1`)
+        const { done, webContents } = await next
+        expect(await done).toBe('completed')
+        expect(webContents?.id).toBe(wc.id)
+        expect(served.nodeRequests()).toHaveLength(1)
+        expect(readFileSync(join(dir, 'here.bin')).equals(served.bytes())).toBe(true)
+        await wc.close()
+      } finally {
+        session.removeAllListeners('will-download')
+        if (session !== browser.session.defaultSession) await session.close()
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
+  }
+
   test('preventDefault cancels: nothing is written, the only event is done \'cancelled\'', async ({ session, server }) => {
     const dir = await tempDir()
     try {
