@@ -8,6 +8,8 @@ import { LoginHook, type AuthInfo, type LoginCallback, type LoginDetails } from 
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
+import type { DownloadItem } from './downloads/download-item.js'
+import { Downloads, type CreateInterruptedDownloadOptions, type DownloadURLOptions } from './downloads/downloads.js'
 import { settleCallback } from '../common/callbacks.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
@@ -38,6 +40,11 @@ export interface SessionEvents {
   'preload-error': [event: ElectronEvent<Session>, preloadPath: string, error: Error]
   /** (ours) The preload scripts were re-read and re-registered on every live page and frame. */
   'preloads-updated': [paths: string[]]
+  /**
+   * A download starts (downloads/): `event.preventDefault()` cancels it; `item.setSavePath()`
+   * here picks its path. `webContents` is null for downloadURL and createInterruptedDownload.
+   */
+  'will-download': [event: ElectronEvent<Session>, item: DownloadItem, webContents: WebContents | null]
   /** (ours) The session was closed. */
   closed: []
 }
@@ -76,6 +83,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   /** Electron's `ses.netLog`: this session's network events, as NetLog JSON or HAR. */
   readonly netLog: NetLog
   readonly #login: LoginHook
+  readonly #downloads: Downloads
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost<WebContents>, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -102,6 +110,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#login = new LoginHook(core)
     this.protocol = new Protocol(core)
     this.netLog = new NetLog(core)
+    this.#downloads = new Downloads(core)
   }
 
   // ---- identity ------------------------------------------------------------------
@@ -280,6 +289,26 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   getPreloads(): string[] {
     return this.#preloads.get()
+  }
+
+  // ---- downloads (downloads/) -------------------------------------------------------------
+
+  /** The folder downloads go to when the will-download handler sets no save path. */
+  setDownloadPath(path: string): void {
+    this.#core.assertOpen('session.setDownloadPath')
+    this.#downloads.setDownloadPath(path)
+  }
+
+  /** Emits will-download with an interrupted DownloadItem that resume() continues from `offset`. */
+  createInterruptedDownload(options: CreateInterruptedDownloadOptions): void {
+    this.#core.assertOpen('session.createInterruptedDownload')
+    this.#downloads.createInterruptedDownload(options)
+  }
+
+  /** Downloads `url` without a page (will-download's webContents is null). */
+  downloadURL(url: string, options?: DownloadURLOptions): void {
+    this.#core.assertOpen('session.downloadURL')
+    this.#downloads.downloadURL(url, options)
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
