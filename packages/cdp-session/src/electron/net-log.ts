@@ -44,7 +44,7 @@ function constants(): Record<string, unknown> {
     logEventTypes: Object.fromEntries(EVENT_TYPES.map((name, i) => [name, i])),
     logSourceType: Object.fromEntries(SOURCE_TYPES.map((name, i) => [name, i])),
     logEventPhase: PHASE,
-    netError: Object.fromEntries([...NET_ERRORS].map(([name, code]) => [`ERR_${name}`, code])),
+    netError: Object.fromEntries(NET_ERRORS),
     // Times below are wall-clock ms already.
     timeTickOffset: '0',
     loadFlag: { NORMAL: 0 },
@@ -69,6 +69,16 @@ interface Tracked {
   wallStart: number
   startTime: number
   har?: HarEntry
+  /** The request headers as first reported (without cookies), until the raw ones arrive. */
+  basicHeaders?: Protocol.Network.Headers
+  /** Set when the response's raw headers (with Set-Cookie) are to come in responseReceivedExtraInfo. */
+  awaitingRawResponse?: { response: Protocol.Network.Response; timestamp: number }
+}
+
+/** ExtraInfo events that came before their request or response (Chromium sends both orders). */
+interface Early {
+  requestHeaders?: Protocol.Network.Headers
+  response?: { headers: Protocol.Network.Headers; headersText?: string; statusCode: number }
 }
 
 interface HarEntry {
@@ -90,6 +100,7 @@ class Recorder {
   readonly #maxSize: number | undefined
   readonly #stream: WriteStream | undefined
   readonly #requests = new Map<string, Tracked>()
+  readonly #early = new Map<string, Early>()
   readonly #entries: HarEntry[] = []
   #size = 0
   #dropped = 0
@@ -182,10 +193,7 @@ class Recorder {
     this.#requests.set(e.requestId, tracked)
     this.#event(tracked, 'REQUEST_ALIVE', PHASE.PHASE_BEGIN, e.timestamp)
     this.#event(tracked, 'URL_REQUEST_START_JOB', PHASE.PHASE_BEGIN, e.timestamp, { url: e.request.url, method: e.request.method, load_flags: 0, initiator: e.initiator.url ?? 'not an origin' })
-    this.#event(tracked, 'HTTP_TRANSACTION_SEND_REQUEST_HEADERS', PHASE.PHASE_NONE, e.timestamp, {
-      line: `${e.request.method} ${new URL(e.request.url).pathname}${new URL(e.request.url).search} HTTP/1.1\r\n`,
-      headers: this.#headerLines(e.request.headers),
-    })
+    tracked.basicHeaders = e.request.headers
     if (this.har) {
       const url = new URL(e.request.url)
       tracked.har = {
@@ -208,6 +216,39 @@ class Recorder {
       }
       if (e.request.postData !== undefined) tracked.har.request.postData = { mimeType: String(e.request.headers['Content-Type'] ?? e.request.headers['content-type'] ?? ''), text: e.request.postData }
     }
+    const early = this.#early.get(e.requestId)
+    if (early?.requestHeaders) {
+      this.#early.delete(e.requestId)
+      this.#sendHeaders(tracked, early.requestHeaders, e.timestamp)
+    }
+  }
+
+  /** The request headers as sent (Cookie included): from requestWillBeSentExtraInfo, else the first report. */
+  #sendHeaders(tracked: Tracked, headers: Protocol.Network.Headers, timestamp: number): void {
+    tracked.basicHeaders = undefined
+    const url = new URL(tracked.url)
+    this.#event(tracked, 'HTTP_TRANSACTION_SEND_REQUEST_HEADERS', PHASE.PHASE_NONE, timestamp, {
+      line: `${tracked.method} ${url.pathname}${url.search} HTTP/1.1\r\n`,
+      headers: this.#headerLines(headers),
+    })
+    if (tracked.har) tracked.har.request.headers = this.#headerList(headers)
+  }
+
+  requestWillBeSentExtraInfo(e: Protocol.Network.RequestWillBeSentExtraInfoEvent): void {
+    const tracked = this.#requests.get(e.requestId)
+    if (tracked?.basicHeaders) this.#sendHeaders(tracked, e.headers, tracked.startTime / 1000 - (this.#offset ?? 0))
+    else if (!tracked) this.#early.set(e.requestId, { ...this.#early.get(e.requestId), requestHeaders: e.headers })
+  }
+
+  responseReceivedExtraInfo(e: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
+    const tracked = this.#requests.get(e.requestId)
+    const pending = tracked?.awaitingRawResponse
+    if (tracked && pending) {
+      tracked.awaitingRawResponse = undefined
+      this.#response(tracked, { ...pending.response, headers: e.headers }, pending.timestamp)
+    } else if (!tracked || !tracked.har?.response.status) {
+      this.#early.set(e.requestId, { ...this.#early.get(e.requestId), response: { headers: e.headers, statusCode: e.statusCode, ...(e.headersText ? { headersText: e.headersText } : {}) } })
+    }
   }
 
   #response(tracked: Tracked, response: Protocol.Network.Response, timestamp: number): void {
@@ -227,7 +268,14 @@ class Recorder {
 
   responseReceived(e: Protocol.Network.ResponseReceivedEvent): void {
     const tracked = this.#requests.get(e.requestId)
-    if (tracked) this.#response(tracked, e.response, e.timestamp)
+    if (!tracked) return
+    if (tracked.basicHeaders) this.#sendHeaders(tracked, tracked.basicHeaders, e.timestamp)
+    const raw = this.#early.get(e.requestId)?.response
+    if (raw && raw.statusCode === e.response.status) {
+      this.#early.delete(e.requestId)
+      this.#response(tracked, { ...e.response, headers: raw.headers }, e.timestamp)
+    } else if (e.hasExtraInfo) tracked.awaitingRawResponse = { response: e.response, timestamp: e.timestamp }
+    else this.#response(tracked, e.response, e.timestamp)
   }
 
   loadingFinished(e: Protocol.Network.LoadingFinishedEvent): void {
@@ -253,6 +301,9 @@ class Recorder {
   }
 
   #finish(tracked: Tracked, timestamp: number, netError: number | undefined, redirectURL?: string): void {
+    if (tracked.basicHeaders) this.#sendHeaders(tracked, tracked.basicHeaders, timestamp)
+    if (tracked.awaitingRawResponse) this.#response(tracked, tracked.awaitingRawResponse.response, tracked.awaitingRawResponse.timestamp)
+    tracked.awaitingRawResponse = undefined
     this.#event(tracked, 'URL_REQUEST_START_JOB', PHASE.PHASE_END, timestamp)
     this.#event(tracked, 'REQUEST_ALIVE', PHASE.PHASE_END, timestamp, netError === undefined ? undefined : { net_error: netError })
     if (!tracked.har) return
@@ -358,6 +409,8 @@ export class NetLog {
       client.on('Network.responseReceived', (e) => recorder.responseReceived(e)),
       client.on('Network.loadingFinished', (e) => recorder.loadingFinished(e)),
       client.on('Network.loadingFailed', (e) => recorder.loadingFailed(e)),
+      client.on('Network.requestWillBeSentExtraInfo', (e) => recorder.requestWillBeSentExtraInfo(e)),
+      client.on('Network.responseReceivedExtraInfo', (e) => recorder.responseReceivedExtraInfo(e)),
     )
     return [target.enable('Network')]
   }
