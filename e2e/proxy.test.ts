@@ -370,6 +370,7 @@ describe('host resolver', () => {
       expect(await ses.resolveHost('moving.example', { queryType: 'A' })).toEqual({ endpoints: [{ address: '127.0.0.2', family: 'ipv4' }] })
       expect(lookups.filter((h) => h === 'moving.example')).toHaveLength(2)
       await expect(ses.resolveHost('nowhere.example')).rejects.toThrow(/ERR_NAME_NOT_RESOLVED/)
+      await expect(ses.resolveHost('nowhere.example')).rejects.toMatchObject({ name: 'HostNotFoundError', code: 'ERR_NAME_NOT_RESOLVED', host: 'nowhere.example' })
       await expect(ses.resolveHost('')).rejects.toBeInstanceOf(ValidationError)
       await expect(ses.resolveHost('x.test', { source: 'mdns' })).rejects.toBeInstanceOf(NotSupportedError)
     } finally {

@@ -51,6 +51,7 @@ export {
   LaunchError,
   NavigationError,
   CookieRejectedError,
+  HostNotFoundError,
 } from './common/errors.js'
 export type { CdpSessionErrorCode } from './common/errors.js'
 export { findChrome } from './cdp/find-chrome.js'

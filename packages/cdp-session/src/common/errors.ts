@@ -13,6 +13,7 @@ export type CdpSessionErrorCode =
   | 'ERR_LAUNCH_FAILED'
   | 'ERR_NAVIGATION'
   | 'ERR_COOKIE_REJECTED'
+  | 'ERR_NAME_NOT_RESOLVED'
 
 export class CdpSessionError extends Error {
   readonly code: CdpSessionErrorCode
@@ -121,5 +122,14 @@ function safeJson(value: unknown): string {
 export class CookieRejectedError extends CdpSessionError {
   constructor(message: string) {
     super('ERR_COOKIE_REJECTED', message)
+  }
+}
+
+/** `ses.resolveHost()` found no address: Electron's `net::ERR_NAME_NOT_RESOLVED` rejection. */
+export class HostNotFoundError extends CdpSessionError {
+  readonly host: string
+  constructor(api: string, host: string, options?: ErrorOptions) {
+    super('ERR_NAME_NOT_RESOLVED', `${api}: net::ERR_NAME_NOT_RESOLVED (${host})`, options)
+    this.host = host
   }
 }

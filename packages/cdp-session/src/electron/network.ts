@@ -3,7 +3,7 @@
 // (opted out, a connect()ed browser's default context, or a browser launched with its own
 // proxy flags) answers each of them with NotSupportedError naming why.
 import { z } from 'zod'
-import { NotSupportedError, ValidationError } from '../common/errors.js'
+import { HostNotFoundError, NotSupportedError, ValidationError } from '../common/errors.js'
 import { ginConversionError } from '../common/input-policy.js'
 import { validateArg } from '../common/validate.js'
 import type { SessionProxy } from '../net/session-proxy.js'
@@ -85,22 +85,14 @@ export async function resolveHost(session: SessionContext, host: unknown, option
   const proxy = await proxyOf(session, api)
   if (parsed?.cacheUsage === 'disallowed') proxy.clearHostResolverCache()
   const resolved = await proxy.resolveHost(name).catch((error: unknown) => {
-    throw new NotFoundError(api, name, error)
+    throw new HostNotFoundError(api, name, { cause: error })
   })
   const family = parsed?.queryType === 'A' ? 'ipv4' : parsed?.queryType === 'AAAA' ? 'ipv6' : undefined
   const endpoints = family ? resolved.endpoints.filter((e) => e.family === family) : resolved.endpoints
-  if (endpoints.length === 0) throw new NotFoundError(api, name, undefined)
+  if (endpoints.length === 0) throw new HostNotFoundError(api, name)
   return { endpoints }
 }
 
-/** Electron rejects an unresolvable name with `net::ERR_NAME_NOT_RESOLVED`. */
-class NotFoundError extends Error {
-  readonly code = 'ERR_NAME_NOT_RESOLVED'
-  constructor(api: string, host: string, cause: unknown) {
-    super(`${api}: net::ERR_NAME_NOT_RESOLVED (${host})`, { cause })
-    this.name = 'Error'
-  }
-}
 
 /** The seed's `RemovePassword` / `RemoveClientCertificate` options of clearAuthCache. */
 export type ClearAuthCacheOptions =

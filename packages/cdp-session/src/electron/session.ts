@@ -3,12 +3,11 @@
 // the session's binding, state, pages and the fan-out of settings to every target; none of
 // them imports this file (docs/architecture.md).
 import type { TargetSession } from '../cdp/target-session.js'
-import { TypedEmitter, type ElectronEvent } from '../common/event.js'
-import { LoginHook, type AuthInfo, type LoginCallback, type LoginDetails } from './auth.js'
+import { TypedEmitter } from '../common/event.js'
+import { LoginHook } from './auth.js'
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
-import type { DownloadItem } from './downloads/download-item.js'
 import { Downloads, type CreateInterruptedDownloadOptions, type DownloadURLOptions } from './downloads/downloads.js'
 import { settleCallback } from '../common/callbacks.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
@@ -23,31 +22,11 @@ import * as storage from './storage.js'
 import { UserAgent } from './user-agent.js'
 import { pageControl, WebContents } from './web-contents.js'
 import { WebRequest } from './web-request.js'
-import type { WebRequestErrorDetails } from './web-request-types.js'
+import type { SessionEvents } from './session-events.js'
 
 export type { NetworkEmulationOptions } from './emulation.js'
+export type { SessionEvents } from './session-events.js'
 
-export interface SessionEvents {
-  /**
-   * A server (401) or proxy (407) asks for credentials (auth.ts). Call `event.preventDefault()`
-   * and then `callback(username, password)`, or `callback()` to cancel; without preventDefault
-   * the challenge is cancelled (Electron's default). Emitted on the page first (if any).
-   */
-  login: [event: ElectronEvent<Session>, webContents: WebContents | null, details: LoginDetails, authInfo: AuthInfo, callback: LoginCallback]
-  /** (ours) A webRequest listener threw, did not call back in time, called back twice or late, or answered malformed; its request proceeded as with `{}` (or the first answer). */
-  'web-request-error': [error: Error, details: WebRequestErrorDetails]
-  /** A preload file could not be read. */
-  'preload-error': [event: ElectronEvent<Session>, preloadPath: string, error: Error]
-  /** (ours) The preload scripts were re-read and re-registered on every live page and frame. */
-  'preloads-updated': [paths: string[]]
-  /**
-   * A download starts (downloads/): `event.preventDefault()` cancels it; `item.setSavePath()`
-   * here picks its path. `webContents` is null for downloadURL and createInterruptedDownload.
-   */
-  'will-download': [event: ElectronEvent<Session>, item: DownloadItem, webContents: WebContents | null]
-  /** (ours) The session was closed. */
-  closed: []
-}
 
 declare module './core/types.js' {
   interface PublicTypes {
