@@ -40,8 +40,9 @@ describe('launchChromium', () => {
     expect(browser.args).toContain(`--user-data-dir=${browser.userDataDir}`)
     expect(browser.args).toContain('--headless')
     if (process.getuid?.() === 0) expect(browser.args).toContain('--no-sandbox')
-    // No start URL: every argument is a flag.
-    expect(browser.args.every((arg) => arg.startsWith('--'))).toBe(true)
+    // The start page is about:blank (not the new-tab page); every other argument is a flag.
+    expect(browser.args.at(-1)).toBe('about:blank')
+    expect(browser.args.slice(0, -1).every((arg) => arg.startsWith('--'))).toBe(true)
 
     const connection = new Connection('pipe', browser.transport, 0, 30_000)
     const version = await connection.send('Browser.getVersion')

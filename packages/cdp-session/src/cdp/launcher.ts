@@ -289,7 +289,10 @@ async function resolveLaunch(options: ParsedOptions): Promise<Resolved> {
 
   const userDataDir = givenDir !== undefined ? path.resolve(givenDir) : await fs.promises.mkdtemp(path.join(os.tmpdir(), 'cdp-session-profile-'))
   const portFlag = options.remoteDebuggingPort !== undefined ? [`--remote-debugging-port=${options.remoteDebuggingPort}`] : []
-  const args = [...defaults, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, ...portFlag, ...extra]
+  // Without a URL Chromium opens its start page (in headless the new-tab page, which fails to an
+  // error page); about:blank costs nothing and gives the default session a blank first page.
+  const startUrl = extra.some((arg) => !arg.startsWith('-')) ? [] : ['about:blank']
+  const args = [...defaults, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, ...portFlag, ...extra, ...startUrl]
   return {
     executablePath,
     args,
