@@ -60,6 +60,8 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
   /** loaderIds of main-frame documents whose load event fired (bounded). */
   readonly #loaded = new Set<string>()
   readonly #loadWaiters = new Map<string, (error?: Error) => void>()
+  /** Rejecters of calls answered by the page's renderer (executeJavaScript), failed if it crashes. */
+  readonly #inRenderer = new Set<(error: Error) => void>()
 
   /** @internal Created by the Session while the page target is still paused. */
   constructor(id: number, core: SessionCore<WebContents>, target: TargetSession) {
@@ -99,6 +101,12 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
       this.emit('did-navigate-in-page', new ElectronEvent(this), event.url, true)
     })
     client.on('Inspector.targetCrashed', () => {
+      // The target stays attached (a reload brings a new renderer), so Chromium never answers
+      // what the dead renderer was evaluating: settle it, and any load waiting for that renderer.
+      const error = new TargetClosedError(`webContents ${this.id}: the render process crashed.`)
+      for (const fail of this.#inRenderer) fail(error)
+      this.#inRenderer.clear()
+      for (const settle of this.#loadWaiters.values()) settle(new NavigationError('ERR_FAILED', -2, this.#url))
       this.emit('render-process-gone', new ElectronEvent(this), { reason: 'crashed', exitCode: -1 })
     })
     return [
@@ -158,14 +166,17 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
   async executeJavaScript(code: string, userGesture = true): Promise<unknown> {
     validateArg('webContents.executeJavaScript', 'code', z.string(), code, 'a string of JavaScript')
     this.#assertAlive('webContents.executeJavaScript')
-    const result = await this.#target.client.send('Runtime.evaluate', {
-      expression: code,
-      awaitPromise: true,
-      returnByValue: true,
-      userGesture,
-    })
-    if (result.exceptionDetails) throw scriptError(result.exceptionDetails)
-    return result.result.value
+    let fail: (error: Error) => void = () => undefined
+    const crashed = new Promise<never>((_resolve, reject) => (fail = reject))
+    this.#inRenderer.add(fail)
+    try {
+      const sent = this.#target.client.send('Runtime.evaluate', { expression: code, awaitPromise: true, returnByValue: true, userGesture })
+      const result = await Promise.race([sent, crashed])
+      if (result.exceptionDetails) throw scriptError(result.exceptionDetails)
+      return result.result.value
+    } finally {
+      this.#inRenderer.delete(fail)
+    }
   }
 
   /**
