@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import { runDownloadProgress } from '../src/download-progress.js'
+import { runExample } from './program.js'
 
 test('download-progress: pausing stalls the server, resuming completes a byte-exact file', async () => {
   const lines: string[] = []
@@ -15,19 +14,7 @@ test('download-progress: pausing stalls the server, resuming completes a byte-ex
 })
 
 test('download-progress as a program (`pnpm download-progress`) prints its report and ends by itself', async () => {
-  const script = fileURLToPath(new URL('../src/download-progress.ts', import.meta.url))
-  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url))
-  const child = spawn(tsx, [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  try {
-    const exit = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 50_000))])
-    expect({ exit, stderr }).toEqual({ exit: { code: 0, signal: null }, stderr: '' })
-    expect(stdout).toMatch(/completed: .*big\.bin \(100663296 bytes, SHA-256 matches\)/)
-  } finally {
-    child.kill('SIGKILL')
-  }
+  const { exit, stdout, stderr } = await runExample('download-progress', 50_000)
+  expect({ exit, stderr }).toEqual({ exit: { code: 0, signal: null }, stderr: '' })
+  expect(stdout).toMatch(/completed: .*big\.bin \(100663296 bytes, SHA-256 matches\)/)
 }, 60_000)

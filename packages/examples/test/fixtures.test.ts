@@ -1,27 +1,17 @@
 // The shipped test fixtures, used as a user would: each runner runs its example file from
 // packages/examples/fixture-tests against the built package, and must report every test passed.
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
+import { runCommand } from './program.js'
 
 const dir = fileURLToPath(new URL('../fixture-tests/', import.meta.url))
 const bin = (name: string): string => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url))
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    // NODE_OPTIONS and VITEST* of the outer run must not leak into the inner runner.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST') && name !== 'NODE_OPTIONS'))
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' } })
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
-    child.once('error', reject)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
+  return runCommand(command, args, { cwd: dir, env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' }, timeoutMs: 150_000 }).then(({ exit, stdout, stderr }) => ({
+    code: exit === 'still running' ? null : exit.code,
+    output: stdout + stderr,
+  }))
 }
 
 describe('shipped fixtures, run by their own runners', { timeout: 180_000 }, () => {
