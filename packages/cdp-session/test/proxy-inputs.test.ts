@@ -2,26 +2,11 @@
 // drop is dropped here too and said once through process.emitWarning. Sources of the vectors as
 // in proxy-config.test.ts: CR_CONFIG net/proxy_resolution/proxy_config_unittest.cc, CR_URI
 // net/base/proxy_string_util_unittest.cc, CR_BYPASS net/proxy_resolution/proxy_bypass_rules_unittest.cc.
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../src/common/errors.js'
-import { resetInputWarnings } from '../src/common/input-policy.js'
+import { warningsOf } from './fixtures/warnings.js'
 import { parseBypassRules } from '../src/net/bypass-rules.js'
 import { parseProxyConfig, parseProxyRules, resolveProxyString } from '../src/net/proxy-config.js'
-
-/** The warnings `run` emits (the once-per-input memory is reset first). */
-function warningsOf(run: () => void): string[] {
-  resetInputWarnings()
-  const seen: string[] = []
-  const spy = vi.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error) => {
-    seen.push(typeof warning === 'string' ? warning : warning.message)
-  })
-  try {
-    run()
-  } finally {
-    spy.mockRestore()
-  }
-  return seen
-}
 
 describe('parseProxyRules: what Chromium drops is dropped here too, with one warning', () => {
   // [rules, url, what resolveProxy answers, the warning (null: none)]

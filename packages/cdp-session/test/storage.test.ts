@@ -1,9 +1,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { NotSupportedError, ValidationError } from '../src/common/errors.js'
-import { resetInputWarnings } from '../src/common/input-policy.js'
+import { warningsOf } from './fixtures/warnings.js'
 import { directorySize, ELECTRON_STORAGE_TYPES, httpCacheDir, parseOrigin, planClearData, planClearStorageData } from '../src/electron/storage.js'
 
 function validationOf(run: () => unknown): ValidationError {
@@ -14,21 +14,6 @@ function validationOf(run: () => unknown): ValidationError {
     return error as ValidationError
   }
   throw new Error('expected a ValidationError')
-}
-
-/** The warnings `run` emits (the once-per-input memory is reset first). */
-function warningsOf(run: () => void): string[] {
-  resetInputWarnings()
-  const seen: string[] = []
-  const spy = vi.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error) => {
-    seen.push(typeof warning === 'string' ? warning : warning.message)
-  })
-  try {
-    run()
-  } finally {
-    spy.mockRestore()
-  }
-  return seen
 }
 
 describe('parseOrigin (url::Origin::Create(GURL(value)))', () => {
