@@ -22,6 +22,7 @@ import type { SessionProxy } from '../net/session-proxy.js'
 import { WebContents } from './web-contents.js'
 import { WebRequest } from './web-request.js'
 import { LoginHook } from './auth.js'
+import { Permissions, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
 
 /** Where a Session lives: a browser context of one browser process. */
 export interface SessionBinding {
@@ -143,6 +144,8 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
   /** Teaches the context its gateway's credentials (proxy-auth.ts). */
   readonly #proxyAuth: ProxyAuthSeeder | undefined
   #gateway: SessionProxy | undefined
+  /** The permission handlers (permissions/). */
+  readonly #permissions: Permissions
   #gatewayAuth: { remove(): void } | undefined
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
@@ -155,6 +158,7 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
     this.webRequest = new WebRequest(this)
     this.#login = new LoginHook(this)
     this.protocol = new Protocol(this)
+    this.#permissions = new Permissions(this)
     if (init.gateway) {
       const seeder = new ProxyAuthSeeder()
       this.#proxyAuth = seeder
@@ -522,6 +526,24 @@ export class Session extends EventEmitter<SessionEvents> implements TargetOwner 
       target.applied.delete('preload')
     }
     return steps
+  }
+
+  // ---- permissions (permissions/) -------------------------------------------
+
+  /**
+   * `handler(webContents, permission, callback, details)` decides every permission request of
+   * the session's pages; `null` restores the default (every request granted, as in Electron).
+   * Resolves once every live frame and worker asks the new handler.
+   */
+  setPermissionRequestHandler(handler: PermissionRequestHandler | null): Promise<void> {
+    this.#assertOpen('session.setPermissionRequestHandler')
+    return this.#permissions.setRequestHandler(handler)
+  }
+
+  /** `handler(webContents, permission, requestingOrigin, details) → boolean` answers permission checks; `null`: every check true. */
+  setPermissionCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
+    this.#assertOpen('session.setPermissionCheckHandler')
+    return this.#permissions.setCheckHandler(handler)
   }
 
   // ---- targets (TargetOwner) -----------------------------------------------

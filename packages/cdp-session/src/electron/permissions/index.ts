@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto'
+import type { Protocol } from 'devtools-protocol'
+import { z } from 'zod'
+import { debug, deferred, detach, quiet } from '../../common/util.js'
+import { validateArg } from '../../common/validate.js'
+import type { CdpClient } from '../../cdp/client.js'
+import { hasFrames, type TargetSession } from '../../cdp/target-session.js'
+import type { Session, SessionBinding } from '../session.js'
+import type { WebContents } from '../web-contents.js'
+import { checkName, DEFAULT_GRANTS, descriptorsFor, requestName, type MediaType, type PermissionName } from './names.js'
+import { windowShim, workerShim, type ShimMessage } from './shim.js'
+
+export type { PermissionName, MediaType } from './names.js'
+
+/** Electron's `details` of a permission request. */
+export interface PermissionRequestDetails {
+  /** The URL of the frame (or worker) that asked. */
+  requestingUrl: string
+  /** false for any iframe, also a cross-site one whose webContents is its top page. */
+  isMainFrame: boolean
+  /** 'media': what getUserMedia asked for. */
+  mediaTypes?: MediaType[]
+  /** 'media': the requesting origin. */
+  securityOrigin?: string
+}
+
+/** Electron's `details` of a permission check. */
+export interface PermissionCheckDetails {
+  requestingUrl: string
+  isMainFrame: boolean
+  /** The top-level origin of the frame that checks. */
+  embeddingOrigin: string
+  securityOrigin: string
+  /** 'media' checks (permissions.query camera / microphone). */
+  mediaType?: MediaType
+}
+
+export type PermissionRequestHandler = (
+  webContents: WebContents | null,
+  permission: PermissionName,
+  callback: (permissionGranted: boolean) => void,
+  details: PermissionRequestDetails,
+) => void
+
+export type PermissionCheckHandler = (
+  webContents: WebContents | null,
+  permission: PermissionName,
+  requestingOrigin: string,
+  details: PermissionCheckDetails,
+) => boolean
+
+/**
+ * How long a request waits for the handler's callback before it is denied
+ * (the page's promise then settles with Chromium's denial).
+ */
+export const REQUEST_TIMEOUT_MS = 10_000
+
+const handlerSchema = z.union([z.null(), z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function')])
+
+interface Context {
+  readonly client: CdpClient
+  readonly contextId: number
+  readonly message: ShimMessage
+  readonly target: TargetSession
+}
+
+/**
+ * Electron's permission handlers for one session (docs/decisions.md,
+ * "Permissions"). Until a handler is first set the session costs nothing:
+ * every origin is granted (Electron's default) by one Browser.grantPermissions
+ * for the context. From then on a shim in every frame and worker of the
+ * session asks Node for each request and check (shim.ts).
+ */
+export class Permissions {
+  readonly #session: Session
+  /** Unguessable per session: the binding the shim talks through. */
+  readonly #name = `cdp${randomBytes(12).toString('hex')}`
+  #request: PermissionRequestHandler | null = null
+  #check: PermissionCheckHandler | null = null
+  #hook: { ready: Promise<void>; remove(): void } | undefined
+  readonly #timeoutMs = REQUEST_TIMEOUT_MS
+  /** Documents and workers whose shim said hello: where Notification.permission is pushed. */
+  readonly #contexts = new Map<string, Context>()
+  readonly #defaults: Promise<unknown>
+
+  constructor(session: Session) {
+    this.#session = session
+    this.#defaults = quiet(session.bindingFor('session.permissions').then((binding) => this.#grantDefaults(binding)))
+    detach(this.#defaults, 'default permission grants')
+  }
+
+  setRequestHandler(handler: PermissionRequestHandler | null): Promise<void> {
+    const api = 'session.setPermissionRequestHandler'
+    this.#request = validateArg(api, 'handler', handlerSchema, handler, 'a function or null') as PermissionRequestHandler | null
+    return this.#install(api)
+  }
+
+  setCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
+    const api = 'session.setPermissionCheckHandler'
+    this.#check = validateArg(api, 'handler', handlerSchema, handler, 'a function or null') as PermissionCheckHandler | null
+    return this.#install(api).then(() => this.#pushAll())
+  }
+
+  // ---- setup -------------------------------------------------------------------
+
+  /**
+   * The first handler takes over from the default grants: Chromium's overrides
+   * are reset (so only what a handler allowed is granted) and every target gets
+   * the shim. Clearing both handlers grants every origin again and the shim,
+   * still in place, answers with Electron's defaults.
+   */
+  async #install(api: string): Promise<void> {
+    const binding = await this.#session.bindingFor(api)
+    await this.#defaults
+    const handlers = this.#request !== null || this.#check !== null
+    const wasInstalled = this.#hook !== undefined
+    if (handlers || wasInstalled) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target) })
+    const browserContextId = binding.contextId
+    if (this.#request !== null || !handlers) {
+      await binding.browser.send('Browser.resetPermissions', browserContextId === undefined ? {} : { browserContextId })
+    }
+    if (!handlers) await this.#grantDefaults(binding)
+    await this.#hook?.ready
+  }
+
+  async #grantDefaults(binding: SessionBinding): Promise<void> {
+    const browserContextId = binding.contextId
+    await binding.browser.send('Browser.grantPermissions', { permissions: DEFAULT_GRANTS, ...(browserContextId === undefined ? {} : { browserContextId }) })
+  }
+
+  #apply(target: TargetSession): Array<Promise<unknown>> {
+    if (target.applied.has('permissions')) return []
+    target.applied.set('permissions', true)
+    const { client } = target
+    client.on('Runtime.bindingCalled', (event) => {
+      if (event.name !== this.#name) return
+      detach(this.#onMessage(target, event.executionContextId, event.payload), 'permission message')
+    })
+    client.on('Runtime.executionContextDestroyed', (event) => {
+      this.#contexts.delete(`${client.sessionId}:${event.executionContextId}`)
+    })
+    client.on('Runtime.executionContextsCleared', () => {
+      for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
+    })
+    detach(
+      client.whenDetached.then(() => {
+        for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
+      }),
+      'forget permission contexts',
+    )
+    const steps: Array<Promise<unknown>> = [client.send('Runtime.addBinding', { name: this.#name }), target.enable('Runtime')]
+    if (hasFrames(target.kind)) {
+      // Without Page.enable the script is accepted and never runs (DESIGN.md).
+      steps.push(target.enable('Page'), client.send('Page.addScriptToEvaluateOnNewDocument', { source: windowShim(this.#name), runImmediately: true }))
+    } else {
+      // A paused dedicated worker has no context yet, and a Runtime.evaluate sent then holds
+      // the worker forever; sent once its context exists, it runs only after the worker's first
+      // tasks (measured, Chromium 156). So the worker stops once more, before its first script
+      // runs, and gets the shim there. A service or shared worker is evaluated at once (it has
+      // its context while paused).
+      const source = workerShim(this.#name)
+      if (target.kind === 'worker') {
+        const off = client.on('Debugger.paused', (event) => {
+          if (event.reason !== 'instrumentation') return
+          off()
+          detach(
+            client
+              .send('Runtime.evaluate', { expression: source })
+              .then(() => this.#deliver(this.#workerContext(target), 0, { notification: this.#notificationState(this.#workerContext(target)) }))
+              .finally(() => client.send('Debugger.disable')),
+            'worker permission shim',
+          )
+        })
+        steps.push(client.send('Debugger.enable', {}), client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }))
+      } else {
+        steps.push(client.send('Runtime.evaluate', { expression: source }))
+      }
+    }
+    return steps
+  }
+
+  // ---- messages from the shim ---------------------------------------------------------
+
+  async #onMessage(target: TargetSession, contextId: number, payload: string): Promise<void> {
+    let message: ShimMessage
+    try {
+      message = JSON.parse(payload) as ShimMessage
+    } catch {
+      return
+    }
+    if (typeof message.id !== 'number' || typeof message.url !== 'string') return
+    const context: Context = { client: target.client, contextId, message, target }
+    switch (message.t) {
+      case 'hello':
+        this.#contexts.set(`${target.client.sessionId}:${contextId}`, context)
+        await this.#deliver(context, 0, { notification: this.#notificationState(context) })
+        await this.#deliver(context, message.id, {})
+        return
+      case 'chk': {
+        const name = checkName(String(message.permission), message.sysex === true)
+        const granted = name ? this.#decideCheck(context, name.permission, name.mediaType) : true
+        await this.#deliver(context, message.id, { state: granted ? 'granted' : 'denied' })
+        return
+      }
+      case 'req': {
+        const permission = requestName(String(message.permission), message.sysex === true)
+        const granted = permission ? await this.#decideRequest(context, permission) : false
+        if (permission) await this.#applyDecision(context, permission, granted)
+        await this.#deliver(context, message.id, { granted })
+        return
+      }
+    }
+  }
+
+  /** A worker before its shim said hello: what Node knows of it from its target. */
+  #workerContext(target: TargetSession): Context {
+    const url = target.initialUrl
+    const origin = URL.canParse(url) ? new URL(url).origin : 'null'
+    return { client: target.client, contextId: 0, target, message: { t: 'hello', id: 0, url, origin } }
+  }
+
+  #webContentsOf(target: TargetSession): WebContents | null {
+    const top = target.topPage
+    return top ? (this.#session.webContentsForTarget(top.targetId) ?? null) : null
+  }
+
+  #decideRequest(context: Context, permission: PermissionName): Promise<boolean> {
+    const handler = this.#request
+    if (!handler) return Promise.resolve(true)
+    const { message } = context
+    const media = mediaOf(message)
+    const details: PermissionRequestDetails = { requestingUrl: message.url, isMainFrame: message.main === true }
+    if (permission === 'media') {
+      details.mediaTypes = media
+      details.securityOrigin = message.origin
+    }
+    const answer = deferred<boolean>()
+    const timer = setTimeout(() => {
+      debug('permission handler did not answer %s for %s within %d ms: denied', permission, message.url, this.#timeoutMs)
+      answer.resolve(false)
+    }, this.#timeoutMs)
+    try {
+      handler(this.#webContentsOf(context.target), permission, (granted) => answer.resolve(granted === true), details)
+    } catch (error) {
+      debug('permission request handler threw for %s: %s (denied)', permission, String(error))
+      answer.resolve(false)
+    }
+    return answer.promise.finally(() => clearTimeout(timer))
+  }
+
+  #decideCheck(context: Context, permission: PermissionName, mediaType: MediaType | undefined): boolean {
+    const handler = this.#check
+    if (!handler) return true
+    const { message } = context
+    const details: PermissionCheckDetails = {
+      requestingUrl: message.url,
+      isMainFrame: message.main === true,
+      embeddingOrigin: message.top ?? message.origin,
+      securityOrigin: message.origin,
+      ...(mediaType ? { mediaType } : {}),
+    }
+    try {
+      return handler(this.#webContentsOf(context.target), permission, message.origin, details) === true
+    } catch (error) {
+      debug('permission check handler threw for %s: %s (denied)', permission, String(error))
+      return false
+    }
+  }
+
+  #notificationState(context: Context): 'granted' | 'denied' {
+    return this.#decideCheck(context, 'notifications', undefined) ? 'granted' : 'denied'
+  }
+
+  /**
+   * Chromium keeps the answer as the origin's setting (granted or denied) for
+   * the original call that follows. A denial is not remembered by us: the
+   * next request asks the handler again and overwrites the setting. A frame's
+   * permission is keyed by its top-level origin (Chromium delegates frame
+   * permissions from the top-level document).
+   */
+  async #applyDecision(context: Context, permission: PermissionName, granted: boolean): Promise<void> {
+    const descriptors = descriptorsFor(permission, mediaOf(context.message))
+    if (descriptors.length === 0) return
+    const binding = await this.#session.bindingFor('session.setPermissionRequestHandler')
+    const { message } = context
+    const origin = message.top ?? message.origin
+    const embedded = message.top !== undefined && message.top !== message.origin ? { embeddedOrigin: message.origin } : {}
+    const browserContextId = binding.contextId
+    await Promise.all(
+      descriptors.map((permission: Protocol.Browser.PermissionDescriptor) =>
+        binding.browser.send('Browser.setPermission', {
+          permission,
+          setting: granted ? 'granted' : 'denied',
+          origin,
+          ...embedded,
+          ...(browserContextId === undefined ? {} : { browserContextId }),
+        }),
+      ),
+    )
+  }
+
+  async #deliver(context: Context, id: number, answer: object): Promise<void> {
+    await context.client.send('Runtime.evaluate', {
+      expression: `globalThis[${JSON.stringify(this.#name)}](${id}, ${JSON.stringify(answer)})`,
+      // A worker has one context, and Chromium 156 does not find it by the id its bindingCalled names.
+      ...(hasFrames(context.target.kind) ? { contextId: context.contextId } : {}),
+    })
+  }
+
+  /** The check handler changed: every live document and worker gets its new Notification.permission. */
+  async #pushAll(): Promise<void> {
+    const pushes = [...this.#contexts.values()].map((context) =>
+      this.#deliver(context, 0, { notification: this.#notificationState(context) }).catch((error: unknown) => {
+        if (!context.client.detached) debug('pushing Notification.permission: %s', String(error))
+      }),
+    )
+    await Promise.all(pushes)
+  }
+}
+
+function mediaOf(message: ShimMessage): MediaType[] {
+  return Array.isArray(message.media) ? message.media.filter((m): m is MediaType => m === 'audio' || m === 'video') : []
+}
