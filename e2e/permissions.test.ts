@@ -1,13 +1,13 @@
-import { ValidationError, type PermissionName, type PermissionRequestDetails, type Session, type WebContents } from 'cdp-session'
+import { ValidationError, type Browser, type PermissionName, type PermissionRequestDetails, type Session, type WebContents } from 'cdp-session'
 import { describe, expect, launchTestBrowser, test as base } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 
 // getUserMedia needs a capture device: Chromium's fake one. No fake *UI*
 // (--use-fake-ui-for-media-stream would accept every prompt): the decision must be the handler's.
-const test = base.extend({
+const test = base.extend<{ browser: Browser }>({
   browser: [
     // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
+    async ({}, use: (browser: Browser) => Promise<void>) => {
       const browser = await launchTestBrowser({ args: ['--use-fake-device-for-media-stream'] })
       await use(browser)
       await browser.close()
@@ -88,6 +88,8 @@ const outcome = (code: string): string =>
   `Promise.resolve().then(() => ${code}).then((v) => v === 'denied' ? 'denied' : 'granted', (e) => 'denied ' + e.name + ': ' + e.message)`
 
 interface Case {
+  /** The web API that asks. */
+  api: string
   permission: PermissionName
   code: string
   /** Frame kinds where a grant cannot show headless (what Chromium still wants), with the reason. */
@@ -99,30 +101,39 @@ interface Case {
 // the permission passed: geolocation without a position source times out (code 3, not 1), MIDI
 // without ALSA fails initialising (InvalidStateError, not NotAllowedError).
 const CASES: Case[] = [
-  { permission: 'geolocation', code: `new Promise((r) => navigator.geolocation.getCurrentPosition(() => r('granted'), (e) => r(e.code === 1 ? 'denied' : 'granted'), { timeout: 100 }))` },
-  { permission: 'notifications', code: `Notification.requestPermission()` },
+  { api: 'getCurrentPosition', permission: 'geolocation', code: `new Promise((r) => navigator.geolocation.getCurrentPosition(() => r('granted'), (e) => r(e.code === 1 ? 'denied' : 'granted'), { timeout: 100 }))` },
   {
+    api: 'watchPosition',
+    permission: 'geolocation',
+    code: `new Promise((r) => { const id = navigator.geolocation.watchPosition(() => { navigator.geolocation.clearWatch(id); r('granted') }, (e) => { navigator.geolocation.clearWatch(id); r(e.code === 1 ? 'denied' : 'granted') }, { timeout: 100 }) })`,
+  },
+  { api: 'Notification.requestPermission', permission: 'notifications', code: `Notification.requestPermission()` },
+  {
+    api: 'getUserMedia',
     permission: 'media',
     code: `navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then((s) => { s.getTracks().forEach((t) => t.stop()); return 'granted' })`,
     details: { mediaTypes: ['video', 'audio'] },
   },
-  { permission: 'midi', code: `navigator.requestMIDIAccess().catch((e) => { if (e.name === 'InvalidStateError') return 'granted'; throw e })` },
-  { permission: 'midiSysex', code: `navigator.requestMIDIAccess({ sysex: true }).catch((e) => { if (e.name === 'InvalidStateError') return 'granted'; throw e })` },
-  { permission: 'clipboard-read', code: `navigator.clipboard.readText()` },
+  { api: 'requestMIDIAccess', permission: 'midi', code: `navigator.requestMIDIAccess().catch((e) => { if (e.name === 'InvalidStateError') return 'granted'; throw e })` },
+  { api: 'requestMIDIAccess({ sysex })', permission: 'midiSysex', code: `navigator.requestMIDIAccess({ sysex: true }).catch((e) => { if (e.name === 'InvalidStateError') return 'granted'; throw e })` },
+  { api: 'readText', permission: 'clipboard-read', code: `navigator.clipboard.readText()` },
   {
+    api: 'writeText',
     permission: 'clipboard-sanitized-write',
     code: `navigator.clipboard.writeText('x')`,
     grantNotObservable: { frames: ['cross-site iframe'], reason: /Write permission denied/ },
   },
-  { permission: 'window-management', code: `getScreenDetails()` },
-  { permission: 'idle-detection', code: `IdleDetector.requestPermission()`, grantNotObservable: { frames: ['cross-site iframe'], reason: /user gesture/ } },
-  { permission: 'storage-access', code: `document.requestStorageAccess()` },
+  { api: 'getScreenDetails', permission: 'window-management', code: `getScreenDetails()` },
+  { api: 'IdleDetector.requestPermission', permission: 'idle-detection', code: `IdleDetector.requestPermission()`, grantNotObservable: { frames: ['cross-site iframe'], reason: /user gesture/ } },
+  { api: 'requestStorageAccess', permission: 'storage-access', code: `document.requestStorageAccess()` },
   {
+    api: 'requestPointerLock',
     permission: 'pointerLock',
     code: `document.body.requestPointerLock().then(() => { document.exitPointerLock(); return 'granted' })`,
     grantNotObservable: { frames: ['cross-site iframe'], reason: /user gesture/ },
   },
   {
+    api: 'requestFullscreen',
     permission: 'fullscreen',
     code: `document.documentElement.requestFullscreen().then(() => document.exitFullscreen()).then(() => 'granted')`,
     grantNotObservable: { frames: ['cross-site iframe'], reason: /Permissions check failed/ },
@@ -151,7 +162,7 @@ function scripted(answers: boolean[], delayMs = 0): { handler: Parameters<Sessio
 
 describe('ses.setPermissionRequestHandler', () => {
   const table = CASES.flatMap((c) => FRAMES.flatMap((frame) => (['before', 'after'] as const).map((when) => ({ ...c, frame, when }))))
-  test.for(table)('$permission from the $frame, handler set $when the page: deny, then ask again and grant', async ({ permission, code, frame, when, grantNotObservable, details }, { session, server }) => {
+  test.for(table)('$permission ($api) from the $frame, handler set $when the page: deny, then ask again and grant', async ({ permission, code, frame, when, grantNotObservable, details }, { session, server }) => {
     serve(server)
     const { handler, asked } = scripted([false, true])
     let wc: WebContents
@@ -175,7 +186,7 @@ describe('ses.setPermissionRequestHandler', () => {
     }
   })
 
-  test.for(CASES)('$permission: the page waits for an answer given seconds later', async ({ code }, { session, server }) => {
+  test.for(CASES)('$permission ($api): the page waits for an answer given seconds later', async ({ code }, { session, server }) => {
     serve(server)
     const { handler, asked } = scripted([true], 1500)
     await session.setPermissionRequestHandler(handler)
@@ -184,10 +195,16 @@ describe('ses.setPermissionRequestHandler', () => {
     expect(asked).toHaveLength(1)
   })
 
-  test.for([
-    { name: 'throws', handler: () => { throw new Error('handler bug') } },
+  const silentOrThrowing: Array<{ name: string; handler: () => void }> = [
+    {
+      name: 'throws',
+      handler: () => {
+        throw new Error('handler bug')
+      },
+    },
     { name: 'never answers', handler: () => undefined },
-  ])('a handler that $name denies and the page settles', async ({ handler }, { session, server }) => {
+  ]
+  test.for(silentOrThrowing)('a handler that $name denies and the page settles', { timeout: 40_000 }, async ({ handler }, { session, server }) => {
     serve(server)
     await session.setPermissionRequestHandler(handler)
     const wc = await openTop(session, server)
@@ -198,7 +215,7 @@ describe('ses.setPermissionRequestHandler', () => {
     ])
     expect(notification).toBe('denied')
     expect(media).toMatch(/^denied NotAllowedError/)
-  }, 40_000)
+  })
 
   test('with no handler every request is granted (Electron\'s default); null restores it', async ({ session, server }) => {
     serve(server)

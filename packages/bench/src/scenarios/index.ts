@@ -3,6 +3,7 @@ import { cookies } from './cookies.js'
 import { gatewayConnect, gatewayLatency, gatewayThroughput } from './gateway.js'
 import { sessionPageLoad } from './session-page-load.js'
 import { interceptPageLoad } from './intercept-page-load.js'
+import { permissionShim } from './permission-shim.js'
 
 /** Every scenario `pnpm bench` knows, in run order. Add new ones here. */
-export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad]
+export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad, permissionShim]

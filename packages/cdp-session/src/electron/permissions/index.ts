@@ -79,9 +79,13 @@ export class Permissions {
   #check: PermissionCheckHandler | null = null
   #hook: { ready: Promise<void>; remove(): void } | undefined
   readonly #timeoutMs = REQUEST_TIMEOUT_MS
-  /** Documents and workers whose shim said hello: where Notification.permission is pushed. */
+  /** Live documents and workers: where Notification.permission is pushed. */
   readonly #contexts = new Map<string, Context>()
+  /** The origin of each page's main frame document, for its frames' details. */
+  readonly #topOrigins = new WeakMap<TargetSession, string>()
   readonly #defaults: Promise<unknown>
+  /** The last handler change's resets and grants: a decision is applied after them. */
+  #settings: Promise<unknown> = Promise.resolve()
 
   constructor(session: Session) {
     this.#session = session
@@ -109,18 +113,23 @@ export class Permissions {
    * the shim. Clearing both handlers grants every origin again and the shim,
    * still in place, answers with Electron's defaults.
    */
-  async #install(api: string): Promise<void> {
-    const binding = await this.#session.bindingFor(api)
-    await this.#defaults
+  #install(api: string): Promise<void> {
     const handlers = this.#request !== null || this.#check !== null
-    const wasInstalled = this.#hook !== undefined
-    if (handlers || wasInstalled) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target) })
-    const browserContextId = binding.contextId
-    if (this.#request !== null || !handlers) {
-      await binding.browser.send('Browser.resetPermissions', browserContextId === undefined ? {} : { browserContextId })
-    }
-    if (!handlers) await this.#grantDefaults(binding)
-    await this.#hook?.ready
+    // At once, so a page opened right after the call (without awaiting it) gets the shim.
+    if (handlers) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target) })
+    const resetting = this.#request !== null || !handlers
+    const previous = this.#settings
+    const done = (async () => {
+      const binding = await this.#session.bindingFor(api)
+      // In call order, after the default grants (whether they worked or not: a failure is logged).
+      await Promise.allSettled([this.#defaults, previous])
+      const browserContextId = binding.contextId
+      if (resetting) await binding.browser.send('Browser.resetPermissions', browserContextId === undefined ? {} : { browserContextId })
+      if (!handlers) await this.#grantDefaults(binding)
+      await this.#hook?.ready
+    })()
+    this.#settings = quiet(done)
+    return done
   }
 
   async #grantDefaults(binding: SessionBinding): Promise<void> {
@@ -132,6 +141,9 @@ export class Permissions {
     if (target.applied.has('permissions')) return []
     target.applied.set('permissions', true)
     const { client } = target
+    const forget = (): void => {
+      for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
+    }
     client.on('Runtime.bindingCalled', (event) => {
       if (event.name !== this.#name) return
       detach(this.#onMessage(target, event.executionContextId, event.payload), 'permission message')
@@ -139,44 +151,61 @@ export class Permissions {
     client.on('Runtime.executionContextDestroyed', (event) => {
       this.#contexts.delete(`${client.sessionId}:${event.executionContextId}`)
     })
-    client.on('Runtime.executionContextsCleared', () => {
-      for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
-    })
-    detach(
-      client.whenDetached.then(() => {
-        for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
-      }),
-      'forget permission contexts',
-    )
+    client.on('Runtime.executionContextsCleared', forget)
+    detach(client.whenDetached.then(forget), 'forget permission contexts')
     const steps: Array<Promise<unknown>> = [client.send('Runtime.addBinding', { name: this.#name }), target.enable('Runtime')]
     if (hasFrames(target.kind)) {
+      this.#trackDocuments(target)
       // Without Page.enable the script is accepted and never runs (DESIGN.md).
       steps.push(target.enable('Page'), client.send('Page.addScriptToEvaluateOnNewDocument', { source: windowShim(this.#name), runImmediately: true }))
-    } else {
-      // A paused dedicated worker has no context yet, and a Runtime.evaluate sent then holds
-      // the worker forever; sent once its context exists, it runs only after the worker's first
-      // tasks (measured, Chromium 156). So the worker stops once more, before its first script
-      // runs, and gets the shim there. A service or shared worker is evaluated at once (it has
-      // its context while paused).
-      const source = workerShim(this.#name)
-      if (target.kind === 'worker') {
-        const off = client.on('Debugger.paused', (event) => {
-          if (event.reason !== 'instrumentation') return
-          off()
-          detach(
-            client
-              .send('Runtime.evaluate', { expression: source })
-              .then(() => this.#deliver(this.#workerContext(target), 0, { notification: this.#notificationState(this.#workerContext(target)) }))
-              .finally(() => client.send('Debugger.disable')),
-            'worker permission shim',
-          )
-        })
-        steps.push(client.send('Debugger.enable', {}), client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }))
-      } else {
-        steps.push(client.send('Runtime.evaluate', { expression: source }))
-      }
+      return steps
     }
+    // A paused dedicated worker has no context yet, and a Runtime.evaluate sent then holds
+    // the worker forever; sent once its context exists, it runs only after the worker's first
+    // tasks (measured, Chromium 156). So the worker stops once more, before its first script
+    // runs, and gets the shim there. A service or shared worker is evaluated at once (it has
+    // its context while paused).
+    const shim = (): Promise<unknown> =>
+      client.send('Runtime.evaluate', { expression: workerShim(this.#name) }).then(() => {
+        const context = this.#workerContext(target)
+        this.#contexts.set(`${client.sessionId}:worker`, context)
+        return this.#deliver(context, 0, { notification: this.#notificationState(context) })
+      })
+    if (target.kind !== 'worker') return [...steps, shim()]
+    const off = client.on('Debugger.paused', (event) => {
+      if (event.reason !== 'instrumentation') return
+      off()
+      detach(
+        shim().finally(() => client.send('Debugger.disable')),
+        'worker permission shim',
+      )
+    })
+    steps.push(client.send('Debugger.enable', {}), client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }))
     return steps
+  }
+
+  /**
+   * Every new document of a frame target is known from its main-world context: Notification.permission
+   * (a synchronous getter) is pushed to it when a check handler is set, and again whenever the
+   * handler changes. (Without a check handler the shim answers Electron's default, 'granted'.)
+   */
+  #trackDocuments(target: TargetSession): void {
+    const { client } = target
+    const urls = new Map<string, string>()
+    client.on('Page.frameNavigated', (event) => {
+      urls.set(event.frame.id, event.frame.url)
+    })
+    client.on('Runtime.executionContextCreated', ({ context }) => {
+      const aux = context.auxData as { frameId?: string; isDefault?: boolean } | undefined
+      if (!aux?.isDefault || !aux.frameId) return
+      const main = target.kind === 'page' && aux.frameId === target.targetId
+      if (aux.frameId === target.targetId) this.#topOrigins.set(target, context.origin)
+      const top = target.topPage ? this.#topOrigins.get(target.topPage) : undefined
+      const message: ShimMessage = { t: 'hello', id: 0, url: urls.get(aux.frameId) ?? context.origin, origin: context.origin, main, ...(top ? { top } : {}) }
+      const entry: Context = { client, contextId: context.id, message, target }
+      this.#contexts.set(`${client.sessionId}:${context.id}`, entry)
+      if (this.#check) detach(this.#deliver(entry, 0, { notification: this.#notificationState(entry) }), 'push Notification.permission')
+    })
   }
 
   // ---- messages from the shim ---------------------------------------------------------
@@ -189,13 +218,16 @@ export class Permissions {
       return
     }
     if (typeof message.id !== 'number' || typeof message.url !== 'string') return
+    // What Chromium told us of this document outranks what its script says of itself.
+    const known = this.#contexts.get(`${target.client.sessionId}:${hasFrames(target.kind) ? contextId : 'worker'}`)?.message
+    if (known) {
+      if (known.origin !== message.origin) message.url = known.url
+      message.origin = known.origin
+      if (known.top !== undefined) message.top = known.top
+      if (known.main !== undefined) message.main = known.main
+    }
     const context: Context = { client: target.client, contextId, message, target }
     switch (message.t) {
-      case 'hello':
-        this.#contexts.set(`${target.client.sessionId}:${contextId}`, context)
-        await this.#deliver(context, 0, { notification: this.#notificationState(context) })
-        await this.#deliver(context, message.id, {})
-        return
       case 'chk': {
         const name = checkName(String(message.permission), message.sysex === true)
         const granted = name ? this.#decideCheck(context, name.permission, name.mediaType) : true
@@ -282,6 +314,7 @@ export class Permissions {
     const descriptors = descriptorsFor(permission, mediaOf(context.message))
     if (descriptors.length === 0) return
     const binding = await this.#session.bindingFor('session.setPermissionRequestHandler')
+    await Promise.allSettled([this.#settings])
     const { message } = context
     const origin = message.top ?? message.origin
     const embedded = message.top !== undefined && message.top !== message.origin ? { embeddedOrigin: message.origin } : {}

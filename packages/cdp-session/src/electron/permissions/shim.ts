@@ -11,7 +11,7 @@
  * refused by the shim itself, the way Chromium refuses them.
  *
  * Wire format (strings through the binding, JSON):
- *   page → Node: { t: 'req' | 'chk' | 'hello', id, permission?, media?, url, main, top, origin }
+ *   page → Node: { t: 'req' | 'chk', id, permission?, media?, sysex?, url, main, top, origin }
  *   Node → page: globalThis[NAME](id, answer) — id 0 pushes the Notification.permission value.
  * The binding's global is replaced by the delivery function (non-enumerable,
  * non-writable, non-configurable): the page cannot redefine it or read the binding.
@@ -51,7 +51,8 @@ const COMMON = String.raw`
   const pending = new Map()
   const natives = new WeakMap()
   let seq = 0
-  let pushed = null
+  // Notification.permission until Node pushes the check handler's answer: Electron's default.
+  let pushed = { notification: 'granted' }
   const deliver = (id, answer) => {
     if (id === 0) { pushed = answer; return }
     const resolve = pending.get(id)
@@ -106,7 +107,7 @@ const COMMON = String.raw`
   const stateDesc = Notif && getOwnPropertyDescriptor(Notif, 'permission')
   if (stateDesc && stateDesc.get) {
     const nativeGet = stateDesc.get
-    const getter = { get permission() { return pushed ? pushed.notification : apply(nativeGet, this, []) } }
+    const getter = { get permission() { return pushed.notification } }
     const wrappedGet = getOwnPropertyDescriptor(getter, 'permission').get
     natives.set(wrappedGet, nativeGet)
     defineProperty(Notif, 'permission', { ...stateDesc, get: wrappedGet })
@@ -121,7 +122,9 @@ const WINDOW = String.raw`
   const gated = (permission, extra) => (original, self, args) =>
     request(permission, typeof extra === 'function' ? extra(args) : extra).then(() => apply(original, self, args))
   const geo = g.Geolocation && g.Geolocation.prototype
+  // Calls Chromium rejects before asking (no success callback) keep their synchronous TypeError.
   hook(geo, 'getCurrentPosition', (original, self, args) => {
+    if (typeof args[0] !== 'function') return apply(original, self, args)
     request('geolocation').then(() => apply(original, self, args))
     return undefined
   })
@@ -129,6 +132,7 @@ const WINDOW = String.raw`
   const watches = new Map()
   let watchSeq = 0
   hook(geo, 'watchPosition', (original, self, args) => {
+    if (typeof args[0] !== 'function') return apply(original, self, args)
     const watch = { real: 0, cleared: false }
     watches.set(++watchSeq, watch)
     request('geolocation').then(() => { if (!watch.cleared) watch.real = apply(original, self, args) })
@@ -182,7 +186,6 @@ const WINDOW = String.raw`
     self.dispatchEvent(new g.Event('fullscreenerror', { bubbles: true, composed: true }))
     throw new TypeError('Permissions check failed')
   }))
-  ask({ t: 'hello' })
 `
 
 /** The permission names whose `navigator.permissions.query` the check handler decides. */
@@ -204,9 +207,7 @@ export const QUERY_NAMES = [
 ] as const
 
 function build(name: string, isWindow: boolean): string {
-  // In a worker the shim is a Runtime.evaluate; Node's answer arriving while that evaluate
-  // still runs wedges the worker (measured): the hello waits for the next task.
-  const body = (isWindow ? COMMON + WINDOW : COMMON + "\n  setTimeout(() => ask({ t: 'hello' }), 0)\n")
+  const body = (isWindow ? COMMON + WINDOW : COMMON)
     .replace('QUERY_NAMES_JSON', JSON.stringify(QUERY_NAMES))
     .replaceAll('IS_WINDOW', String(isWindow))
   return `;(() => {\n  const NAME = ${JSON.stringify(name)}\n${body}\n})();`
