@@ -26,7 +26,17 @@ const FRAME_PAGE = `<!doctype html><body><script>addEventListener('message', asy
   try { window.focus(); value = await (0, eval)(e.data.code) } catch (error) { value = 'threw ' + error }
   parent.postMessage({ id: e.data.id, value }, '*')
 })</script></body>`
-const WORKER_SCRIPT = `onmessage = async (e) => { let value; try { value = await (0, eval)(e.data.code) } catch (error) { value = 'threw ' + error } postMessage({ id: e.data.id, value }) }`
+// Besides eval, the worker has fixed commands: eval compiles a script, which a worker that never
+// compiles one again does not do (the handler-set-later test must not depend on that).
+const WORKER_SCRIPT = `const commands = {
+  geolocation: () => navigator.permissions.query({ name: 'geolocation' }).then((s) => s.state),
+  notification: () => Notification.permission,
+}
+onmessage = async (e) => {
+  let value
+  try { value = await (e.data.command ? commands[e.data.command]() : (0, eval)(e.data.code)) } catch (error) { value = 'threw ' + error }
+  postMessage({ id: e.data.id, value })
+}`
 
 // The top page: a same-site and a cross-site (other site: an OOPIF) iframe, both allowed every feature,
 // and a dedicated worker; inFrame(i, code) and inWorker(code) run code there.
@@ -42,12 +52,12 @@ window.inFrame = (index, code) => new Promise((resolve) => {
   frames[index].postMessage({ id, code }, '*')
 })
 let worker
-window.inWorker = (code) => new Promise((resolve) => {
+window.inWorker = (code, command) => new Promise((resolve) => {
   worker ||= new Worker('/perm/worker.js')
   const id = ++seq
   const listener = (e) => { if (e.data.id === id) { worker.removeEventListener('message', listener); resolve(e.data.value) } }
   worker.addEventListener('message', listener)
-  worker.postMessage({ id, code })
+  worker.postMessage({ id, code, command })
 })
 window.framesLoaded = Promise.all([...document.querySelectorAll('iframe')].map((f) => new Promise((r) => f.addEventListener('load', r))))
 </script>
@@ -324,6 +334,16 @@ describe('ses.setPermissionCheckHandler', () => {
     expect(await run(wc, frame, read)).toBe('granted')
     await session.setPermissionCheckHandler(null)
     expect(await run(wc, frame, read)).toBe('granted')
+  })
+
+  test('a worker that already runs asks a handler set after it started', async ({ session, server }) => {
+    serve(server)
+    const wc = await openTop(session, server)
+    const command = (name: string): Promise<unknown> => wc.executeJavaScript(`inWorker(undefined, ${JSON.stringify(name)})`)
+    expect(await command('geolocation')).toBe('granted')
+    await session.setPermissionCheckHandler(() => false)
+    expect(await command('geolocation')).toBe('denied')
+    expect(await command('notification')).toBe('denied')
   })
 
   test('with no check handler every check is granted', async ({ session, server }) => {

@@ -171,7 +171,8 @@ export class Permissions {
         this.#contexts.set(`${client.sessionId}:worker`, context)
         return this.#deliver(context, 0, { notification: this.#notificationState(context) })
       })
-    if (target.kind !== 'worker') return [...steps, shim()]
+    // A worker that already runs (the handler came after it) is evaluated between its tasks.
+    if (target.kind !== 'worker' || target.applied.get('ready') === true) return [...steps, shim()]
     const off = client.on('Debugger.paused', (event) => {
       if (event.reason !== 'instrumentation') return
       off()
