@@ -1,4 +1,5 @@
 import { ValidationError, type Browser, type PermissionName, type PermissionRequestDetails, type Session, type WebContents } from 'cdp-session'
+import { onTestFinished } from 'vitest'
 import { describe, expect, launchTestBrowser, test as base } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 
@@ -214,8 +215,16 @@ describe('ses.setPermissionRequestHandler', () => {
     },
     { name: 'never answers', handler: () => undefined },
   ]
-  test.for(silentOrThrowing)('a handler that $name denies and the page settles', { timeout: 40_000 }, async ({ handler }, { session, server }) => {
+  test.for(silentOrThrowing)('a handler that $name denies, the page settles, and a process warning says why', { timeout: 40_000 }, async ({ name, handler }, { session, server }) => {
     serve(server)
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    onTestFinished(() => {
+      process.off('warning', onWarning)
+    })
     await session.setPermissionRequestHandler(handler)
     const wc = await openTop(session, server)
     // A handler that never calls back is given up on after 10 s (REQUEST_TIMEOUT_MS).
@@ -225,6 +234,21 @@ describe('ses.setPermissionRequestHandler', () => {
     ])
     expect(notification).toBe('denied')
     expect(media).toMatch(/^denied NotAllowedError/)
+    await expect.poll(() => warnings.filter((w) => (w as Error & { code?: string }).code === 'CDP_SESSION_PERMISSION_HANDLER').map((w) => w.message)).toEqual([
+      expect.stringMatching(name === 'throws' ? /handler threw for '(notifications|media)'.*handler bug.*denied/ : /did not call back within 10000 ms.*denied/),
+    ])
+  })
+
+  test('a sandboxed iframe (opaque origin, no setting possible) still gets an answer', async ({ session, server }) => {
+    serve(server)
+    server.setContent('/perm/sandboxed.html', topPage(server.crossOrigin).replace('<iframe allow', '<iframe sandbox="allow-scripts" allow'))
+    const { handler, asked } = scripted([true])
+    await session.setPermissionRequestHandler(handler)
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/perm/sandboxed.html'))
+    await wc.executeJavaScript('framesLoaded')
+    expect(await run(wc, 'same-site iframe', outcome(`navigator.mediaDevices.getUserMedia({ video: true })`))).toMatch(/^(granted|denied)/)
+    expect(asked.map((a) => [a.permission, a.details.requestingUrl])).toEqual([['media', server.url('/perm/frame.html')]])
   })
 
   test('with no handler every request is granted (Electron\'s default); null restores it', async ({ session, server }) => {

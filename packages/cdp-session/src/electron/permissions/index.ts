@@ -79,6 +79,7 @@ export class Permissions {
   #check: PermissionCheckHandler | null = null
   #hook: { ready: Promise<void>; remove(): void } | undefined
   readonly #timeoutMs = REQUEST_TIMEOUT_MS
+  readonly #warned = new Set<string>()
   /** Live documents and workers: where Notification.permission is pushed. */
   readonly #contexts = new Map<string, Context>()
   /** The origin of each page's main frame document, for its frames' details. */
@@ -238,7 +239,13 @@ export class Permissions {
       case 'req': {
         const permission = requestName(String(message.permission), message.sysex === true)
         const granted = permission ? await this.#decideRequest(context, permission) : false
-        if (permission) await this.#applyDecision(context, permission, granted)
+        try {
+          if (permission) await this.#applyDecision(context, permission, granted)
+        } catch (error) {
+          // E.g. an opaque origin (sandboxed frame, data: URL) that Chromium takes no setting for:
+          // the page still gets its answer, and Chromium decides the call with what it has.
+          debug('applying the %s decision for %s: %s', permission, message.url, String(error))
+        }
         await this.#deliver(context, message.id, { granted })
         return
       }
@@ -269,13 +276,15 @@ export class Permissions {
     }
     const answer = deferred<boolean>()
     const timer = setTimeout(() => {
-      debug('permission handler did not answer %s for %s within %d ms: denied', permission, message.url, this.#timeoutMs)
+      this.#warn('timeout', `session.setPermissionRequestHandler: the handler did not call back within ${this.#timeoutMs} ms for '${permission}' (${message.url}); the request was denied.`)
       answer.resolve(false)
     }, this.#timeoutMs)
+    // A pending request does not keep Node running.
+    timer.unref()
     try {
       handler(this.#webContentsOf(context.target), permission, (granted) => answer.resolve(granted === true), details)
     } catch (error) {
-      debug('permission request handler threw for %s: %s (denied)', permission, String(error))
+      this.#warn('threw', `session.setPermissionRequestHandler: the handler threw for '${permission}' (${message.url}): ${String(error)}; the request was denied.`)
       answer.resolve(false)
     }
     return answer.promise.finally(() => clearTimeout(timer))
@@ -295,9 +304,17 @@ export class Permissions {
     try {
       return handler(this.#webContentsOf(context.target), permission, message.origin, details) === true
     } catch (error) {
-      debug('permission check handler threw for %s: %s (denied)', permission, String(error))
+      this.#warn('check threw', `session.setPermissionCheckHandler: the handler threw for '${permission}' (${message.origin}): ${String(error)}; the check answered false.`)
       return false
     }
+  }
+
+  /** One process warning per kind of handler failure and session (each is also logged). */
+  #warn(kind: string, text: string): void {
+    debug('%s', text)
+    if (this.#warned.has(kind)) return
+    this.#warned.add(kind)
+    process.emitWarning(text, { code: 'CDP_SESSION_PERMISSION_HANDLER' })
   }
 
   #notificationState(context: Context): 'granted' | 'denied' {
