@@ -370,6 +370,36 @@ describe('ses.setPermissionCheckHandler', () => {
     expect(await command('notification')).toBe('denied')
   })
 
+  test('a service worker asks the handler too, with no webContents', async ({ session, server }) => {
+    server.setContent(
+      '/perm/sw.js',
+      `self.addEventListener('install', (e) => e.waitUntil(self.skipWaiting()))
+self.addEventListener('message', (e) => {
+  e.waitUntil(navigator.permissions.query({ name: 'notifications' }).then((s) => e.source.postMessage({ state: s.state, permission: Notification.permission })))
+})`,
+      'text/javascript',
+    )
+    server.setContent('/perm/sw.html', '<!doctype html><p>service worker</p>')
+    const seen: Array<{ webContents: unknown; requestingUrl: string }> = []
+    await session.setPermissionCheckHandler((webContents, permission, _origin, details) => {
+      if (permission === 'notifications' && details.requestingUrl.endsWith('/perm/sw.js')) seen.push({ webContents, requestingUrl: details.requestingUrl })
+      return false
+    })
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/perm/sw.html'))
+    const report = await wc.executeJavaScript(`(async () => {
+      const registration = await navigator.serviceWorker.register('/perm/sw.js', { scope: '/perm/' })
+      const worker = registration.installing || registration.waiting || registration.active
+      return new Promise((resolve) => {
+        navigator.serviceWorker.addEventListener('message', (e) => resolve(e.data), { once: true })
+        worker.postMessage('report')
+      })
+    })()`)
+    expect(report).toEqual({ state: 'denied', permission: 'denied' })
+    expect(seen.length).toBeGreaterThanOrEqual(1)
+    expect(seen[0]).toEqual({ webContents: null, requestingUrl: server.url('/perm/sw.js') })
+  })
+
   test('with no check handler every check is granted', async ({ session, server }) => {
     serve(server)
     await session.setPermissionRequestHandler((_wc, _p, callback) => callback(false))

@@ -103,7 +103,8 @@ export class Permissions {
   setCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
     const api = 'session.setPermissionCheckHandler'
     this.#check = validateArg(api, 'handler', handlerSchema, handler, 'a function or null') as PermissionCheckHandler | null
-    return this.#install(api).then(() => this.#pushAll())
+    // Ignoring the promise is safe: it never rejects unhandled.
+    return quiet(this.#install(api).then(() => this.#pushAll()))
   }
 
   // ---- setup -------------------------------------------------------------------
