@@ -38,6 +38,14 @@ export type {
   HeadersReceivedResponse,
 } from './electron/web-request.js'
 export type { LoginDetails, AuthInfo, LoginCallback } from './electron/auth.js'
+export type {
+  PermissionName,
+  MediaType,
+  PermissionRequestHandler,
+  PermissionCheckHandler,
+  PermissionRequestDetails,
+  PermissionCheckDetails,
+} from './electron/permissions/index.js'
 export { ElectronEvent } from './common/event.js'
 export {
   CdpSessionError,

@@ -87,6 +87,10 @@ export function goalLines(result: ScenarioResult): string[] {
   const lines: string[] = []
   if (goals.vsPlaywright !== undefined) lines.push(check('cdp-session vs Playwright', ratioTo(result, ours, 'playwright'), goals.vsPlaywright))
   if (goals.vsRaw !== undefined) lines.push(check('cdp-session vs raw CDP floor', ratioTo(result, ours, 'raw-cdp'), goals.vsRaw))
+  if (goals.vsBaseline !== undefined) {
+    const baseline = result.contenders.find((c) => c.id === 'cdp-session-baseline')
+    lines.push(check(`cdp-session vs ${baseline?.label ?? 'its baseline'}`, ratioTo(result, ours, 'cdp-session-baseline'), goals.vsBaseline))
+  }
   if (goals.addedMs !== undefined) {
     const { ms, units, unit } = goals.addedMs
     const base = medianOf(result, 'raw-cdp')

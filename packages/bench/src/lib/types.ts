@@ -9,7 +9,7 @@
  * Well-known contender ids; the report computes ratios against two of them. The relay ids are
  * the gateway scenarios' reference hops (lib/relay.ts), reported beside the goals.
  */
-export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp' | 'relay-splice' | 'relay-copy'
+export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp' | 'relay-splice' | 'relay-copy' | 'cdp-session-baseline'
 
 export interface Contender {
   id: ContenderId
@@ -59,6 +59,8 @@ export interface Scenario {
 export interface Goals {
   vsPlaywright?: number
   vsRaw?: number
+  /** cdp-session with a feature on vs the same library without it (contender 'cdp-session-baseline'). */
+  vsBaseline?: number
   /**
    * At most `ms` added per unit of work over the raw floor: (cdp-session median − raw median)
    * / `units`, e.g. per request when an iteration makes `units` requests.

@@ -4,6 +4,7 @@ import { gatewayConnect, gatewayLatency, gatewayThroughput } from './gateway.js'
 import { sessionPageLoad } from './session-page-load.js'
 import { interceptPageLoad } from './intercept-page-load.js'
 import { download } from './download.js'
+import { permissionShim } from './permission-shim.js'
 
 /** Every scenario `pnpm bench` knows, in run order. Add new ones here. */
-export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad, download]
+export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad, download, permissionShim]

@@ -14,6 +14,7 @@ import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
 import { NetLog } from './net-log.js'
+import { Permissions, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
 import * as network from './network.js'
 import { Preloads } from './preloads.js'
 import { Protocol } from './protocol.js'
@@ -63,6 +64,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly netLog: NetLog
   readonly #login: LoginHook
   readonly #downloads: Downloads
+  readonly #permissions: Permissions
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost<WebContents>, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -90,6 +92,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.protocol = new Protocol(core)
     this.netLog = new NetLog(core)
     this.#downloads = new Downloads(core)
+    this.#permissions = new Permissions(core)
   }
 
   // ---- identity ------------------------------------------------------------------
@@ -288,6 +291,24 @@ export class Session extends TypedEmitter<SessionEvents> {
   downloadURL(url: string, options?: DownloadURLOptions): void {
     this.#core.assertOpen('session.downloadURL')
     this.#downloads.downloadURL(url, options)
+  }
+
+  // ---- permissions (permissions/) ---------------------------------------------------------
+
+  /**
+   * `handler(webContents, permission, callback, details)` decides every permission request of
+   * the session's pages; `null` restores the default (every request granted, as in Electron).
+   * Resolves once every live frame and worker asks the new handler.
+   */
+  setPermissionRequestHandler(handler: PermissionRequestHandler | null): Promise<void> {
+    this.#core.assertOpen('session.setPermissionRequestHandler')
+    return this.#permissions.setRequestHandler(handler)
+  }
+
+  /** `handler(webContents, permission, requestingOrigin, details) → boolean` answers permission checks; `null`: every check true. */
+  setPermissionCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
+    this.#core.assertOpen('session.setPermissionCheckHandler')
+    return this.#permissions.setCheckHandler(handler)
   }
 
   // ---- lifecycle ------------------------------------------------------------------------

@@ -1,0 +1,376 @@
+import { randomBytes } from 'node:crypto'
+import type { Protocol } from 'devtools-protocol'
+import { z } from 'zod'
+import { debug, deferred, detach, quiet } from '../../common/util.js'
+import { validateArg } from '../../common/validate.js'
+import type { CdpClient } from '../../cdp/client.js'
+import { hasFrames, type TargetSession } from '../../cdp/target-session.js'
+import type { SessionContext } from '../context.js'
+import type { SessionBinding } from '../core/types.js'
+import type { WebContents } from '../web-contents.js'
+import { checkName, DEFAULT_GRANTS, descriptorsFor, requestName, type MediaType, type PermissionName } from './names.js'
+import { windowShim, workerShim, type ShimMessage } from './shim.js'
+
+export type { PermissionName, MediaType } from './names.js'
+
+/** Electron's `details` of a permission request. */
+export interface PermissionRequestDetails {
+  /** The URL of the frame (or worker) that asked. */
+  requestingUrl: string
+  /** false for any iframe, also a cross-site one whose webContents is its top page. */
+  isMainFrame: boolean
+  /** 'media': what getUserMedia asked for. */
+  mediaTypes?: MediaType[]
+  /** 'media': the requesting origin. */
+  securityOrigin?: string
+}
+
+/** Electron's `details` of a permission check. */
+export interface PermissionCheckDetails {
+  requestingUrl: string
+  isMainFrame: boolean
+  /** The top-level origin of the frame that checks. */
+  embeddingOrigin: string
+  securityOrigin: string
+  /** 'media' checks (permissions.query camera / microphone). */
+  mediaType?: MediaType
+}
+
+export type PermissionRequestHandler = (
+  webContents: WebContents | null,
+  permission: PermissionName,
+  callback: (permissionGranted: boolean) => void,
+  details: PermissionRequestDetails,
+) => void
+
+export type PermissionCheckHandler = (
+  webContents: WebContents | null,
+  permission: PermissionName,
+  requestingOrigin: string,
+  details: PermissionCheckDetails,
+) => boolean
+
+/**
+ * How long a request waits for the handler's callback before it is denied
+ * (the page's promise then settles with Chromium's denial).
+ */
+export const REQUEST_TIMEOUT_MS = 10_000
+
+const handlerSchema = z.union([z.null(), z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function')])
+
+interface Context {
+  readonly client: CdpClient
+  readonly contextId: number
+  readonly message: ShimMessage
+  readonly target: TargetSession
+}
+
+/**
+ * Electron's permission handlers for one session (docs/decisions.md,
+ * "Permissions"). Until a handler is first set the session costs nothing:
+ * every origin is granted (Electron's default) by one Browser.grantPermissions
+ * for the context. From then on a shim in every frame and worker of the
+ * session asks Node for each request and check (shim.ts).
+ */
+export class Permissions {
+  readonly #session: SessionContext
+  /** Unguessable per session: the binding the shim talks through. */
+  readonly #name = `cdp${randomBytes(12).toString('hex')}`
+  #request: PermissionRequestHandler | null = null
+  #check: PermissionCheckHandler | null = null
+  #hook: { ready: Promise<void>; remove(): void } | undefined
+  readonly #timeoutMs = REQUEST_TIMEOUT_MS
+  readonly #warned = new Set<string>()
+  /** Live documents and workers: where Notification.permission is pushed. */
+  readonly #contexts = new Map<string, Context>()
+  /** The origin of each page's main frame document, for its frames' details. */
+  readonly #topOrigins = new WeakMap<TargetSession, string>()
+  readonly #defaults: Promise<unknown>
+  /** The last handler change's resets and grants: a decision is applied after them. */
+  #settings: Promise<unknown> = Promise.resolve()
+
+  constructor(session: SessionContext) {
+    this.#session = session
+    this.#defaults = quiet(session.bindingFor('session.permissions').then((binding) => this.#grantDefaults(binding)))
+    detach(this.#defaults, 'default permission grants')
+  }
+
+  setRequestHandler(handler: PermissionRequestHandler | null): Promise<void> {
+    const api = 'session.setPermissionRequestHandler'
+    this.#request = validateArg(api, 'handler', handlerSchema, handler, 'a function or null') as PermissionRequestHandler | null
+    return this.#install(api)
+  }
+
+  setCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
+    const api = 'session.setPermissionCheckHandler'
+    this.#check = validateArg(api, 'handler', handlerSchema, handler, 'a function or null') as PermissionCheckHandler | null
+    // Ignoring the promise is safe: it never rejects unhandled.
+    return quiet(this.#install(api).then(() => this.#pushAll()))
+  }
+
+  // ---- setup -------------------------------------------------------------------
+
+  /**
+   * The first handler takes over from the default grants: Chromium's overrides
+   * are reset (so only what a handler allowed is granted) and every target gets
+   * the shim. Clearing both handlers grants every origin again and the shim,
+   * still in place, answers with Electron's defaults.
+   */
+  #install(api: string): Promise<void> {
+    const handlers = this.#request !== null || this.#check !== null
+    // At once, so a page opened right after the call (without awaiting it) gets the shim.
+    if (handlers) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target) })
+    const resetting = this.#request !== null || !handlers
+    const previous = this.#settings
+    const done = (async () => {
+      const binding = await this.#session.bindingFor(api)
+      // In call order, after the default grants (whether they worked or not: a failure is logged).
+      await Promise.allSettled([this.#defaults, previous])
+      const browserContextId = binding.contextId
+      if (resetting) await binding.browser.send('Browser.resetPermissions', browserContextId === undefined ? {} : { browserContextId })
+      if (!handlers) await this.#grantDefaults(binding)
+      await this.#hook?.ready
+    })()
+    this.#settings = quiet(done)
+    return done
+  }
+
+  async #grantDefaults(binding: SessionBinding): Promise<void> {
+    const browserContextId = binding.contextId
+    await binding.browser.send('Browser.grantPermissions', { permissions: DEFAULT_GRANTS, ...(browserContextId === undefined ? {} : { browserContextId }) })
+  }
+
+  #apply(target: TargetSession): Array<Promise<unknown>> {
+    if (target.applied.has('permissions')) return []
+    target.applied.set('permissions', true)
+    const { client } = target
+    const forget = (): void => {
+      for (const [key, context] of this.#contexts) if (context.client === client) this.#contexts.delete(key)
+    }
+    client.on('Runtime.bindingCalled', (event) => {
+      if (event.name !== this.#name) return
+      detach(this.#onMessage(target, event.executionContextId, event.payload), 'permission message')
+    })
+    client.on('Runtime.executionContextDestroyed', (event) => {
+      this.#contexts.delete(`${client.sessionId}:${event.executionContextId}`)
+    })
+    client.on('Runtime.executionContextsCleared', forget)
+    detach(client.whenDetached.then(forget), 'forget permission contexts')
+    const steps: Array<Promise<unknown>> = [client.send('Runtime.addBinding', { name: this.#name }), target.enable('Runtime')]
+    if (hasFrames(target.kind)) {
+      this.#trackDocuments(target)
+      // Without Page.enable the script is accepted and never runs (DESIGN.md).
+      steps.push(target.enable('Page'), client.send('Page.addScriptToEvaluateOnNewDocument', { source: windowShim(this.#name), runImmediately: true }))
+      return steps
+    }
+    // A paused dedicated worker has no context yet, and a Runtime.evaluate sent then holds
+    // the worker forever; sent once its context exists, it runs only after the worker's first
+    // tasks (measured, Chromium 156). So the worker stops once more, before its first script
+    // runs, and gets the shim there. A service or shared worker is evaluated at once (it has
+    // its context while paused).
+    const shim = (): Promise<unknown> =>
+      client.send('Runtime.evaluate', { expression: workerShim(this.#name) }).then(() => {
+        const context = this.#workerContext(target)
+        this.#contexts.set(`${client.sessionId}:worker`, context)
+        return this.#deliver(context, 0, { notification: this.#notificationState(context) })
+      })
+    // A worker that already runs (the handler came after it) is evaluated between its tasks.
+    if (target.kind !== 'worker' || target.applied.get('ready') === true) return [...steps, shim()]
+    const off = client.on('Debugger.paused', (event) => {
+      if (event.reason !== 'instrumentation') return
+      off()
+      detach(
+        shim().finally(() => client.send('Debugger.disable')),
+        'worker permission shim',
+      )
+    })
+    steps.push(client.send('Debugger.enable', {}), client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }))
+    return steps
+  }
+
+  /**
+   * Every new document of a frame target is known from its main-world context: Notification.permission
+   * (a synchronous getter) is pushed to it when a check handler is set, and again whenever the
+   * handler changes. (Without a check handler the shim answers Electron's default, 'granted'.)
+   */
+  #trackDocuments(target: TargetSession): void {
+    const { client } = target
+    const urls = new Map<string, string>()
+    client.on('Page.frameNavigated', (event) => {
+      urls.set(event.frame.id, event.frame.url)
+    })
+    client.on('Runtime.executionContextCreated', ({ context }) => {
+      const aux = context.auxData as { frameId?: string; isDefault?: boolean } | undefined
+      if (!aux?.isDefault || !aux.frameId) return
+      const main = target.kind === 'page' && aux.frameId === target.targetId
+      if (aux.frameId === target.targetId) this.#topOrigins.set(target, context.origin)
+      const top = target.topPage ? this.#topOrigins.get(target.topPage) : undefined
+      const message: ShimMessage = { t: 'hello', id: 0, url: urls.get(aux.frameId) ?? context.origin, origin: context.origin, main, ...(top ? { top } : {}) }
+      const entry: Context = { client, contextId: context.id, message, target }
+      this.#contexts.set(`${client.sessionId}:${context.id}`, entry)
+      if (this.#check) detach(this.#deliver(entry, 0, { notification: this.#notificationState(entry) }), 'push Notification.permission')
+    })
+  }
+
+  // ---- messages from the shim ---------------------------------------------------------
+
+  async #onMessage(target: TargetSession, contextId: number, payload: string): Promise<void> {
+    let message: ShimMessage
+    try {
+      message = JSON.parse(payload) as ShimMessage
+    } catch {
+      return
+    }
+    if (typeof message.id !== 'number' || typeof message.url !== 'string') return
+    // What Chromium told us of this document outranks what its script says of itself.
+    const known = this.#contexts.get(`${target.client.sessionId}:${hasFrames(target.kind) ? contextId : 'worker'}`)?.message
+    if (known) {
+      if (known.origin !== message.origin) message.url = known.url
+      message.origin = known.origin
+      if (known.top !== undefined) message.top = known.top
+      if (known.main !== undefined) message.main = known.main
+    }
+    const context: Context = { client: target.client, contextId, message, target }
+    switch (message.t) {
+      case 'chk': {
+        const name = checkName(String(message.permission), message.sysex === true)
+        const granted = name ? this.#decideCheck(context, name.permission, name.mediaType) : true
+        await this.#deliver(context, message.id, { state: granted ? 'granted' : 'denied' })
+        return
+      }
+      case 'req': {
+        const permission = requestName(String(message.permission), message.sysex === true)
+        const granted = permission ? await this.#decideRequest(context, permission) : false
+        try {
+          if (permission) await this.#applyDecision(context, permission, granted)
+        } catch (error) {
+          // E.g. an opaque origin (sandboxed frame, data: URL) that Chromium takes no setting for:
+          // the page still gets its answer, and Chromium decides the call with what it has.
+          debug('applying the %s decision for %s: %s', permission, message.url, String(error))
+        }
+        await this.#deliver(context, message.id, { granted })
+        return
+      }
+    }
+  }
+
+  /** A worker before its shim said hello: what Node knows of it from its target. */
+  #workerContext(target: TargetSession): Context {
+    const url = target.initialUrl
+    const origin = URL.canParse(url) ? new URL(url).origin : 'null'
+    return { client: target.client, contextId: 0, target, message: { t: 'hello', id: 0, url, origin } }
+  }
+
+  #webContentsOf(target: TargetSession): WebContents | null {
+    const top = target.topPage
+    return top ? (this.#session.webContentsForTarget(top.targetId) ?? null) : null
+  }
+
+  #decideRequest(context: Context, permission: PermissionName): Promise<boolean> {
+    const handler = this.#request
+    if (!handler) return Promise.resolve(true)
+    const { message } = context
+    const media = mediaOf(message)
+    const details: PermissionRequestDetails = { requestingUrl: message.url, isMainFrame: message.main === true }
+    if (permission === 'media') {
+      details.mediaTypes = media
+      details.securityOrigin = message.origin
+    }
+    const answer = deferred<boolean>()
+    const timer = setTimeout(() => {
+      this.#warn('timeout', `session.setPermissionRequestHandler: the handler did not call back within ${this.#timeoutMs} ms for '${permission}' (${message.url}); the request was denied.`)
+      answer.resolve(false)
+    }, this.#timeoutMs)
+    // A pending request does not keep Node running.
+    timer.unref()
+    try {
+      handler(this.#webContentsOf(context.target), permission, (granted) => answer.resolve(granted === true), details)
+    } catch (error) {
+      this.#warn('threw', `session.setPermissionRequestHandler: the handler threw for '${permission}' (${message.url}): ${String(error)}; the request was denied.`)
+      answer.resolve(false)
+    }
+    return answer.promise.finally(() => clearTimeout(timer))
+  }
+
+  #decideCheck(context: Context, permission: PermissionName, mediaType: MediaType | undefined): boolean {
+    const handler = this.#check
+    if (!handler) return true
+    const { message } = context
+    const details: PermissionCheckDetails = {
+      requestingUrl: message.url,
+      isMainFrame: message.main === true,
+      embeddingOrigin: message.top ?? message.origin,
+      securityOrigin: message.origin,
+      ...(mediaType ? { mediaType } : {}),
+    }
+    try {
+      return handler(this.#webContentsOf(context.target), permission, message.origin, details) === true
+    } catch (error) {
+      this.#warn('check threw', `session.setPermissionCheckHandler: the handler threw for '${permission}' (${message.origin}): ${String(error)}; the check answered false.`)
+      return false
+    }
+  }
+
+  /** One process warning per kind of handler failure and session (each is also logged). */
+  #warn(kind: string, text: string): void {
+    debug('%s', text)
+    if (this.#warned.has(kind)) return
+    this.#warned.add(kind)
+    process.emitWarning(text, { code: 'CDP_SESSION_PERMISSION_HANDLER' })
+  }
+
+  #notificationState(context: Context): 'granted' | 'denied' {
+    return this.#decideCheck(context, 'notifications', undefined) ? 'granted' : 'denied'
+  }
+
+  /**
+   * Chromium keeps the answer as the origin's setting (granted or denied) for
+   * the original call that follows. A denial is not remembered by us: the
+   * next request asks the handler again and overwrites the setting. A frame's
+   * permission is keyed by its top-level origin (Chromium delegates frame
+   * permissions from the top-level document).
+   */
+  async #applyDecision(context: Context, permission: PermissionName, granted: boolean): Promise<void> {
+    const descriptors = descriptorsFor(permission, mediaOf(context.message))
+    if (descriptors.length === 0) return
+    const binding = await this.#session.bindingFor('session.setPermissionRequestHandler')
+    await Promise.allSettled([this.#settings])
+    const { message } = context
+    const origin = message.top ?? message.origin
+    const embedded = message.top !== undefined && message.top !== message.origin ? { embeddedOrigin: message.origin } : {}
+    const browserContextId = binding.contextId
+    await Promise.all(
+      descriptors.map((permission: Protocol.Browser.PermissionDescriptor) =>
+        binding.browser.send('Browser.setPermission', {
+          permission,
+          setting: granted ? 'granted' : 'denied',
+          origin,
+          ...embedded,
+          ...(browserContextId === undefined ? {} : { browserContextId }),
+        }),
+      ),
+    )
+  }
+
+  async #deliver(context: Context, id: number, answer: object): Promise<void> {
+    await context.client.send('Runtime.evaluate', {
+      expression: `globalThis[${JSON.stringify(this.#name)}](${id}, ${JSON.stringify(answer)})`,
+      // A worker has one context, and Chromium 156 does not find it by the id its bindingCalled names.
+      ...(hasFrames(context.target.kind) ? { contextId: context.contextId } : {}),
+    })
+  }
+
+  /** The check handler changed: every live document and worker gets its new Notification.permission. */
+  async #pushAll(): Promise<void> {
+    const pushes = [...this.#contexts.values()].map((context) =>
+      this.#deliver(context, 0, { notification: this.#notificationState(context) }).catch((error: unknown) => {
+        if (!context.client.detached) debug('pushing Notification.permission: %s', String(error))
+      }),
+    )
+    await Promise.all(pushes)
+  }
+}
+
+function mediaOf(message: ShimMessage): MediaType[] {
+  return Array.isArray(message.media) ? message.media.filter((m): m is MediaType => m === 'audio' || m === 'video') : []
+}
