@@ -147,3 +147,18 @@ describe('webContents.setUserAgent', () => {
     expect(() => page.setUserAgent('')).toThrow(ValidationError)
   })
 })
+
+describe('no header injection through cookies', () => {
+  test.for([
+    ['value', { name: 'a', value: 'x\r\nSet-Cookie: injected=1' }],
+    ['name', { name: 'a\r\nX-Injected', value: 'x' }],
+    ['path', { name: 'a', value: 'x', path: '/\r\nX-Injected: 1' }],
+  ] as const)('a CR/LF in the %s is refused and nothing reaches the store or the request', async ([, details], { session, server }) => {
+    await expect(session.cookies.set({ url: server.origin, ...details })).rejects.toThrow(/^Failed to set cookie - /)
+    expect(await session.cookies.get({})).toEqual([])
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/empty.html'))
+    const sent = server.requests.filter((r) => r.path === '/empty.html').map((r) => r.headers.cookie)
+    expect(sent).toEqual([undefined])
+  })
+})

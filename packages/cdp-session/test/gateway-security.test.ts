@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:http'
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionGateway, type ProxyChoice } from '../src/net/gateway.js'
+import { parseProxyConfig, resolveProxyString } from '../src/net/proxy-config.js'
+import { warningsOf } from './fixtures/warnings.js'
 
 const DIRECT: ProxyChoice[] = [{ scheme: 'direct' }]
 let upstream: Server
@@ -109,5 +111,21 @@ describe('the gateway lets only its session through', () => {
   it('listens on 127.0.0.1 only', () => {
     expect(gateway.host).toBe('127.0.0.1')
     expect(gateway.proxyServer).toBe(`127.0.0.1:${gateway.port}`)
+  })
+})
+
+describe('no header injection through settings', () => {
+  it.each([
+    ['http=evil.test:80\r\nX-Injected: 1'],
+    ['evil.test:80\nHost: other.test'],
+    ['socks5://a.test:1080\r\n\r\nGET / HTTP/1.1'],
+  ])('proxy rules with CR/LF (%j): nothing with a line break survives into a route', (rules) => {
+    let answer = ''
+    warningsOf(() => {
+      answer = resolveProxyString(parseProxyConfig({ proxyRules: rules }), 'http://example.com/')
+    })
+    expect(answer).not.toMatch(/[\r\n]/)
+    expect(answer).not.toContain('X-Injected')
+    expect(answer).not.toContain('Host:')
   })
 })
