@@ -97,7 +97,11 @@ describe('launchChromium', () => {
       expect((await browser.exited).signal).toBeNull()
       expect(fs.existsSync(path.join(userDataDir, 'Default'))).toBe(true)
     } finally {
-      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 })
+      // Chromium's helper processes can still be writing into the profile for a moment after the
+      // browser exits: wait until none runs with this profile (10 s at most), then remove it.
+      const deadline = Date.now() + 10_000
+      while (Date.now() < deadline && processesUsing(userDataDir) > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
     }
   })
 
@@ -175,3 +179,17 @@ describe('launchChromium', () => {
     })
   })
 })
+
+/** Processes whose command line names `dir` (Chromium and its helpers use --user-data-dir=dir). */
+function processesUsing(dir: string): number {
+  let count = 0
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) count += 1
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return count
+}
