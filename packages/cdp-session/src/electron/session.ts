@@ -3,13 +3,13 @@
 // the session's binding, state, pages and the fan-out of settings to every target; none of
 // them imports this file (docs/architecture.md).
 import type { TargetSession } from '../cdp/target-session.js'
+import { settleCallback } from '../common/callbacks.js'
 import { TypedEmitter } from '../common/event.js'
 import { LoginHook } from './auth.js'
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
 import { Downloads, type CreateInterruptedDownloadOptions, type DownloadURLOptions } from './downloads/downloads.js'
-import { settleCallback } from '../common/callbacks.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
@@ -22,12 +22,11 @@ import { seedGatewayCredentials } from './proxy-auth.js'
 import * as storage from './storage.js'
 import { UserAgent } from './user-agent.js'
 import { pageControl, WebContents } from './web-contents.js'
-import { WebRequest } from './web-request.js'
 import type { SessionEvents } from './session-events.js'
+import { WebRequest } from './web-request.js'
 
 export type { NetworkEmulationOptions } from './emulation.js'
 export type { SessionEvents } from './session-events.js'
-
 
 declare module './core/types.js' {
   interface PublicTypes {
