@@ -12,7 +12,7 @@
 // `test.use({ cdpLaunchOptions: { … } })`.
 import { test as base } from '@playwright/test'
 import type { Browser, LaunchOptions, Session, WebContents } from '../index.js'
-import { freshPartition, launchWorkerBrowser } from './shared.js'
+import { withBrowser, withSession } from './shared.js'
 
 export interface CdpSessionTestFixtures {
   /** A fresh in-memory session, closed after the test. */
@@ -30,24 +30,10 @@ export interface CdpSessionWorkerFixtures {
 export const test = base.extend<CdpSessionTestFixtures, CdpSessionWorkerFixtures>({
   cdpLaunchOptions: [{}, { scope: 'worker', option: true }],
   cdpBrowser: [
-    async ({ cdpLaunchOptions }, use) => {
-      const browser = await launchWorkerBrowser(cdpLaunchOptions)
-      try {
-        await use(browser)
-      } finally {
-        await browser.close()
-      }
-    },
+    async ({ cdpLaunchOptions }, use) => withBrowser(cdpLaunchOptions, use),
     { scope: 'worker' },
   ],
-  session: async ({ cdpBrowser }, use) => {
-    const session = cdpBrowser.session.fromPartition(freshPartition())
-    try {
-      await use(session)
-    } finally {
-      await session.close()
-    }
-  },
+  session: async ({ cdpBrowser }, use) => withSession(cdpBrowser, use),
   cdpPage: async ({ session }, use) => {
     await use(await session.createWebContents())
   },

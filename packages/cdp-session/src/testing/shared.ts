@@ -15,6 +15,16 @@ export function launchWorkerBrowser(options: LaunchOptions = {}): Promise<Browse
   return launch(options)
 }
 
+/** Runs `body` with a browser launched with `options`, then closes the browser. */
+export async function withBrowser<T>(options: LaunchOptions, body: (browser: Browser) => Promise<T>): Promise<T> {
+  const browser = await launchWorkerBrowser(options)
+  try {
+    return await body(browser)
+  } finally {
+    await browser.close()
+  }
+}
+
 /** Runs `body` with a fresh session of `browser`, then closes the session. */
 export async function withSession<T>(browser: Browser, body: (session: Session) => Promise<T>): Promise<T> {
   const session = browser.session.fromPartition(freshPartition())

@@ -12,7 +12,7 @@
 // closed after it. `launchOptions` is an option fixture: `test.extend({ launchOptions: [{ args }, { scope: 'worker' }] })`.
 import { test as base } from 'vitest'
 import type { Browser, LaunchOptions, Session, WebContents } from '../index.js'
-import { freshPartition, launchWorkerBrowser } from './shared.js'
+import { withBrowser, withSession } from './shared.js'
 
 export interface CdpSessionTestFixtures {
   /** A fresh in-memory session, closed after the test. */
@@ -31,24 +31,10 @@ export interface CdpSessionWorkerFixtures {
 export const test = base.extend<CdpSessionTestFixtures & CdpSessionWorkerFixtures>({
   launchOptions: [{}, { scope: 'worker' }],
   browser: [
-    async ({ launchOptions }, use) => {
-      const browser = await launchWorkerBrowser(launchOptions)
-      try {
-        await use(browser)
-      } finally {
-        await browser.close()
-      }
-    },
+    async ({ launchOptions }, use) => withBrowser(launchOptions, use),
     { scope: 'worker' },
   ],
-  session: async ({ browser }, use) => {
-    const session = browser.session.fromPartition(freshPartition())
-    try {
-      await use(session)
-    } finally {
-      await session.close()
-    }
-  },
+  session: async ({ browser }, use) => withSession(browser, use),
   page: async ({ session }, use) => {
     const page = await session.createWebContents()
     await use(page)
