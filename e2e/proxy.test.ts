@@ -1,12 +1,11 @@
 // ses.setProxy and friends, through each session's gateway, against real upstream proxies of
 // the test fixtures (a recording HTTP proxy and a SOCKS5 proxy, both on 127.0.0.1).
-import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { closedPort, describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import { startHttpProxy, startSocks5Proxy, type TestProxy, type TestServer } from './fixtures/server.js'
 import { bindingOf } from './fixtures/internals.js'
-import { listeningAddresses } from './fixtures/net-util.js'
+import { listeningAddresses, rawProxyRequest } from './fixtures/net-util.js'
 
 let httpProxy: TestProxy
 let socksProxy: TestProxy
@@ -442,14 +441,3 @@ describe('sessions without a gateway of their own', () => {
     }
   })
 })
-
-function rawProxyRequest(port: number, url: string, authorization: string | undefined): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'GET', path: url, headers: authorization ? { 'Proxy-Authorization': authorization } : {} }, (res) => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}

@@ -3,13 +3,12 @@
 // 127.0.0.1 only), so connect() sees a non-loopback-127.0.0.1 endpoint, as it would for a Chrome
 // in a container or a grid. The gateways then need `gatewayHost`: an address the browser reaches.
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
-import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Browser } from 'cdp-session'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import { startHttpProxy, startTestServer, type TestProxy, type TestServer } from './fixtures/server.js'
-import { listeningAddresses } from './fixtures/net-util.js'
+import { listeningAddresses, rawProxyRequest } from './fixtures/net-util.js'
 import { bindingOf } from './fixtures/internals.js'
 
 let owner: Browser
@@ -44,17 +43,6 @@ afterAll(async () => {
   await Promise.all([site.close(), proxy.close()])
 })
 
-function rawProxyStatus(host: string, port: number, url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host, port, method: 'GET', path: url }, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
 describe('connect() to a browser elsewhere', () => {
   test('without gatewayHost its sessions have no gateway: pages load directly, setProxy says why', async () => {
     const browser = await connect({ browserWSEndpoint: remoteEndpoint })
@@ -83,7 +71,7 @@ describe('connect() to a browser elsewhere', () => {
       expect(gateway.proxyServer).toBe(`127.0.0.3:${gateway.port}`)
       expect(listeningAddresses(gateway.port)).toEqual(['127.0.0.3'])
       // Anyone else who reaches the address gets a 407 and nothing more.
-      expect(await rawProxyStatus('127.0.0.3', gateway.port, site.url('/'))).toBe(407)
+      expect((await rawProxyRequest(gateway.port, site.url('/'), undefined, '127.0.0.3')).status).toBe(407)
       const page = await session.createWebContents()
       await page.loadURL(site.url('/before'))
       await session.setProxy({ proxyRules: proxy.url.replace('http://', 'http='), proxyBypassRules: '<-loopback>' })
