@@ -19,6 +19,9 @@ export type PermissionName =
 
 export type MediaType = 'video' | 'audio'
 
+/** Electron names that are also Chromium's permission descriptor and permissions.query name. */
+const SAME_NAMES: ReadonlySet<string> = new Set(['geolocation', 'notifications', 'clipboard-read', 'window-management', 'idle-detection', 'storage-access', 'top-level-storage-access'])
+
 /**
  * Chromium's permission descriptors (Browser.setPermission) behind one
  * Electron request. An empty list: Chromium does not gate that API by a
@@ -37,18 +40,12 @@ export function descriptorsFor(permission: PermissionName, media: readonly Media
       return [{ name: 'midi', sysex: true }]
     case 'clipboard-sanitized-write':
       return [{ name: 'clipboard-write' }]
-    case 'geolocation':
-    case 'notifications':
-    case 'clipboard-read':
-    case 'window-management':
-    case 'idle-detection':
-    case 'storage-access':
-    case 'top-level-storage-access':
-      return [{ name: permission }]
     case 'keyboardLock':
     case 'pointerLock':
     case 'fullscreen':
       return []
+    default:
+      return SAME_NAMES.has(permission) ? [{ name: permission }] : []
   }
 }
 
@@ -86,17 +83,10 @@ export function checkName(queryName: string, sysex: boolean): { permission: Perm
       return { permission: 'pointerLock' }
     case 'keyboard-lock':
       return { permission: 'keyboardLock' }
-    case 'geolocation':
-    case 'notifications':
-    case 'clipboard-read':
-    case 'window-management':
-    case 'idle-detection':
-    case 'storage-access':
-    case 'top-level-storage-access':
     case 'fullscreen':
-      return { permission: queryName }
+      return { permission: 'fullscreen' }
     default:
-      return undefined
+      return SAME_NAMES.has(queryName) ? { permission: queryName as PermissionName } : undefined
   }
 }
 
