@@ -22,7 +22,7 @@ interface NetLogFile {
 function serve(server: TestServer): void {
   server.setContent('/log/page.html', `<img src="/log/pic.png"><script src="/log/app.js"></script>`, 'text/html', { 'set-cookie': 'sid=secret-value; Path=/' })
   server.setContent('/log/pic.png', Buffer.from('89504e470d0a1a0a', 'hex'), 'image/png')
-  server.setContent('/log/app.js', `fetch('/log/api', { headers: { Authorization: 'Bearer token-123' } })`, 'text/javascript')
+  server.setContent('/log/app.js', `fetch('/log/api', { headers: { Authorization: 'Bearer token-123' } }).then((r) => r.text())`, 'text/javascript')
   server.setContent('/log/api', '{}', 'application/json')
   server.setContent('/log/other.html', 'other', 'text/html')
 }
@@ -98,6 +98,9 @@ describe('ses.netLog', () => {
     expect(byPath.get('/log/pic.png')?.response.content.mimeType).toBe('image/png')
     expect(byPath.get('/log/api')?.request.method).toBe('GET')
     expect(Number.isNaN(Date.parse(byPath.get('/log/page.html')!.startedDateTime))).toBe(false)
+    // The credentialed fetch is in the archive, its Authorization value stripped.
+    const credentialed = har.log.entries.filter((e) => e.request.headers.some((h) => h.name.toLowerCase() === 'authorization'))
+    expect(credentialed.map((e) => new URL(e.request.url).pathname)).toEqual(['/log/api'])
     expect(JSON.stringify(har)).not.toContain('token-123')
   })
 

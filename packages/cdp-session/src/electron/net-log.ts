@@ -322,6 +322,12 @@ class Recorder {
   /** Ends the file: the closing of the events list (NetLog) or the whole archive (HAR). */
   async close(): Promise<void> {
     if (this.har) {
+      // Requests still in flight go in as they are (DevTools exports pending requests too).
+      for (const tracked of this.#requests.values()) {
+        if (!tracked.har) continue
+        if (tracked.basicHeaders) tracked.har.request.headers = this.#headerList(tracked.basicHeaders)
+        this.#entries.push(tracked.har)
+      }
       const log = {
         log: {
           version: '1.2',
