@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { CdpSessionError, ValidationError, type Session } from 'cdp-session'
-import { describe, expect, test } from './fixtures/test.js'
+import { closedPort, describe, expect, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 
 let dir = ''
@@ -72,6 +72,28 @@ describe('ses.netLog', () => {
     expect(text).not.toContain('secret-value')
     expect(text).not.toContain('token-123')
     expect(text).toMatch(/set-cookie: \[\d+ bytes were stripped\]/i)
+  })
+
+  test('a redirect is logged as URL_REQUEST_REDIRECTED, and a refused connection as FAILED with its net error', async ({ session, server }) => {
+    server.setRedirect('/log/old', '/log/new.txt')
+    server.setContent('/log/new.txt', 'moved', 'text/plain')
+    const path = join(dir, 'redirect.json')
+    await session.netLog.startLogging(path)
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/log/old'))
+    const port = await closedPort()
+    await wc.executeJavaScript(`fetch('http://127.0.0.1:${port}/gone').catch(() => 'refused')`)
+    await session.netLog.stopLogging()
+    const log = JSON.parse(await readFile(path, 'utf8')) as NetLogFile
+    const types = log.constants.logEventTypes
+    const redirected = log.events.filter((e) => e.type === types.URL_REQUEST_REDIRECTED)
+    expect(redirected.map((e) => new URL(String(e.params?.location)).pathname)).toEqual(['/log/new.txt'])
+    expect(urlsOf(log)).toEqual(expect.arrayContaining(['/log/old', '/log/new.txt', '/gone']))
+    const failed = log.events.filter((e) => e.type === types.FAILED).map((e) => e.params?.net_error)
+    // The log carries the error Chromium reported. Behind the session gateway a refused
+    // connection reaches Chromium as the proxy closing without an answer: -324
+    // ERR_EMPTY_RESPONSE, where Electron would log -102 (a documented gap of netLog).
+    expect(failed).toEqual([-324])
   })
 
   test("captureMode 'includeSensitive' keeps cookies and credentials", async ({ session, server }) => {
