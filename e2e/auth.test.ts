@@ -81,6 +81,34 @@ describe('session login', () => {
     expect(sessionCalls).toBe(0)
   })
 
+  for (const setting of ['no hook', 'a webRequest hook', 'a protocol handler'] as const) {
+    test(`no 'login' listener, ${setting}: the page shows the server's 401 answer (Electron cancels), the load does not fail`, async ({ session, server }) => {
+      server.setAuth('/auth/nobody.html', 'user', 'secret')
+      if (setting === 'a webRequest hook') session.webRequest.onBeforeRequest((_details, callback) => callback({}))
+      if (setting === 'a protocol handler') session.protocol.handle('nobody', () => new Response('x'))
+      const wc = await session.createWebContents()
+      await wc.loadURL(server.url('/auth/nobody.html'))
+      expect(await visibleText(wc)).toContain('401')
+      expect(server.requestCount('/auth/nobody.html')).toBe(1)
+    })
+  }
+
+  test('a same-site iframe\'s challenge reaches login with its page, and the answer loads the frame', async ({ session, server }) => {
+    server.setAuth('/auth/frame.html', 'user', 'secret')
+    server.setContent('/auth/frame.html', '<p>framed</p>')
+    server.setContent('/auth/host.html', '<iframe src="/auth/frame.html"></iframe>')
+    const seen: Array<{ wc: WebContents | null; url: string }> = []
+    session.on('login', (event, wc, details, _authInfo, callback) => {
+      event.preventDefault()
+      seen.push({ wc, url: details.url })
+      callback('user', 'secret')
+    })
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/auth/host.html'))
+    await expect.poll(() => wc.executeJavaScript(`document.querySelector('iframe').contentDocument?.body?.innerText ?? ''`), { timeout: 10_000 }).toBe('framed')
+    expect(seen).toEqual([{ wc, url: server.url('/auth/frame.html') }])
+  })
+
   test('another session\'s challenges are not this session\'s', async ({ session, server, browser }) => {
     server.setAuth('/auth/other.html', 'user', 'secret')
     let calls = 0

@@ -231,7 +231,7 @@ describe('RequestInterceptor', () => {
     expect(asked).toEqual(['gateway', 'gateway', 'login'])
     expect(browser.answers().map((a) => a.params)).toEqual([
       { requestId: 'a1', authChallengeResponse: { response: 'ProvideCredentials', username: 'u', password: 'p' } },
-      { requestId: 'a2', authChallengeResponse: { response: 'Default' } },
+      { requestId: 'a2', authChallengeResponse: { response: 'CancelAuth' } },
     ])
   })
 

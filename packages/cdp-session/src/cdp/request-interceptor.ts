@@ -95,8 +95,8 @@ export interface InterceptionHandler {
   /**
    * Fetch.authRequired, offered to every handler with `handleAuth` in
    * priority order: return a response, or undefined to pass it to the next
-   * handler. When nobody answers: `{ response: 'Default' }` (Chromium's own
-   * behaviour: cached credentials or the error page).
+   * handler. When nobody answers: `{ response: 'CancelAuth' }` (Electron's
+   * default for a challenge no 'login' listener takes: the page shows the 401/407 answer).
    */
   onAuth?(event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Maybe<Protocol.Fetch.AuthChallengeResponse>
 }
@@ -347,7 +347,10 @@ export class RequestInterceptor {
 
   async #onAuth(event: Protocol.Fetch.AuthRequiredEvent): Promise<void> {
     const target = this.#targets.target(event.frameId)
-    let response: Protocol.Fetch.AuthChallengeResponse = { response: 'Default' }
+    // Nobody answered: cancel, as Electron does for a 'login' nobody takes, so the page shows
+    // the server's 401/407 answer. 'Default' would hand it to the embedder, which in a
+    // headless or CDP-driven browser fails the load with ERR_INVALID_AUTH_CREDENTIALS.
+    let response: Protocol.Fetch.AuthChallengeResponse = { response: 'CancelAuth' }
     for (const { handler, patterns } of [...this.#entries]) {
       if (!handler.handleAuth || !handler.onAuth || patterns.length === 0) continue
       const answer = await this.#call(handler, () => handler.onAuth!(event, target), event.request.url)

@@ -97,6 +97,8 @@ export class LoginHook {
 
   async #enable(): Promise<void> {
     const binding = await this.#core.bindingFor('session.on(login)')
+    // A same-site iframe's challenge names only its frame: the frames of every page are followed.
+    await this.#core.trackFrames()
     if (this.#registration || this.#core.closed || this.#core.facade.listenerCount('login') === 0) return
     this.#registration = binding.interceptor.add({
       priority: 10,
@@ -114,9 +116,10 @@ export class LoginHook {
     this.#registration = undefined
   }
 
-  async #onAuth(binding: SessionBinding, event: Protocol.Fetch.AuthRequiredEvent, target: TargetSession | undefined): Promise<Protocol.Fetch.AuthChallengeResponse | undefined> {
+  async #onAuth(binding: SessionBinding, event: Protocol.Fetch.AuthRequiredEvent, named: TargetSession | undefined): Promise<Protocol.Fetch.AuthChallengeResponse | undefined> {
     const challenge = event.authChallenge
-    if (!target || !this.#core.owns(target, binding)) return undefined
+    const target = this.#core.targetOfFrame(event.frameId, named, binding)
+    if (!target) return undefined
     const attempts = (this.#attempts.get(event.requestId) ?? 0) + 1
     this.#attempts.set(event.requestId, attempts)
     if (this.#attempts.size > MAX_TRACKED) this.#attempts.delete(this.#attempts.keys().next().value!)

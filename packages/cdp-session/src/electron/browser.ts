@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { LaunchError, NotSupportedError, SessionClosedError, ValidationError } from '../common/errors.js'
 import { ElectronEvent, TypedEmitter } from '../common/event.js'
+import { quote, warnIgnoredInput } from '../common/input-policy.js'
 import { detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { BrowserProcess } from '../cdp/browser-process.js'
@@ -159,6 +160,10 @@ export class Browser extends TypedEmitter<BrowserEvents> {
   #gatewaysClosed: Promise<unknown> = Promise.resolve()
   #nextWebContentsId = 1
   #closing: Promise<void> | undefined
+  /** The last allowNTLMCredentialsForDomains list (browser-wide, as Electron's network service). */
+  #authServerAllowlist: string | undefined
+  /** The --auth-server-allowlist each running process was started with (null: unknown, a connect()ed browser). */
+  readonly #processAllowlists = new Map<BrowserProcess, string | undefined | null>()
 
   private constructor(main: BrowserProcess, launchOptions: ChromiumLaunchOptions | undefined, gateways: GatewaySettings, defaultProxy: SessionProxy | undefined) {
     super()
@@ -167,6 +172,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     this.#gateways = gateways
     this.#defaultProxy = defaultProxy
     this.session = new SessionModule(this)
+    this.#processAllowlists.set(main, launchOptions ? authServerAllowlistFlag(launchOptions.args) : null)
     liveBrowsers.add(this)
     main.whenClosed(() => this.#onMainGone())
   }
@@ -271,6 +277,22 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     webContentsDestroyed: (webContents) => {
       this.#webContents.delete(webContents.id)
     },
+    setAuthServerAllowlist: (api, domains) => this.#setAuthServerAllowlist(api, domains),
+  }
+
+  /**
+   * Chromium reads --auth-server-allowlist once, at launch: the list reaches the browser
+   * processes started from now on (persist: partitions); a running one keeps its own, which
+   * is said once per distinct list.
+   */
+  #setAuthServerAllowlist(api: string, domains: string): void {
+    this.#authServerAllowlist = domains
+    const stale = [...this.#processAllowlists.values()].filter((started) => started !== domains)
+    if (stale.length === 0) return
+    const how = stale.includes(null)
+      ? 'a connect()ed browser keeps the list it was started with (start Chrome with --auth-server-allowlist)'
+      : `Chromium reads it at launch only, so it applies to persist: partitions started from now on; pass launch({ args: ['--auth-server-allowlist=${domains}'] }) for the whole browser`
+    warnIgnoredInput(api, `domains ${quote(domains)} for the ${stale.length === 1 ? 'browser process' : `${stale.length} browser processes`} already running`, how)
   }
 
   /** @internal Builds a Session for a partition key (see SessionModule). */
@@ -402,14 +424,16 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     if (!options) throw new LaunchError('a persistent partition needs launch options')
     const { remoteDebuggingPort: _port, ...rest } = options
     const proxy = gateway && !hasOwnProxyFlags(rest.args) ? await this.#startProxy() : undefined
+    const args = withAuthServerAllowlist(rest.args ?? [], this.#authServerAllowlist)
     let process: BrowserProcess
     try {
-      process = await BrowserProcess.launch(proxy ? { ...rest, userDataDir, args: [...(rest.args ?? []), ...gatewayFlags(proxy)] } : { ...rest, userDataDir })
+      process = await BrowserProcess.launch({ ...rest, userDataDir, args: proxy ? [...args, ...gatewayFlags(proxy)] : args })
     } catch (error) {
       await this.#closeProxy(proxy)
       throw error
     }
     this.#partitionProcesses.add(process)
+    this.#processAllowlists.set(process, authServerAllowlistFlag(args))
     process.setOwner(undefined, coreOf(session()))
     await process.start()
     return {
@@ -421,6 +445,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
       proxy: proxy ?? (gateway ? 'the browser was launched with its own proxy flags, which its persistent partitions share' : 'the session was created with { gateway: false }'),
       dispose: async () => {
         this.#partitionProcesses.delete(process)
+        this.#processAllowlists.delete(process)
         try {
           await process.close()
         } finally {
@@ -429,6 +454,19 @@ export class Browser extends TypedEmitter<BrowserEvents> {
       },
     }
   }
+}
+
+const AUTH_SERVER_ALLOWLIST = '--auth-server-allowlist='
+
+/** The value of the last --auth-server-allowlist in `args` (Chromium keeps the last), if any. */
+function authServerAllowlistFlag(args: readonly string[] | undefined): string | undefined {
+  return (args ?? []).findLast((arg) => arg.startsWith(AUTH_SERVER_ALLOWLIST))?.slice(AUTH_SERVER_ALLOWLIST.length)
+}
+
+/** `args` with the allow list set by allowNTLMCredentialsForDomains, if one was. */
+function withAuthServerAllowlist(args: readonly string[], domains: string | undefined): string[] {
+  if (domains === undefined) return [...args]
+  return [...args.filter((arg) => !arg.startsWith(AUTH_SERVER_ALLOWLIST)), `${AUTH_SERVER_ALLOWLIST}${domains}`]
 }
 
 /** The flags that point a launched browser's default context at its session gateway. */

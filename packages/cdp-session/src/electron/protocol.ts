@@ -18,8 +18,7 @@ import {
 import { debug, detach } from '../common/util.js'
 import { electronValidationError, ginConversionError, quote, warnIgnoredInput } from '../common/input-policy.js'
 import type { InterceptionRegistration, RequestDecision } from '../cdp/request-interceptor.js'
-import { FrameIndex } from '../cdp/frame-index.js'
-import type { TargetManager } from '../cdp/target-manager.js'
+import type { SessionBinding } from './core/types.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import { ResponseServer } from '../net/response-server.js'
 import type { SessionContext } from './context.js'
@@ -97,11 +96,9 @@ export class Protocol {
   readonly #inertRegistered = new Set<string>()
   readonly #inertIntercepted = new Set<string>()
   #registration: InterceptionRegistration | undefined
-  #manager: TargetManager | undefined
+  #binding: SessionBinding | undefined
   #server: ResponseServer | undefined
   /** Same-process child frames (no target of their own) → the page or OOPIF target they live in. */
-  readonly #frames = new FrameIndex()
-  #frameHook: { remove(): void } | undefined
   #closed = false
   /** Serialises pattern updates so the last state always wins. */
   #sync: Promise<unknown> = Promise.resolve()
@@ -251,8 +248,6 @@ export class Protocol {
     this.#inertIntercepted.clear()
     this.#registration?.remove()
     this.#registration = undefined
-    this.#frameHook?.remove()
-    this.#frames.clear()
     await this.#server?.close()
   }
 
@@ -343,13 +338,9 @@ export class Protocol {
     // Runs serialised (#changed): nobody else adds the registration meanwhile.
     const binding = await this.#session.bindingFor('protocol')
     if (this.#closed) return undefined
-    this.#manager = binding.manager
-    if (!this.#frameHook) {
-      const hook = this.#session.addTargetHook({ apply: (target) => this.#frames.track(target) })
-      this.#frameHook = hook
-      await hook.ready
-      if (this.#closed) return undefined
-    }
+    this.#binding = binding
+    await this.#session.trackFrames()
+    if (this.#closed) return undefined
     this.#registration = binding.interceptor.add({
       priority: 10,
       patterns,
@@ -363,8 +354,8 @@ export class Protocol {
 
   #onRequest(event: Cdp.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<RequestDecision | undefined> | undefined {
     // Only requests of this session's pages, frames and workers.
-    const owner = this.#frames.targetOf(event.frameId, target)
-    if (!owner || this.#manager?.ownerOf(owner) !== this.#session) return undefined
+    const owner = this.#binding ? this.#session.targetOfFrame(event.frameId, target, this.#binding) : undefined
+    if (!owner) return undefined
     const scheme = schemeOf(event.request.url)
     const entry = this.#intercepted.get(scheme) ?? this.#registered.get(scheme)
     if (!entry) return undefined

@@ -104,7 +104,8 @@ export class ProxyAuthSeeder {
     const challenge = event.authChallenge
     const credentials = this.#credentials
     const ours = credentials !== undefined && challenge.source === 'Proxy' && challenge.origin === credentials.origin
-    if (!ours || armed.answers >= MAX_ANSWERS_PER_TARGET) return { response: ours ? 'CancelAuth' : 'Default' }
+    // Not the gateway's challenge: cancelled, as Electron's unanswered 'login' (the page shows the 401).
+    if (!ours || armed.answers >= MAX_ANSWERS_PER_TARGET) return { response: 'CancelAuth' }
     armed.answers++
     return { response: 'ProvideCredentials', username: credentials.username, password: credentials.password }
   }

@@ -15,6 +15,7 @@ import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
 import { NetLog } from './net-log.js'
 import { Permissions, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
+import * as integratedAuth from './integrated-auth.js'
 import * as network from './network.js'
 import { Preloads } from './preloads.js'
 import { Protocol } from './protocol.js'
@@ -181,6 +182,19 @@ export class Session extends TypedEmitter<SessionEvents> {
     const only = network.readClearAuthCacheOptions(options)
     if (only === null) return // RemoveClientCertificate: this session never chose a client certificate.
     await network.clearAuthCache(this.#core, () => this.#login.takeAnswered(only))
+  }
+
+  /**
+   * The hosts (a comma list in Chromium's --auth-server-allowlist grammar, `*` for all) to
+   * which Chromium may send the user's own credentials for NTLM and Negotiate without asking
+   * 'login'. As in Electron, the list is the browser's, whichever session sets it; Chromium
+   * reads it when a browser process starts, so it reaches the persist: partitions started
+   * afterwards, and a running process keeps its own (said once with process.emitWarning).
+   * Without a Windows logon or a Kerberos ticket there are no such credentials: 'login' is
+   * asked either way (integrated-auth.ts).
+   */
+  allowNTLMCredentialsForDomains(domains: string): void {
+    integratedAuth.allowNtlmCredentialsForDomains(this.#core, domains)
   }
 
   // ---- pages -----------------------------------------------------------------------

@@ -5,7 +5,6 @@ import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
 import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest } from '../cdp/request-tracker.js'
-import { FrameIndex } from '../cdp/frame-index.js'
 import type { TargetManager } from '../cdp/target-manager.js'
 import { netErrorForFailure } from '../net/session-proxy.js'
 import type { TargetSession } from '../cdp/target-session.js'
@@ -109,8 +108,6 @@ export class WebRequest {
   #manager: TargetManager | undefined
   #binding: SessionBinding | undefined
   #targetHook: Promise<void> | undefined
-  /** Same-site frames (no target of their own) → the page or OOPIF target holding them. */
-  readonly #frames = new FrameIndex()
   readonly #tracker: RequestTracker<TargetSession>
   /** Listener calls waiting for their callback (settled at once when the session closes). */
   readonly #asking = new Set<() => void>()
@@ -269,7 +266,7 @@ export class WebRequest {
   // ---- per-target tracking --------------------------------------------------
 
   #trackTargets(manager: TargetManager): Promise<unknown> {
-    this.#targetHook ??= this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready
+    this.#targetHook ??= Promise.all([this.#session.trackFrames(), this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready]).then(() => undefined)
     if (this.#hooks.size === 0) return this.#targetHook
     // Targets that already run (the hook covers new ones): Network.enable is sent now.
     const live = manager.targetsOf(this.#session).map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error))))
@@ -279,7 +276,6 @@ export class WebRequest {
   #applyTracking(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
     const { client } = target
-    steps.push(...this.#frames.track(target))
     // Network also for the deciding hooks alone: it names worker scripts (Fetch says 'Other') and gives ids to redirects.
     if (this.#hooks.size > 0 && !target.applied.has('webRequest:network')) {
       target.applied.set('webRequest:network', true)
@@ -315,8 +311,7 @@ export class WebRequest {
 
   /** The target a paused request belongs to, if it is one of this session's. */
   #owned(frameId: string, target: TargetSession | undefined): TargetSession | undefined {
-    const found = this.#frames.targetOf(frameId, target)
-    return found && this.#manager?.ownerOf(found) === this.#session ? found : undefined
+    return this.#binding ? this.#session.targetOfFrame(frameId, target, this.#binding) : undefined
   }
 
   // ---- deciding hooks (Fetch) -----------------------------------------------

@@ -131,6 +131,8 @@ export interface ExchangeOptions {
   absoluteForm: boolean
   /** Called once when the exchange is over: the socket is handed back when it can be reused. */
   release: (reusable: boolean) => void
+  /** Told the head of the final response before it is relayed. */
+  onResponseHead?: (head: ResponseHead) => void
 }
 
 /**
@@ -238,6 +240,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         return
       }
       request.onStatus?.(head.status)
+      options.onResponseHead?.(head)
       framing = framingOf(request.method, head)
       if (framing === null) {
         failBeforeHead(Object.assign(new Error('upstream response has conflicting Content-Length values'), { code: 'ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH' }))

@@ -62,6 +62,11 @@ function rawReply(status: string, headers: string[] = []): string {
   return [`HTTP/1.1 ${status}`, ...headers, 'Connection: close', 'Content-Length: 0', '', ''].join('\r\n')
 }
 
+/** Whether a 401/407 offers NTLM or Negotiate, the schemes that authenticate a connection. */
+function challengesConnectionAuth(headers: ReadonlyArray<readonly [string, string, string]>): boolean {
+  return headers.some(([, value, lower]) => (lower === 'www-authenticate' || lower === 'proxy-authenticate') && /^\s*(ntlm|negotiate)\b/i.test(value))
+}
+
 /** Splits a CONNECT target (`host:port`, `[v6]:port`). */
 function parseAuthority(value: string): Destination | null {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value)
@@ -86,6 +91,13 @@ export class SessionGateway {
   private readonly sockets = new Set<Duplex>()
   private readonly badProxies = new Map<string, number>()
   private readonly pool = new UpstreamPool()
+  /**
+   * Upstream connections bound to one client connection: NTLM and Negotiate authenticate the
+   * TCP connection, so once a server challenges with them, the handshake and every later
+   * request of that client connection must use the same upstream connection (as proxies pin
+   * it). Never pooled for anyone else; closed with the client connection.
+   */
+  private readonly pinned = new WeakMap<ClientConnection, { key: string; socket: Socket }>()
   /** Forward requests that reported `connected` (a stale retry does not report it twice). */
   private readonly connectedIds = new Set<number>()
   /** Origins whose cached credentials are being dropped, with the auth schemes concerned. */
@@ -360,7 +372,10 @@ export class SessionGateway {
     const key = `${describeChoice(choice)} ${dest.host}:${dest.port}`
     // A request with a body is not retried on a stale connection, so it only takes one that was
     // in use moments ago.
-    let socket = reuse ? this.pool.take(key, replayable(head) ? Number.POSITIVE_INFINITY : 2000) : undefined
+    const pin = this.pinned.get(client)
+    const pinnedHere = pin !== undefined && pin.key === key
+    if (pinnedHere) this.pinned.delete(client)
+    let socket = pinnedHere && !pin.socket.destroyed ? pin.socket : reuse ? this.pool.take(key, replayable(head) ? Number.POSITIVE_INFINITY : 2000) : undefined
     const reused = socket !== undefined
     let absoluteForm = choice.scheme === 'http' || choice.scheme === 'https'
     if (socket === undefined) {
@@ -382,13 +397,31 @@ export class SessionGateway {
       return { sent: true }
     }
     const upstream = socket
+    let connectionAuth = pinnedHere
     const outcome = await exchange({
       head, client, url, socket: upstream, reused, absoluteForm,
+      onResponseHead: (response) => {
+        if (response.status === 401 || response.status === 407) connectionAuth ||= challengesConnectionAuth(response.headers)
+      },
       release: (keep) => {
-        if (keep && this.closing === undefined) this.pool.put(key, upstream)
+        if (!keep || this.closing !== undefined) return
+        if (connectionAuth) this.pin(client, key, upstream)
+        else this.pool.put(key, upstream)
       },
     })
     return outcome.ok ? { sent: true } : { sent: false, error: outcome.error, stale: outcome.stale }
+  }
+
+  /** Binds `socket` to `client` for its next request to `key` (see `pinned`). */
+  private pin(client: ClientConnection, key: string, socket: Socket): void {
+    if (client.socket.destroyed) {
+      socket.destroy()
+      return
+    }
+    const previous = this.pinned.get(client)
+    if (previous !== undefined && previous.socket !== socket) previous.socket.destroy()
+    if (previous === undefined) client.socket.once('close', () => this.pinned.get(client)?.socket.destroy())
+    this.pinned.set(client, { key, socket })
   }
 
   private answerFailure(id: number, url: URL, client: ClientConnection, error: unknown, choice?: ProxyChoice): void {

@@ -5,6 +5,7 @@
 // forEachTarget when their setting changes. It imports no feature; features import it.
 import { NotSupportedError, SessionClosedError } from '../../common/errors.js'
 import { debug, quiet } from '../../common/util.js'
+import { FrameIndex } from '../../cdp/frame-index.js'
 import type { TargetOwner } from '../../cdp/target-manager.js'
 import type { TargetSession } from '../../cdp/target-session.js'
 import type { SessionProxy } from '../../net/session-proxy.js'
@@ -28,6 +29,11 @@ export interface SessionHost<Page extends CorePage = CorePage> {
   allocateWebContentsId(): number
   webContentsCreated(webContents: Page): void
   webContentsDestroyed(webContents: Page): void
+  /**
+   * The integrated-auth allow list (Chromium's --auth-server-allowlist), which Electron applies
+   * to the whole network service, not one session: the browser keeps it for all its sessions.
+   */
+  setAuthServerAllowlist(api: string, domains: string): void
 }
 
 type State = 'open' | 'closing' | 'closed'
@@ -61,6 +67,9 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
   readonly #navigationChecks = new Set<(api: string, url: string) => void>()
   /** The session's gateway once its binding is known (gatewayFailure answers synchronously). */
   #gateway: SessionProxy | undefined
+  /** Same-site frames (no target of their own) → the page or OOPIF holding them (trackFrames). */
+  readonly #frames = new FrameIndex()
+  #frameTracking: Promise<void> | undefined
   /** Run on close, last added first. */
   readonly #disposers: Array<() => void | Promise<unknown>> = []
 
@@ -182,6 +191,30 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
    */
   addTargetSetting(hook: TargetHook): void {
     this.#targetHooks.add(hook)
+  }
+
+  /**
+   * Starts following the frames of every page and OOPIF of the session (once, for whoever needs
+   * it first: webRequest, protocol, login); resolves when the live targets are covered.
+   */
+  trackFrames(): Promise<void> {
+    this.#frameTracking ??= this.addTargetHook({ apply: (target) => this.#frames.track(target) }).ready
+    return this.#frameTracking
+  }
+
+  /**
+   * The session's target a browser-level Fetch event belongs to: the one its frame id names,
+   * else the page or OOPIF holding that same-site frame (needs trackFrames); undefined when
+   * it is not this session's.
+   */
+  targetOfFrame(frameId: string, named: TargetSession | undefined, binding: SessionBinding): TargetSession | undefined {
+    const found = this.#frames.targetOf(frameId, named)
+    return found && this.owns(found, binding) ? found : undefined
+  }
+
+  /** Hands a browser-wide setting to the browser this session lives in (see SessionHost). */
+  setAuthServerAllowlist(api: string, domains: string): void {
+    this.#host.setAuthServerAllowlist(api, domains)
   }
 
   /** Live targets of this session (pages, frames, workers). */
