@@ -90,10 +90,10 @@ describe('ses.netLog', () => {
     expect(redirected.map((e) => new URL(String(e.params?.location)).pathname)).toEqual(['/log/new.txt'])
     expect(urlsOf(log)).toEqual(expect.arrayContaining(['/log/old', '/log/new.txt', '/gone']))
     const failed = log.events.filter((e) => e.type === types.FAILED).map((e) => e.params?.net_error)
-    // The log carries the error Chromium reported. Behind the session gateway a refused
-    // connection reaches Chromium as the proxy closing without an answer: -324
-    // ERR_EMPTY_RESPONSE, where Electron would log -102 (a documented gap of netLog).
-    expect(failed).toEqual([-324])
+    // Behind the session gateway a refused connection reaches Chromium as the proxy closing
+    // without an answer (-324 ERR_EMPTY_RESPONSE); the log carries the cause the gateway saw,
+    // -102 ERR_CONNECTION_REFUSED, as Electron's would.
+    expect(failed).toEqual([-102])
   })
 
   test("captureMode 'includeSensitive' keeps cookies and credentials", async ({ session, server }) => {

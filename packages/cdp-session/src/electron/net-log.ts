@@ -10,6 +10,7 @@ import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { CdpSessionError } from '../common/errors.js'
 import { NET_ERRORS, netErrorCode } from '../common/net-errors.js'
+import { GATEWAY_MASKED_ERRORS } from '../net/session-proxy.js'
 import { debug } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import type { TargetSession } from '../cdp/target-session.js'
@@ -290,12 +291,14 @@ class Recorder {
     this.#requests.delete(e.requestId)
   }
 
-  loadingFailed(e: Protocol.Network.LoadingFailedEvent): void {
+  /** `gatewayError`: the real cause of a failure the session gateway masked (session-proxy.ts). */
+  loadingFailed(e: Protocol.Network.LoadingFailedEvent, gatewayError: (url: string) => string | undefined): void {
     const tracked = this.#requests.get(e.requestId)
     if (!tracked) return
-    const name = e.errorText.replace(/^net::/, '').replace(/\..*$/, '')
+    const reported = e.errorText.replace(/^net::/, '').replace(/\..*$/, '')
+    const name = (GATEWAY_MASKED_ERRORS.has(reported) ? gatewayError(tracked.url) : undefined) ?? reported
     this.#event(tracked, 'FAILED', PHASE.PHASE_NONE, e.timestamp, { net_error: netErrorCode(name) ?? -2 })
-    if (tracked.har) tracked.har.response._error = e.errorText
+    if (tracked.har) tracked.har.response._error = `net::${name}`
     this.#finish(tracked, e.timestamp, netErrorCode(name) ?? -2)
     this.#requests.delete(e.requestId)
   }
@@ -414,7 +417,7 @@ export class NetLog {
       client.on('Network.requestWillBeSent', (e) => recorder.requestWillBeSent(e)),
       client.on('Network.responseReceived', (e) => recorder.responseReceived(e)),
       client.on('Network.loadingFinished', (e) => recorder.loadingFinished(e)),
-      client.on('Network.loadingFailed', (e) => recorder.loadingFailed(e)),
+      client.on('Network.loadingFailed', (e) => recorder.loadingFailed(e, (url) => this.#core.gatewayFailure(url))),
       client.on('Network.requestWillBeSentExtraInfo', (e) => recorder.requestWillBeSentExtraInfo(e)),
       client.on('Network.responseReceivedExtraInfo', (e) => recorder.responseReceivedExtraInfo(e)),
     )

@@ -6,8 +6,8 @@ import { validateArg } from '../common/validate.js'
 import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
 import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest } from '../cdp/request-tracker.js'
 import type { TargetManager } from '../cdp/target-manager.js'
-import { netErrorForFailure } from '../net/session-proxy.js'
 import type { TargetSession } from '../cdp/target-session.js'
+import { GATEWAY_MASKED_ERRORS } from '../net/session-proxy.js'
 import type { SessionContext } from './context.js'
 import type { SessionBinding } from './core/types.js'
 import { electronResourceType, fetchPatterns, headerEntries, headerObject, redirectTo, TRACKED_HOOK, trackedDetails, type CompiledFilter, type Hook } from './web-request-util.js'
@@ -76,7 +76,6 @@ const timeoutSchema = z.number().int().positive().max(600_000)
 
 /** Electron's default: listeners are waited for; ours bounds the wait (setListenerTimeout). */
 const DEFAULT_LISTENER_TIMEOUT_MS = 10_000
-const GATEWAY_FAILURES_KEPT = 200
 /** How long a redirect's next hop waits for Network's report of the redirect (measured: a few ms). */
 const HOP_REPORT_WAIT_MS = 2_000
 
@@ -111,8 +110,6 @@ export class WebRequest {
   readonly #tracker: RequestTracker<TargetSession>
   /** Listener calls waiting for their callback (settled at once when the session closes). */
   readonly #asking = new Set<() => void>()
-  /** Connections the session gateway could not make, by URL (see #errorName). */
-  readonly #gatewayFailures = new Map<string, string>()
   /** The request-stage Fetch patterns of the deciding hooks now set. */
   #requestPatterns: Protocol.Fetch.RequestPattern[] = []
 
@@ -129,11 +126,6 @@ export class WebRequest {
     detach(
       session.bindingFor('webRequest').then((binding) => {
         this.#binding ??= binding
-        if (typeof binding.proxy !== 'string') {
-          binding.proxy.onEvent((event) => {
-            if (event.type === 'failed') this.#rememberGatewayFailure(event.url, netErrorForFailure(event.code, event.viaProxy))
-          })
-        }
       }),
       'webRequest binding',
     )
@@ -523,12 +515,6 @@ export class WebRequest {
     }
   }
 
-  #rememberGatewayFailure(url: string, error: string): void {
-    this.#gatewayFailures.delete(url)
-    this.#gatewayFailures.set(url, `net::${error}`)
-    if (this.#gatewayFailures.size > GATEWAY_FAILURES_KEPT) this.#gatewayFailures.delete(this.#gatewayFailures.keys().next().value!)
-  }
-
   /**
    * Behind the session gateway Chromium sees a failed connection as the proxy
    * closing on it and reports 'net::ERR_FAILED'; the gateway knows the real
@@ -536,14 +522,9 @@ export class WebRequest {
    * An https request's failure is its tunnel's (`https://host:port/`).
    */
   #errorName(url: string, error: string): string {
-    if (error !== 'net::ERR_FAILED' || !URL.canParse(url)) return error
-    const parsed = new URL(url)
-    const keys = parsed.protocol === 'https:' || parsed.protocol === 'wss:' ? [parsed.href, `https://${parsed.host}/`] : [parsed.href]
-    for (const key of keys) {
-      const found = this.#gatewayFailures.get(key)
-      if (found) return found
-    }
-    return error
+    if (!GATEWAY_MASKED_ERRORS.has(error.replace(/^net::/, ''))) return error
+    const found = this.#session.gatewayFailure(url)
+    return found === undefined ? error : `net::${found}`
   }
 
   // ---- details ---------------------------------------------------------------

@@ -95,6 +95,8 @@ export class SessionProxy {
   readonly #listeners = new Set<(event: GatewayEvent) => void>()
   /** Recent failures by URL (a CONNECT's as `https://host:port/`), oldest first. */
   readonly #failures = new Map<string, { error: string; at: number }>()
+  /** Requests in flight for a URL that has a failure on record, by gateway request id. */
+  readonly #retrying = new Map<number, string>()
   #active: Active = { config: { mode: 'direct' } }
   #generation = 0
 
@@ -112,7 +114,7 @@ export class SessionProxy {
       ...(options.host ? { host: options.host } : {}),
       // Chromium without a proxy reports an unreachable host as a network error (a page's
       // fetch() rejects); a 502 page would be a response. loadURL learns the exact error from
-      // the failure event (takeFailure).
+      // the failure event (failure()).
       failureAnswer: 'network-error',
       onEvent: (event) => holder.proxy?.emit(event),
     })
@@ -122,12 +124,28 @@ export class SessionProxy {
 
   private emit(event: GatewayEvent): void {
     if (event.type === 'failed') this.#rememberFailure(event.url, netErrorForFailure(event.code, event.viaProxy))
+    this.#forgetFailureOnSuccess(event)
     for (const listener of this.#listeners) {
       try {
         listener(event)
       } catch (error: unknown) {
         debug('gateway event listener threw: %s', error instanceof Error ? error.message : String(error))
       }
+    }
+  }
+
+  /** A URL that connected again has no failure to report any more (its record would be stale). */
+  #forgetFailureOnSuccess(event: GatewayEvent): void {
+    if (event.type === 'request') {
+      if (!this.#failures.has(event.url)) return
+      if (this.#retrying.size >= MAX_FAILURES) this.#retrying.clear()
+      this.#retrying.set(event.id, event.url)
+    } else if (event.type === 'connected') {
+      const url = this.#retrying.get(event.id)
+      if (url !== undefined) this.#failures.delete(url)
+      this.#retrying.delete(event.id)
+    } else if (event.type === 'closed' || event.type === 'failed') {
+      this.#retrying.delete(event.id)
     }
   }
 
@@ -145,12 +163,11 @@ export class SessionProxy {
    * The net error (e.g. `ERR_CONNECTION_REFUSED`) of a recent request for `url` that the
    * gateway could not route, once: a navigation asks right after its response came.
    */
-  takeFailure(url: string): string | undefined {
+  failure(url: string): string | undefined {
     const href = URL.canParse(url) ? new URL(url).href : url
     const key = this.#failures.has(href) ? href : tunnelKey(href)
     const found = key === undefined ? undefined : this.#failures.get(key)
     if (!found || key === undefined) return undefined
-    this.#failures.delete(key)
     return Date.now() - found.at <= FAILURE_MEMORY_MS ? found.error : undefined
   }
 
@@ -343,6 +360,14 @@ export class SessionProxy {
 }
 
 /** The URL under which the gateway reports a CONNECT to `url`'s host and port. */
+/**
+ * The errors Chromium reports for a request the gateway could not carry (its connection closed
+ * without an answer, or the tunnel was refused): where one of them is reported and the gateway
+ * has the real cause on record (failure()), that cause is the one Chromium would have shown
+ * without the gateway.
+ */
+export const GATEWAY_MASKED_ERRORS: ReadonlySet<string> = new Set(['ERR_EMPTY_RESPONSE', 'ERR_FAILED', 'ERR_TUNNEL_CONNECTION_FAILED'])
+
 function tunnelKey(url: string): string | undefined {
   if (!URL.canParse(url)) return undefined
   const parsed = new URL(url)

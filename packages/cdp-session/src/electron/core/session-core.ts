@@ -165,7 +165,7 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
    * (the gateway turns a failed connection into a 502 page or a refused tunnel).
    */
   gatewayFailure(url: string): string | undefined {
-    return this.#gateway?.takeFailure(url)
+    return this.#gateway?.failure(url)
   }
 
   // ---- targets -------------------------------------------------------------------
