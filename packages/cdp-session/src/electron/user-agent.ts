@@ -5,13 +5,9 @@ import { acceptLanguageHeader, replaceHeaders } from '../common/headers.js'
 import { validateArg } from '../common/validate.js'
 import type { InterceptionHandler, InterceptionRegistration } from '../cdp/request-interceptor.js'
 import type { TargetManager } from '../cdp/target-manager.js'
-import { hasFrames, type TargetSession } from '../cdp/target-session.js'
+import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
-
-interface UserAgentOverride {
-  userAgent: string
-  acceptLanguage?: string
-}
+import { applyUserAgentOverride, userAgentOverrideOf, type UserAgentOverride } from './core/user-agent-override.js'
 
 const userAgentSchema = z.string().trim().min(1)
 const acceptLanguagesSchema = z
@@ -70,7 +66,7 @@ export class UserAgent {
       patterns: [{ urlPattern: '*', resourceType: 'Other', requestStage: 'Request' }],
       onRequest: (event, target) => {
         if (!target || target.kind !== 'service_worker' || manager.ownerOf(target) !== this.#core) return undefined
-        const ua = target.applied.get('ua') as UserAgentOverride | undefined
+        const ua = userAgentOverrideOf(target)
         if (!ua) return undefined
         const replacements: Record<string, string> = { 'User-Agent': ua.userAgent }
         if (ua.acceptLanguage) replacements['Accept-Language'] = acceptLanguageHeader(ua.acceptLanguage)
@@ -83,29 +79,6 @@ export class UserAgent {
     // A page, service worker or shared worker takes the session's current UA;
     // frames and dedicated workers take the one their page started with.
     const inherits = target.kind === 'iframe' || target.kind === 'worker'
-    const ua = inherits ? (target.topPage?.applied.get('ua') as UserAgentOverride | undefined) : this.#override
-    target.applied.set('ua', ua)
-    if (!ua) return []
-    const params = ua.acceptLanguage === undefined ? { userAgent: ua.userAgent } : { userAgent: ua.userAgent, acceptLanguage: ua.acceptLanguage }
-    if (hasFrames(target.kind)) return [target.client.send('Emulation.setUserAgentOverride', params)]
-    // Workers: the Network override sets their request headers and
-    // navigator.languages. Service and shared workers (started by the browser,
-    // not by a page) still report the browser's navigator.userAgent under it
-    // (Chromium 156), so the paused worker gets the value defined before its
-    // first instruction.
-    const steps: Array<Promise<unknown>> = [target.client.send('Network.setUserAgentOverride', params)]
-    if (target.kind === 'service_worker' || target.kind === 'shared_worker') {
-      steps.push(target.client.send('Runtime.evaluate', { expression: workerNavigatorOverride(ua.userAgent) }))
-    }
-    return steps
+    return applyUserAgentOverride(target, inherits ? userAgentOverrideOf(target.topPage) : this.#override)
   }
-}
-
-function workerNavigatorOverride(userAgent: string): string {
-  const appVersion = userAgent.replace(/^Mozilla\//, '')
-  return `(() => {
-  const define = (name, value) => Object.defineProperty(WorkerNavigator.prototype, name, { get: () => value, configurable: true, enumerable: true })
-  define('userAgent', ${JSON.stringify(userAgent)})
-  define('appVersion', ${JSON.stringify(appVersion)})
-})()`
 }

@@ -8,6 +8,7 @@ import { validateArg } from '../common/validate.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionCore } from './core/session-core.js'
 import type { SessionRef } from './core/types.js'
+import { applyUserAgentOverride, userAgentOverrideOf } from './core/user-agent-override.js'
 
 export interface RenderProcessGoneDetails {
   reason: 'crashed' | 'killed' | 'oom' | 'abnormal-exit' | 'launch-failed' | 'integrity-failure'
@@ -188,28 +189,21 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
     const api = 'webContents.setUserAgent'
     validateArg(api, 'userAgent', z.string().trim().min(1), userAgent, 'a non-empty string')
     this.#assertAlive(api)
-    const previous = this.#target.applied.get('ua') as { userAgent: string; acceptLanguage?: string } | undefined
+    const previous = userAgentOverrideOf(this.#target)
     const override = previous?.acceptLanguage === undefined ? { userAgent } : { userAgent, acceptLanguage: previous.acceptLanguage }
-    this.#target.applied.set('ua', override)
     const page = this.#target
     // Sent now, so that it is ahead of any navigation the caller sends next; the page's live
     // frames and workers follow.
-    detach(page.client.send('Emulation.setUserAgentOverride', override), api)
+    for (const sent of applyUserAgentOverride(page, override)) detach(sent, api)
     detach(
-      this.#core.forEachTarget((target) => {
-        if (target === page || target.topPage !== page) return []
-        target.applied.set('ua', override)
-        if (target.kind === 'iframe') return [target.client.send('Emulation.setUserAgentOverride', override)]
-        return [target.client.send('Network.setUserAgentOverride', override)]
-      }),
+      this.#core.forEachTarget((target) => (target === page || target.topPage !== page ? [] : applyUserAgentOverride(target, override))),
       api,
     )
   }
 
   /** The user agent this page reports: its own override, else the one it started with. */
   getUserAgent(): string {
-    const ua = this.#target.applied.get('ua') as { userAgent: string } | undefined
-    return ua?.userAgent ?? this.#core.init.defaultUserAgent
+    return userAgentOverrideOf(this.#target)?.userAgent ?? this.#core.init.defaultUserAgent
   }
 
   /** Closes the page; resolves when it is gone. */
