@@ -83,7 +83,7 @@ export function spkiHashOf(certificate: X509Certificate): string {
 
 function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
   try {
-    return issuer.checkIssued(subject) && subject.verify(issuer.publicKey)
+    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey)
   } catch {
     return false
   }
