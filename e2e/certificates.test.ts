@@ -2,7 +2,7 @@
 // certificates included) through the session gateway; certificates made at test time.
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll } from 'vitest'
-import { NavigationError, ValidationError, type Browser, type CertificateVerifyProcRequest, type Session, type WebContents } from 'cdp-session'
+import { NavigationError, NotSupportedError, ValidationError, type Browser, type CertificateVerifyProcRequest, type Session, type WebContents } from 'cdp-session'
 import { CERT_KINDS, startCertWorld, type CertKind, type CertWorld } from './fixtures/cert-kinds.js'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 
@@ -281,6 +281,12 @@ describe('misbehaving procs and bad input', () => {
       await session.setCertificateVerifyProc(null)
       await session.setCertificateVerifyProc(() => undefined)
     })
+    const direct = browser.session.fromPartition(`certs-direct-${process.pid}`, { gateway: false })
+    try {
+      await expect(direct.setCertificateVerifyProc(() => undefined)).rejects.toBeInstanceOf(NotSupportedError)
+    } finally {
+      await direct.close()
+    }
   })
 
   test('a proc that throws rejects the connection (ERR_FAILED) and warns; the next good answer works', async () => {
