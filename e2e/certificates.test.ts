@@ -2,7 +2,7 @@
 // certificates included) through the session gateway; certificates made at test time.
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll } from 'vitest'
-import { NavigationError, NotSupportedError, ValidationError, type Browser, type CertificateVerifyProcRequest, type Session, type WebContents } from 'cdp-session'
+import { connect, NavigationError, NotSupportedError, ValidationError, type Browser, type CertificateVerifyProcRequest, type Session, type WebContents } from 'cdp-session'
 import { CERT_KINDS, startCertWorld, type CertKind, type CertWorld } from './fixtures/cert-kinds.js'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 
@@ -286,6 +286,23 @@ describe('misbehaving procs and bad input', () => {
       await expect(direct.setCertificateVerifyProc(() => undefined)).rejects.toBeInstanceOf(NotSupportedError)
     } finally {
       await direct.close()
+    }
+  })
+
+  test('a connect()ed browser was not launched with the gateway’s key: NotSupportedError naming why', async () => {
+    const owner = await launchTestBrowser({ remoteDebuggingPort: 0, gateway: false })
+    try {
+      const connected = await connect({ browserWSEndpoint: owner.wsEndpoint ?? '' })
+      try {
+        const session = connected.session.fromPartition('certs-connected')
+        const refused = await session.setCertificateVerifyProc(() => undefined).catch((error: unknown) => error)
+        expect(refused).toBeInstanceOf(NotSupportedError)
+        expect((refused as Error).message).toContain('was not launched by this process')
+      } finally {
+        await connected.close()
+      }
+    } finally {
+      await owner.close()
     }
   })
 
