@@ -5,6 +5,7 @@ import { sessionPageLoad } from './session-page-load.js'
 import { interceptPageLoad } from './intercept-page-load.js'
 import { download } from './download.js'
 import { permissionShim } from './permission-shim.js'
+import { certificateVerify } from './certificate-verify.js'
 
 /** Every scenario `pnpm bench` knows, in run order. Add new ones here. */
-export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad, download, permissionShim]
+export const scenarios: readonly Scenario[] = [sessionPageLoad, cookies, gatewayThroughput, gatewayLatency, gatewayConnect, interceptPageLoad, download, permissionShim, certificateVerify]

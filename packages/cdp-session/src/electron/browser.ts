@@ -9,6 +9,7 @@ import { validateArg } from '../common/validate.js'
 import { BrowserProcess } from '../cdp/browser-process.js'
 import type { ChromiumLaunchOptions } from '../cdp/launcher.js'
 import { hostResolverRulesFlag, parseHostResolverRules, withHostRules } from '../net/host-rules.js'
+import { interceptionSpkiHash } from '../net/interception-ca.js'
 import { systemLookup, type LookupFn } from '../net/resolver.js'
 import { SessionProxy } from '../net/session-proxy.js'
 import type { SessionHost } from './core/session-core.js'
@@ -81,6 +82,28 @@ interface GatewaySettings {
   host?: string
   /** Why sessions get no gateway when `enabled` is false. */
   off?: string
+  /** What the browser's certificate checks allow (see SessionProxyOptions.certificates). */
+  certificates?: { interceptionTrusted: boolean; ignoreErrorsSpki: readonly string[] }
+}
+
+const SPKI_FLAG = '--ignore-certificate-errors-spki-list'
+
+/** The caller's --ignore-certificate-errors-spki-list hashes (Chromium takes the last flag). */
+function ignoredSpki(args: readonly string[]): string[] {
+  let value = ''
+  for (const arg of args) if (arg.startsWith(`${SPKI_FLAG}=`)) value = arg.slice(SPKI_FLAG.length + 1)
+  return value.split(',').map((hash) => hash.trim()).filter((hash) => hash !== '')
+}
+
+/**
+ * `args` with the interception key's SPKI added to --ignore-certificate-errors-spki-list
+ * (kept with the caller's own hashes in one flag), so the browser trusts the certificates a
+ * session gateway shows for connections a certificate verify proc accepted, and nothing else.
+ * Chromium reads the flag only with --user-data-dir, which the launcher always passes.
+ */
+function withInterceptionKey(args: readonly string[]): string[] {
+  const own = ignoredSpki(args)
+  return [...args.filter((arg) => !arg.startsWith(`${SPKI_FLAG}=`)), `${SPKI_FLAG}=${[...own, interceptionSpkiHash()].join(',')}`]
 }
 const gatewayHostSchema = z.string().refine((host) => isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::', 'not a specific IP address')
 const connectSchema = z
@@ -357,8 +380,8 @@ export class Browser extends TypedEmitter<BrowserEvents> {
   }
 
   async #startProxy(): Promise<SessionProxy> {
-    const { lookup, host } = this.#gateways
-    const proxy = await SessionProxy.start(host === undefined ? { lookup } : { lookup, host })
+    const { lookup, host, certificates } = this.#gateways
+    const proxy = await SessionProxy.start({ lookup, ...(host === undefined ? {} : { host }), ...(certificates ? { certificates } : {}) })
     this.#sessionProxies.add(proxy)
     return proxy
   }
@@ -480,12 +503,16 @@ function gatewayFlags(proxy: SessionProxy): string[] {
  * Chromium with --proxy-server, unless the caller passed proxy flags of their own.
  */
 export async function launch(options: LaunchOptions = {}): Promise<Browser> {
-  const { gateway, hostResolver, ...chromium } = options
+  const { gateway, hostResolver, ...given } = options
   validateArg('launch', 'options', gatewayOptionsSchema, { gateway, hostResolver }, '{ gateway?: boolean, hostResolver?: (hostname) => Promise<string[]> }')
-  const rulesFlag = hostResolverRulesFlag(chromium.args ?? [])
+  const rulesFlag = hostResolverRulesFlag(given.args ?? [])
   const rules = parseHostResolverRules(rulesFlag ?? '')
-  const settings: GatewaySettings = { enabled: gateway ?? true, lookup: withHostRules(rules, hostResolver ?? systemLookup) }
-  const defaultProxy = settings.enabled && !hasOwnProxyFlags(chromium.args) ? await SessionProxy.start({ lookup: settings.lookup }) : undefined
+  const enabled = gateway ?? true
+  // Every process of this browser (partitions too) gets the interception key's flag.
+  const chromium = enabled ? { ...given, args: withInterceptionKey(given.args ?? []) } : given
+  const certificates = { interceptionTrusted: enabled, ignoreErrorsSpki: ignoredSpki(given.args ?? []) }
+  const settings: GatewaySettings = { enabled, lookup: withHostRules(rules, hostResolver ?? systemLookup), certificates }
+  const defaultProxy = settings.enabled && !hasOwnProxyFlags(chromium.args) ? await SessionProxy.start({ lookup: settings.lookup, certificates }) : undefined
   let main: BrowserProcess
   try {
     main = await BrowserProcess.launch(defaultProxy ? { ...chromium, args: [...(chromium.args ?? []), ...gatewayFlags(defaultProxy)] } : chromium)

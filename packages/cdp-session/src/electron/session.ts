@@ -6,6 +6,7 @@ import type { TargetSession } from '../cdp/target-session.js'
 import { settleCallback } from '../common/callbacks.js'
 import { TypedEmitter } from '../common/event.js'
 import { LoginHook } from './auth.js'
+import { CertificateVerification, type CertificateVerifyProc } from './certificates.js'
 import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
@@ -65,6 +66,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #login: LoginHook
   readonly #downloads: Downloads
   readonly #permissions: Permissions
+  readonly #certificates: CertificateVerification
 
   /** @internal Made by the session module (`browser.session.fromPartition`). */
   constructor(host: SessionHost<WebContents>, init: SessionInit, binding: Promise<SessionBinding>) {
@@ -93,6 +95,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.netLog = new NetLog(core)
     this.#downloads = new Downloads(core)
     this.#permissions = new Permissions(core)
+    this.#certificates = new CertificateVerification(core)
   }
 
   // ---- identity ------------------------------------------------------------------
@@ -322,6 +325,19 @@ export class Session extends TypedEmitter<SessionEvents> {
   setPermissionCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
     this.#core.assertOpen('session.setPermissionCheckHandler')
     return this.#permissions.setCheckHandler(handler)
+  }
+
+  // ---- certificates (certificates.ts, the session gateway) -------------------------------
+
+  /**
+   * `proc(request, callback)` decides every TLS connection of the session, valid certificates
+   * included: `callback(0)` accepts, `callback(-2)` rejects, `callback(-3)` keeps Chromium's
+   * verdict; `null` restores Chromium's own checks. Throws ValidationError at once for anything
+   * else; resolves once new connections ask the proc (connections already open are closed).
+   * A proc that throws, or has not called back after 10 s, rejects that connection.
+   */
+  setCertificateVerifyProc(proc: CertificateVerifyProc | null): Promise<void> {
+    return this.#certificates.set(proc)
   }
 
   // ---- lifecycle ------------------------------------------------------------------------

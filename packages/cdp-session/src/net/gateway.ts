@@ -18,6 +18,29 @@ export { describeChoice, type ProxyChoice } from './upstream.js'
 /** Decides how a request for `url` leaves the gateway: the choices in the order to try. */
 export type RouteFn = (url: URL) => Promise<readonly ProxyChoice[]> | readonly ProxyChoice[]
 
+/**
+ * A CONNECT tunnel handed to a tunnel hook (tls-intercept.ts) once it is authorised, before the
+ * gateway answers it. The hook settles it with exactly one of splice, answer + relay, or refuse.
+ */
+export interface HeldTunnel {
+  readonly dest: Destination
+  readonly client: Socket
+  /** Bytes the client sent after the CONNECT head (none from a browser, which waits for the answer). */
+  readonly head: Buffer
+  /** A new connection to `dest` through the session's route (tried and failed over like any tunnel). */
+  open(): Promise<Socket>
+  /** Answers 200 and relays the client's bytes to `upstream` and back: a plain tunnel. */
+  splice(upstream: Socket): void
+  /** Answers 200; the hook then speaks to the client itself and hands both ends to relay(). */
+  answer(): void
+  relay(client: Duplex, upstream: Duplex): void
+  /** Refuses the tunnel (502) and reports it failed; `error.code` is the net error to report. */
+  refuse(error: unknown): void
+}
+
+/** Takes over CONNECT tunnels (a certificate verify proc); null: tunnels are spliced as they come. */
+export type TunnelHook = (tunnel: HeldTunnel) => Promise<void>
+
 /** What the gateway reports for netLog-style diagnostics. */
 export type GatewayEvent =
   | { type: 'request'; id: number; kind: 'forward' | 'connect' | 'upgrade'; url: string }
@@ -110,6 +133,7 @@ export class SessionGateway {
   /** The route choice a request is (or was last) trying, for failure reports. */
   private readonly lastChoice = new Map<number, ProxyChoice>()
   private listeningPort = 0
+  private tunnelHook: TunnelHook | null = null
   private closing: Promise<void> | undefined
 
   private constructor(private readonly server: Server, private readonly options: GatewayOptions) {
@@ -180,6 +204,11 @@ export class SessionGateway {
   setRoute(route: RouteFn): void {
     this.route = route
     this.badProxies.clear()
+  }
+
+  /** Hands every new CONNECT tunnel to `hook` (null: none). Tunnels already open are left alone. */
+  setTunnelHook(hook: TunnelHook | null): void {
+    this.tunnelHook = hook
   }
 
   clearHostResolverCache(): void {
@@ -456,6 +485,7 @@ export class SessionGateway {
     // browser would for a page load.
     const url = new URL(`https://${target}/`)
     this.emit({ type: 'request', id, kind: 'connect', url: url.href })
+    if (this.tunnelHook !== null) return this.tunnelHook(this.held(id, url, dest, client as Socket, head))
     let upstream: Socket
     try {
       ;({ value: upstream } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions())))
@@ -472,6 +502,31 @@ export class SessionGateway {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
     if (head.length > 0) upstream.write(head)
     this.splice(id, client, upstream)
+  }
+
+  private held(id: number, url: URL, dest: Destination, client: Socket, head: Buffer): HeldTunnel {
+    return {
+      dest,
+      client,
+      head,
+      open: async () => {
+        const { value } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions()))
+        this.track(value)
+        if (client.destroyed) value.destroy()
+        return value
+      },
+      splice: (upstream) => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        if (head.length > 0) upstream.write(head)
+        this.splice(id, client, upstream)
+      },
+      answer: () => void client.write('HTTP/1.1 200 Connection Established\r\n\r\n'),
+      relay: (a, b) => this.splice(id, a, b),
+      refuse: (error) => {
+        this.fail(id, url, error, undefined)
+        if (client.writable) client.end(rawReply('502 Bad Gateway'))
+      },
+    }
   }
 
   private async onUpgrade(req: RequestHead, client: Duplex, head: Buffer): Promise<void> {

@@ -12,6 +12,7 @@ import { SessionGateway, type GatewayEvent } from './gateway.js'
 import { compilePac, loadPacScript, PacError, sanitizePacUrl, type CompiledPac } from './pac.js'
 import { describeDelays, PacPoller } from './pac-poller.js'
 import { UpstreamError } from './upstream.js'
+import { certificateTunnelHook, type CertificateVerifier } from './tls-intercept.js'
 import { parseBypassRules } from './bypass-rules.js'
 import { decideProxy, parseProxyConfig, parseProxyRules, type ProxyConfig } from './proxy-config.js'
 import { DIRECT, parsePacResult, toPacString, type ProxyServer } from './proxy-server.js'
@@ -27,6 +28,12 @@ export interface SessionProxyOptions {
   host?: string
   /** Environment for `mode: 'system'` (http_proxy, https_proxy, all_proxy, no_proxy). */
   env?: NodeJS.ProcessEnv
+  /**
+   * Whether the browser behind this gateway trusts this process's interception key
+   * (launched with its SPKI in --ignore-certificate-errors-spki-list), and the other SPKI
+   * hashes that flag lists. Without it, no certificate verify proc can be set.
+   */
+  certificates?: { interceptionTrusted: boolean; ignoreErrorsSpki: readonly string[] }
 }
 
 /** How long a failed request's error is remembered for the page that asked (loadURL). */
@@ -38,6 +45,8 @@ const MAX_FAILURES = 256
  * request (the gateway answers it with a 502 page or a refused CONNECT instead).
  */
 export function netErrorForFailure(code: string, viaProxy: boolean): string {
+  // Already a net error name (a tunnel a certificate verify proc refused).
+  if (code.startsWith('ERR_')) return code
   if (code === PAC_FAILED_CODE) return 'ERR_MANDATORY_PROXY_CONFIGURATION_FAILED'
   if (code === 'ENOROUTE') return 'ERR_NO_SUPPORTED_PROXIES'
   if (viaProxy) {
@@ -99,10 +108,31 @@ export class SessionProxy {
   readonly #retrying = new Map<number, string>()
   #active: Active = { config: { mode: 'direct' } }
   #generation = 0
+  readonly #certificates: { interceptionTrusted: boolean; ignoreErrorsSpki: ReadonlySet<string> }
 
-  private constructor(gateway: SessionGateway, env: NodeJS.ProcessEnv) {
+  private constructor(gateway: SessionGateway, env: NodeJS.ProcessEnv, certificates: SessionProxyOptions['certificates']) {
     this.gateway = gateway
     this.#env = env
+    this.#certificates = { interceptionTrusted: certificates?.interceptionTrusted ?? false, ignoreErrorsSpki: new Set(certificates?.ignoreErrorsSpki ?? []) }
+  }
+
+  /** Why no certificate verify proc can be set for this gateway's browser, or undefined. */
+  get certificateVerifyGap(): string | undefined {
+    return this.#certificates.interceptionTrusted
+      ? undefined
+      : "the browser was not launched by this process, so it does not trust the session gateway's certificates (a launched browser gets --ignore-certificate-errors-spki-list with the gateway's key)"
+  }
+
+  /**
+   * Has `verifier` decide the certificate of every new TLS tunnel (tls-intercept.ts); null
+   * restores plain tunnels, where Chromium's own verdict stands.
+   */
+  setCertificateVerifier(verifier: CertificateVerifier | null): void {
+    this.gateway.setTunnelHook(
+      verifier === null
+        ? null
+        : certificateTunnelHook(verifier, { ignoreErrorsSpki: this.#certificates.ignoreErrorsSpki, handshakeTimeoutMs: 10_000 }),
+    )
   }
 
   static async start(options: SessionProxyOptions = {}): Promise<SessionProxy> {
@@ -118,7 +148,7 @@ export class SessionProxy {
       failureAnswer: 'network-error',
       onEvent: (event) => holder.proxy?.emit(event),
     })
-    holder.proxy = new SessionProxy(gateway, options.env ?? process.env)
+    holder.proxy = new SessionProxy(gateway, options.env ?? process.env, options.certificates)
     return holder.proxy
   }
 
