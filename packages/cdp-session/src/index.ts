@@ -38,6 +38,7 @@ export type {
   HeadersReceivedResponse,
 } from './electron/web-request.js'
 export type { LoginDetails, AuthInfo, LoginCallback } from './electron/auth.js'
+export type { HandlerErrorDetails, HandlerKind, HandlerFault } from './electron/handler-errors.js'
 export type {
   PermissionName,
   MediaType,
