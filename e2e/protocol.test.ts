@@ -1,7 +1,7 @@
 // ses.protocol against real Chromium: custom schemes as far as Chromium routes them (subresources),
 // interception of http/https/file, every response form, handle()/unhandle(), isolation between
 // sessions, and the typed errors for bad input and for what Chromium cannot route.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
@@ -209,6 +209,49 @@ describe('ses.protocol: intercepting http, https and file', () => {
     expect(await wc.executeJavaScript('[document.title, document.contentType]')).toEqual(['from file', 'text/html'])
     // Electron fails with -6 FILE_NOT_FOUND; Fetch.failRequest has no such reason, so the page sees ERR_FAILED.
     expect(await pageFetch(wc, '/missing')).toBe('TypeError: Failed to fetch')
+  })
+
+  // The library maps no URL to a path: a file handler's answer is the one file read, whatever
+  // tricks the URL holds (`..`, encoded dots and slashes, a symlink's name). Escaping a folder is
+  // only possible through what a handler does with request.url, as in Electron.
+  test('interceptFileProtocol: the path the handler returns is the only file read; .., %2e%2e, %2f and symlink names in the URL change nothing', async ({ session }) => {
+    const root = mkdtempSync(join(dir, 'jail-'))
+    const served = join(root, 'served')
+    mkdirSync(served)
+    writeFileSync(join(served, 'inside.txt'), 'inside')
+    writeFileSync(join(root, 'secret.txt'), 'secret')
+    symlinkSync(join(root, 'secret.txt'), join(served, 'link.txt'))
+    const seen: string[] = []
+    session.protocol.interceptFileProtocol('file', (request, callback) => {
+      seen.push(request.url)
+      callback({ path: join(served, 'inside.txt') })
+    })
+    const tricks = ['../secret.txt', '%2e%2e/secret.txt', '..%2fsecret.txt', '%2e%2e%2fsecret.txt', '.%2e/secret.txt', 'link.txt', '..%5csecret.txt']
+    const wc = await session.createWebContents()
+    const bodies: string[] = []
+    for (const trick of tricks) {
+      await wc.loadURL(`file://${served}/${trick}`)
+      bodies.push((await wc.executeJavaScript('document.body.innerText')) as string)
+    }
+    expect(bodies).toEqual(tricks.map(() => 'inside'))
+    // What a handler is given: Chromium's URL parser has already applied `..`, `%2e%2e` and
+    // `.%2e` (the URL names the parent folder); encoded slashes and backslashes stay encoded,
+    // so a handler that decodes them and joins the result to its folder is the one that escapes.
+    const base = `file://${root}`
+    expect(seen).toEqual([
+      `${base}/secret.txt`,
+      `${base}/secret.txt`,
+      `${base}/served/..%2fsecret.txt`,
+      `${base}/served/%2e%2e%2fsecret.txt`,
+      `${base}/secret.txt`,
+      `${base}/served/link.txt`,
+      `${base}/served/..%5csecret.txt`,
+    ])
+    // A symlink the handler itself answers is followed, as Electron's file loader follows it.
+    session.protocol.uninterceptProtocol('file')
+    session.protocol.interceptFileProtocol('file', (_request, callback) => callback({ path: join(served, 'link.txt') }))
+    await wc.loadURL(`file://${served}/anything.txt`)
+    expect(await wc.executeJavaScript('document.body.innerText')).toBe('secret')
   })
 
   test('interceptStringProtocol on file:// serves a document', async ({ session }) => {

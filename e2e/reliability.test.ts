@@ -18,22 +18,24 @@ describe('the browser dies', () => {
       const pages = await Promise.all(sessions.map((s) => s.createWebContents()))
       await Promise.all(pages.map((p) => p.loadURL(server.url('/empty.html'))))
       const disconnected = new Promise<void>((resolve) => browser.once('disconnected', resolve))
-      const calls: Array<Promise<unknown>> = []
+      // `never`: calls that cannot resolve before the kill (a promise that never settles, a route
+      // that never answers); the others may have been answered by Chromium already.
+      const calls: Array<{ call: Promise<unknown>; never: boolean }> = []
       for (let i = 0; i < 10; i++) {
         for (const [n, session] of sessions.entries()) {
           const page = pages[n]!
-          calls.push(session.cookies.get({}))
-          calls.push(page.executeJavaScript('new Promise(() => {})'))
-          if (i < 3) calls.push(page.loadURL(server.url(`/hang?${i}`)))
-          else calls.push(session.clearStorageData())
-          if (i < 2) calls.push(session.setProxy({ proxyRules: 'direct://' }))
+          calls.push({ call: session.cookies.get({}), never: false })
+          calls.push({ call: page.executeJavaScript('new Promise(() => {})'), never: true })
+          if (i < 3) calls.push({ call: page.loadURL(server.url(`/hang?${i}`)), never: true })
+          else calls.push({ call: session.clearStorageData(), never: false })
+          if (i < 2) calls.push({ call: session.setProxy({ proxyRules: 'direct://' }), never: false })
         }
       }
       expect(calls.length).toBeGreaterThanOrEqual(50)
-      const settled = calls.map((call) =>
+      const settled = calls.map(({ call, never }) =>
         call.then(
-          () => ({ ok: true as const, at: performance.now() }),
-          (error: unknown) => ({ ok: false as const, error, at: performance.now() }),
+          () => ({ ok: true as const, never, at: performance.now() }),
+          (error: unknown) => ({ ok: false as const, never, error, at: performance.now() }),
         ),
       )
       // Let the calls reach Chromium, then kill it.
@@ -47,8 +49,14 @@ describe('the browser dies', () => {
       // rejected, typed, within a second of the kill.
       const lateOrUntyped = failed.filter((r) => !('error' in r) || !(r.error instanceof CdpSessionError) || r.at - killedAt > 1_000)
       expect(lateOrUntyped).toEqual([])
-      expect(failed.length).toBeGreaterThanOrEqual(40)
-      expect(failed.filter((r) => 'error' in r && r.error instanceof BrowserClosedError).length).toBeGreaterThanOrEqual(30)
+      // How many Chromium answered before the kill depends on the machine's load; the calls that
+      // could not be answered all rejected.
+      const never = results.filter((r) => r.never)
+      expect(never.length).toBe(26)
+      expect(never.filter((r) => !r.ok).length).toBe(never.length)
+      const closed = failed.filter((r) => 'error' in r && r.error instanceof BrowserClosedError).length
+      expect(closed).toBeGreaterThan(0)
+      console.info(`[reliability] SIGKILL: ${calls.length} calls, ${results.length - failed.length} answered before the kill, ${failed.length} rejected typed within 1 s (${closed} BrowserClosedError), ${never.length} of ${never.length} unanswerable calls rejected`)
       // After the browser is gone: calls reject at once, close() resolves.
       await expect(sessions[0]!.cookies.get({})).rejects.toBeInstanceOf(BrowserClosedError)
       await expect(pages[1]!.executeJavaScript('1')).rejects.toBeInstanceOf(CdpSessionError)

@@ -39,6 +39,7 @@ export type {
 } from './electron/web-request.js'
 export type { LoginDetails, AuthInfo, LoginCallback } from './electron/auth.js'
 export type { Certificate, CertificatePrincipal, CertificateVerifyProc, CertificateVerifyProcRequest } from './electron/certificates.js'
+export type { HandlerErrorDetails, HandlerKind, HandlerFault } from './electron/handler-errors.js'
 export type {
   PermissionName,
   MediaType,

@@ -2,6 +2,7 @@
 // Chromium's URL sanitising, and containment of scripts that loop, throw, bomb memory or
 // reach for Node. DNS answers come from a fake resolver; no real name is ever looked up.
 import { createServer, type Server } from 'node:http'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compilePac, isInNetEx, loadPacScript, PacError, sanitizePacUrl, sortIpAddressList, type CompiledPac, type PacOptions } from '../src/net/pac.js'
 import type { HostResolver } from '../src/net/resolver.js'
@@ -200,6 +201,44 @@ describe('sandbox containment', () => {
 
   it('an endless loop at top level fails compilation', async () => {
     await expect(pac('for (;;) {}', { timeoutMs: 100 })).rejects.toMatchObject({ reason: 'timeout' })
+  })
+
+  // The script runs on a worker thread: while it loops for seconds, this event loop keeps
+  // turning. A loop on the main thread would hold it for the whole budget (3 s here); the bound
+  // leaves room for a machine whose cores other processes share (the worker spins one of them).
+  async function maxEventLoopDelayMs(work: () => Promise<unknown>): Promise<number> {
+    const histogram = monitorEventLoopDelay({ resolution: 10 })
+    histogram.enable()
+    try {
+      await work()
+    } finally {
+      histogram.disable()
+    }
+    return histogram.max / 1e6
+  }
+
+  it('the event loop stays responsive while FindProxyForURL loops for 3 s', async () => {
+    const compiled = await pac('function FindProxyForURL() { for (;;) {} }', { timeoutMs: 3_000 })
+    const delay = await maxEventLoopDelayMs(() => expect(compiled.findProxy('http://a.test/')).rejects.toMatchObject({ reason: 'timeout' }))
+    expect(delay).toBeLessThan(1_000)
+  })
+
+  it('the event loop stays responsive while the top level loops for 3 s', async () => {
+    const delay = await maxEventLoopDelayMs(() => expect(pac('for (;;) {}', { timeoutMs: 3_000 })).rejects.toMatchObject({ reason: 'timeout' }))
+    expect(delay).toBeLessThan(1_000)
+  })
+
+  it('a worker that overruns its deadline is terminated and the script starts afresh in a new one', async () => {
+    // Without the sandbox's interrupt only the worker's hard deadline (budget + grace) stops the loop.
+    const compiled = await pac('var n = 0; function FindProxyForURL(u, h) { n++; if (h === "loop.test") for (;;) {} return "DIRECT " + n; }', { timeoutMs: 300, interruptible: false })
+    expect(await compiled.findProxy('http://a.test/')).toBe('DIRECT 1')
+    const delay = await maxEventLoopDelayMs(() =>
+      expect(compiled.findProxy('http://loop.test/')).rejects.toMatchObject({ reason: 'timeout', message: expect.stringMatching(/terminated/) as unknown }),
+    )
+    expect(delay).toBeLessThan(1_000)
+    // A fresh worker compiled the script again: its counter starts over.
+    expect(await compiled.findProxy('http://a.test/')).toBe('DIRECT 1')
+    expect(await compiled.findProxy('http://a.test/')).toBe('DIRECT 2')
   })
 
   it('a throw becomes a runtime PacError with the message', async () => {

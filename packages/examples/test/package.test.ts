@@ -37,7 +37,10 @@ try {
   } catch (error) {
     if (error instanceof ValidationError) code = error.code
   }
-  console.log(JSON.stringify({ title: await page.executeJavaScript('document.title'), cookies: cookies.map((c) => c.name + '=' + c.value), code }))
+  // A PAC script runs on the package's own worker thread (dist/net/pac-worker.js).
+  await ses.setProxy({ pacScript: 'data:,' + encodeURIComponent('function FindProxyForURL(url, host) { return "PROXY " + host + ":1; DIRECT"; }') })
+  const pac = await ses.resolveProxy('http://example.test/')
+  console.log(JSON.stringify({ title: await page.executeJavaScript('document.title'), cookies: cookies.map((c) => c.name + '=' + c.value), code, pac }))
 } finally {
   await browser.close()
   server.close()
@@ -60,7 +63,7 @@ describe('the packed library in a project of its own', { timeout: 180_000 }, () 
   test('the tarball holds the built code, types, README and LICENSE, and no sources or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball])
     const files = stdout.trim().split('\n')
-    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/testing/vitest.js', 'package/dist/interop/puppeteer.d.ts']))
+    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/testing/vitest.js', 'package/dist/interop/puppeteer.d.ts', 'package/dist/net/pac-worker.js']))
     expect(files.filter((f) => /\/(src|test)\/|\.map$/.test(f))).toEqual([])
   })
 
@@ -81,7 +84,7 @@ describe('the packed library in a project of its own', { timeout: 180_000 }, () 
     const compiled = await run(process.execPath, [workspaceTsc, '-p', '.'], { cwd: project }).catch((error: { stdout?: string }) => error)
     expect('stdout' in compiled ? compiled.stdout : '').toBe('')
     const { stdout } = await run(process.execPath, [join(project, 'out', 'smoke.js')], { cwd: project, timeout: 60_000 })
-    expect(JSON.parse(stdout)).toEqual({ title: 'smoke', cookies: ['from=server'], code: 'ERR_INVALID_ARGUMENT' })
+    expect(JSON.parse(stdout)).toEqual({ title: 'smoke', cookies: ['from=server'], code: 'ERR_INVALID_ARGUMENT', pac: 'PROXY example.test:1;DIRECT' })
 
     // A misspelt event name is a compile error that names the event names there are.
     await writeFile(join(project, 'typo.ts'), `import type { WebContents } from 'cdp-session'\nexport function watch(wc: WebContents): void {\n  wc.on('did-finsh-load', () => undefined)\n}\n`)

@@ -7,6 +7,7 @@ import { headerValue } from '../cdp/request-tracker.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
 import type { SessionBinding } from './core/types.js'
+import { handlerTimeoutMs, reportHandlerError, type HandlerFault } from './handler-errors.js'
 import type { WebContents } from './web-contents.js'
 
 export interface LoginDetails {
@@ -35,8 +36,8 @@ declare module './web-contents.js' {
 
 /** Challenges of one request answered before we give up (Chromium alone asks ~31 times). */
 export const MAX_LOGIN_ATTEMPTS = 3
-/** How long a listener that called preventDefault may take to call back (ms). */
-const LOGIN_TIMEOUT_MS = 60_000
+/** How long a listener that called preventDefault may take to call back (ms; CDP_SESSION_HANDLER_TIMEOUT_MS overrides it). */
+export const LOGIN_TIMEOUT_MS = 60_000
 const MAX_TRACKED = 5_000
 
 /**
@@ -105,7 +106,7 @@ export class LoginHook {
       // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.
       patterns: [{ urlPattern: '*', requestStage: 'Request' }],
       handleAuth: true,
-      timeoutMs: LOGIN_TIMEOUT_MS + 5_000,
+      timeoutMs: Math.max(LOGIN_TIMEOUT_MS, handlerTimeoutMs(LOGIN_TIMEOUT_MS)) + 5_000,
       onAuth: (event, target) => this.#onAuth(binding, event, target),
     })
     await this.#registration.ready
@@ -142,12 +143,26 @@ export class LoginHook {
     }
     const page = target.topPage
     const webContents = page ? (this.#core.getAllWebContents().find((wc) => wc.targetId === page.targetId) ?? null) : null
+    const timeoutMs = handlerTimeoutMs(LOGIN_TIMEOUT_MS)
+    const report = (fault: HandlerFault, outcome: string, error: unknown): void => {
+      reportHandlerError(this.#core, { handler: 'login', fault, url: details.url, outcome }, error)
+    }
+    // Policy: the first callback counts; a listener that throws before answering cancels the
+    // challenge (the page gets the 401/407); one that called preventDefault and does not call
+    // back within the bound is cancelled too. Each fault is reported once.
     return new Promise((resolve) => {
       let answered = false
+      let outcome = ''
+      let timedOut = false
       const pending: { timer?: NodeJS.Timeout } = {}
       const callback: LoginCallback = (username, password) => {
-        if (answered) return
+        if (answered) {
+          if (timedOut) report('answered-late', 'cancelled', new Error(`login: the callback came after ${timeoutMs} ms for ${details.url}; the challenge had been cancelled.`))
+          else report('answered-twice', outcome, new Error(`login: the callback was called more than once for ${details.url}; only the first answer counts.`))
+          return
+        }
         answered = true
+        outcome = username === undefined ? 'cancelled' : 'credentials sent'
         clearTimeout(pending.timer)
         if (username !== undefined && !authInfo.isProxy) {
           const schemes = this.#answered.get(origin.origin) ?? new Set<string>()
@@ -156,15 +171,21 @@ export class LoginHook {
         resolve(username === undefined ? { response: 'CancelAuth' } : { response: 'ProvideCredentials', username, password: password ?? '' })
       }
       let prevented = false
-      if (webContents) {
-        const event = new ElectronEvent(webContents)
-        webContents.emit('login', event, details, authInfo, callback)
-        prevented = event.defaultPrevented
-      }
-      if (!answered && !prevented) {
-        const event = new ElectronEvent(this.#core.facade)
-        this.#core.facade.emit('login', event, webContents, details, authInfo, callback)
-        prevented = event.defaultPrevented
+      try {
+        if (webContents) {
+          const event = new ElectronEvent(webContents)
+          webContents.emit('login', event, details, authInfo, callback)
+          prevented = event.defaultPrevented
+        }
+        if (!answered && !prevented) {
+          const event = new ElectronEvent(this.#core.facade)
+          this.#core.facade.emit('login', event, webContents, details, authInfo, callback)
+          prevented = event.defaultPrevented
+        }
+      } catch (error) {
+        if (!answered) callback()
+        report('threw', outcome, error)
+        return
       }
       if (answered) return
       if (!prevented) {
@@ -172,9 +193,10 @@ export class LoginHook {
         return
       }
       pending.timer = setTimeout(() => {
-        debug('login: no callback within %d ms for %s; cancelling', LOGIN_TIMEOUT_MS, details.url)
         callback()
-      }, LOGIN_TIMEOUT_MS)
+        timedOut = true
+        report('timeout', 'cancelled', new Error(`login: no callback within ${timeoutMs} ms for ${details.url}; the challenge was cancelled.`))
+      }, timeoutMs)
       pending.timer.unref()
     })
   }

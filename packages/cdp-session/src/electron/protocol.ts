@@ -22,6 +22,7 @@ import type { SessionBinding } from './core/types.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import { ResponseServer } from '../net/response-server.js'
 import type { SessionContext } from './context.js'
+import { handlerTimeoutMs, reportHandlerError, type HandlerFault } from './handler-errors.js'
 
 export type { ProtocolRequest, UploadData } from '../common/protocol-response.js'
 
@@ -36,6 +37,13 @@ interface Entry {
   kind: ProtocolKind | 'handle'
   handler: ProtocolHandler | FetchHandler
 }
+
+/**
+ * How long a handler may take to answer before its request fails with ERR_TIMED_OUT (ms;
+ * CDP_SESSION_HANDLER_TIMEOUT_MS overrides it). Electron waits forever.
+ */
+export const PROTOCOL_HANDLER_TIMEOUT_MS = 30_000
+const ERR_TIMED_OUT = -7
 
 /** Files above this size are streamed to Chromium instead of sent in one fulfillRequest. */
 const FULFILL_FILE_LIMIT = 8 << 20
@@ -344,7 +352,9 @@ export class Protocol {
     this.#registration = binding.interceptor.add({
       priority: 10,
       patterns,
-      // Electron waits for a handler forever; the interceptor's bound (30 s) lets the request go on as unhandled.
+      // Electron waits for a handler forever; ours fails the request after the handler bound,
+      // before the interceptor's own (which would let it go on unhandled).
+      timeoutMs: Math.max(PROTOCOL_HANDLER_TIMEOUT_MS, handlerTimeoutMs(PROTOCOL_HANDLER_TIMEOUT_MS)) + 5_000,
       onRequest: (event, target) => this.#onRequest(event, target),
     })
     return this.#registration.ready
@@ -359,32 +369,88 @@ export class Protocol {
     const scheme = schemeOf(event.request.url)
     const entry = this.#intercepted.get(scheme) ?? this.#registered.get(scheme)
     if (!entry) return undefined
-    const plan = entry.kind === 'handle' ? this.#callFetchHandler(entry.handler as FetchHandler, event) : this.#callHandler(entry, event, scheme)
-    return plan.then(
-      (p) => this.#decide(p, event),
-      (error: unknown) => {
-        debug('protocol handler for %s failed: %s', event.request.url, String(error))
-        return { kind: 'fail', errorReason: 'Failed' } as const
-      },
-    )
+    const plan = entry.kind === 'handle' ? this.#boundFetchHandler(entry.handler as FetchHandler, event) : this.#callHandler(entry, event, scheme)
+    return plan.then((p) => this.#decide(p, event))
+  }
+
+  #report(fault: HandlerFault, url: string, outcome: string, error: unknown): void {
+    reportHandlerError(this.#session, { handler: 'protocol', fault, url, outcome }, error)
+  }
+
+  /**
+   * handle(): a throw or rejection fails the request (ERR_FAILED), so does a return value that
+   * is no Response (Electron's ERR_UNEXPECTED), and no answer within the bound fails it with
+   * ERR_TIMED_OUT; each is reported.
+   */
+  #boundFetchHandler(handler: FetchHandler, event: Cdp.Fetch.RequestPausedEvent): Promise<ResponsePlan> {
+    const url = event.request.url
+    const timeoutMs = handlerTimeoutMs(PROTOCOL_HANDLER_TIMEOUT_MS)
+    return new Promise<ResponsePlan>((resolve) => {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        this.#report('timeout', url, 'failed (ERR_TIMED_OUT)', new Error(`protocol.handle handler did not answer within ${timeoutMs} ms for ${url}; the request failed.`))
+        resolve(failPlan(ERR_TIMED_OUT))
+      }, timeoutMs)
+      timer.unref()
+      this.#callFetchHandler(handler, event).then(
+        (plan) => {
+          clearTimeout(timer)
+          if (settled) {
+            if (plan.type === 'stream') plan.stream.destroy()
+            this.#report('answered-late', url, 'failed (ERR_TIMED_OUT)', new Error(`protocol.handle handler answered after ${timeoutMs} ms for ${url}; the request had failed.`))
+            return
+          }
+          settled = true
+          resolve(plan)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          if (settled) return
+          settled = true
+          this.#report(error instanceof ValidationError ? 'malformed' : 'threw', url, 'failed (ERR_FAILED)', error)
+          resolve(failPlan(-2))
+        },
+      )
+    })
   }
 
   #callHandler(entry: Entry, event: Cdp.Fetch.RequestPausedEvent, scheme: string): Promise<ResponsePlan> {
     const kind = entry.kind as ProtocolKind
     const api = `protocol ${this.#intercepted.get(scheme) === entry ? 'intercept' : 'register'}${kind[0]!.toUpperCase()}${kind.slice(1)}Protocol('${scheme}') callback`
-    return new Promise<ResponsePlan>((resolve, reject) => {
+    const url = event.request.url
+    const timeoutMs = handlerTimeoutMs(PROTOCOL_HANDLER_TIMEOUT_MS)
+    // Policy: the first answer counts (a malformed one fails the request, ERR_FAILED, and throws
+    // ValidationError from callback, as Electron's conversion does); a throw before any answer
+    // fails it (ERR_FAILED); no answer within the bound fails it (ERR_TIMED_OUT). Every fault,
+    // a second or late answer included, is reported once.
+    return new Promise<ResponsePlan>((resolve) => {
       let answered = false
+      let timedOut = false
+      let malformed: unknown
+      const timer = setTimeout(() => {
+        if (answered) return
+        answered = true
+        timedOut = true
+        this.#report('timeout', url, 'failed (ERR_TIMED_OUT)', new Error(`${api} did not answer within ${timeoutMs} ms for ${url}; the request failed.`))
+        resolve(failPlan(ERR_TIMED_OUT))
+      }, timeoutMs)
+      timer.unref()
       const callback = (response?: unknown): void => {
         if (answered) {
-          debug('%s called twice for %s; the second answer is ignored', api, event.request.url)
+          if (timedOut) this.#report('answered-late', url, 'failed (ERR_TIMED_OUT)', new Error(`${api} answered after ${timeoutMs} ms for ${url}; the request had failed.`))
+          else this.#report('answered-twice', url, 'first answer kept', new Error(`${api} was called more than once for ${url}; only the first answer counts.`))
           return
         }
         answered = true
+        clearTimeout(timer)
         let plan: ResponsePlan
         try {
           plan = planResponse(api, kind, response)
         } catch (error) {
           resolve(failPlan(-2))
+          malformed = error
+          this.#report('malformed', url, 'failed (ERR_FAILED)', error)
           throw error
         }
         resolve(plan)
@@ -392,7 +458,15 @@ export class Protocol {
       try {
         ;(entry.handler as ProtocolHandler)(protocolRequest(event.request), callback)
       } catch (error) {
-        if (!answered) reject(error instanceof Error ? error : new Error(String(error)))
+        // The ValidationError of a malformed answer that the handler let through was reported already.
+        if (error === malformed) return
+        const outcome = answered ? (timedOut ? 'failed (ERR_TIMED_OUT)' : 'first answer kept') : 'failed (ERR_FAILED)'
+        if (!answered) {
+          answered = true
+          clearTimeout(timer)
+          resolve(failPlan(-2))
+        }
+        this.#report('threw', url, outcome, error)
       }
     })
   }

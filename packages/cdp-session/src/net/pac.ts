@@ -1,27 +1,23 @@
-// PAC scripts evaluated in a QuickJS sandbox (WebAssembly): the script sees only standard
-// JavaScript and the PAC helpers, never Node. Each script gets its own runtime with a memory
-// limit, a stack limit and a deadline per evaluation.
+// PAC scripts evaluated in a QuickJS sandbox (WebAssembly) on a worker thread: the script sees
+// only standard JavaScript and the PAC helpers, never Node, and a script that loops blocks its
+// own thread, never the event loop of the session. Each script gets its own worker and runtime,
+// with a memory limit, a stack limit and a deadline per evaluation (pac-engine.ts); a worker
+// that does not answer within the deadline and a grace period is terminated and started again.
 //
 // DNS helpers are synchronous for the script but our resolver is asynchronous, so a call
 // works the way Chromium's "non-blocking" PAC mode does: a helper that needs an answer not yet
 // known returns a placeholder and notes the name; when the run ends the names are resolved and
 // FindProxyForURL runs again with the answers in hand, until a run needs nothing new.
-import { BlockList, isIP, isIPv4 } from 'node:net'
+import { createRequire } from 'node:module'
+import { isIPv4 } from 'node:net'
 import { networkInterfaces } from 'node:os'
-import * as releaseSync from '@jitl/quickjs-wasmfile-release-sync'
-import {
-  newQuickJSWASMModuleFromVariant,
-  shouldInterruptAfterDeadline,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSSyncVariant,
-  type QuickJSWASMModule,
-} from 'quickjs-emscripten-core'
-import { PAC_LIBRARY } from './pac-library.js'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { PacClock, PacErrorReason, PacRun } from './pac-engine.js'
+import type { PacWorkerReply, PacWorkerRequest } from './pac-worker.js'
 import { bareHost, type HostResolver, systemLookup } from './resolver.js'
 
-export type PacErrorReason = 'load' | 'compile' | 'runtime' | 'timeout' | 'memory' | 'result' | 'disposed'
+export { isInNetEx, sortIpAddressList, type PacErrorReason } from './pac-engine.js'
 
 /**
  * A PAC script could not be loaded, compiled or run. Chromium answers any of these by going
@@ -53,32 +49,34 @@ export interface PacOptions {
   now?: () => Date
   /** Receives alert() messages. */
   onAlert?: (message: string) => void
+  /**
+   * false runs the script without the sandbox's own interrupt, so only the worker's hard
+   * deadline stops a loop (tests of that deadline).
+   * @internal
+   */
+  interruptible?: boolean
 }
 
 export interface CompiledPac {
   /** Runs the script for `url`; resolves with its raw answer, e.g. "PROXY a:1; DIRECT". */
   findProxy(url: string): Promise<string>
-  /** Frees the sandbox; idempotent. findProxy() afterwards rejects. */
+  /** Frees the sandbox and its worker; idempotent. findProxy() afterwards rejects. */
   dispose(): void
 }
 
 export const PAC_DEFAULT_TIMEOUT_MS = 5_000
 export const PAC_DEFAULT_MEMORY_LIMIT = 32 * 1024 * 1024
-// QuickJS's own stack check must fire before the host (V8) stack that the WebAssembly frames
-// share runs out; 192 KiB allows about 1000 nested PAC calls.
-const MAX_STACK_BYTES = 192 * 1024
+/**
+ * How long past its deadline a worker may stay silent before it is terminated: the sandbox's
+ * own interrupt normally stops a script at the deadline, this catches what it cannot.
+ */
+export const PAC_WORKER_GRACE_MS = 1_000
+/** What a new worker may take to start (load QuickJS) before its first request's deadline counts. */
+const PAC_WORKER_START_MS = 10_000
 /** Runs of one findProxy() that may each discover new names before we give up. */
 const MAX_DNS_RESTARTS = 32
 /** Largest PAC file loadPacScript() accepts (Chromium's fetcher caps it similarly). */
 const MAX_PAC_BYTES = 10 * 1024 * 1024
-
-let modulePromise: Promise<QuickJSWASMModule> | undefined
-function quickjs(): Promise<QuickJSWASMModule> {
-    // The package's typings are read as CommonJS under NodeNext while Node loads its ESM build;
-  // the namespace's `default` is the variant either way.
-  modulePromise ??= newQuickJSWASMModuleFromVariant((releaseSync as unknown as { default: QuickJSSyncVariant }).default)
-  return modulePromise
-}
 
 /**
  * The URL as the script sees it, following Chromium's SanitizeUrl: user name, password and
@@ -110,168 +108,85 @@ function defaultMyIpAddresses(): string[] {
   return [...v4, ...v6]
 }
 
-function describeDump(value: unknown): string {
-  if (value !== null && typeof value === 'object') {
-    const record = value as { name?: unknown; message?: unknown }
-    if (typeof record.message === 'string') {
-      return typeof record.name === 'string' ? `${record.name}: ${record.message}` : record.message
-    }
-  }
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
+function clockFields(now: Date): PacClock {
+  return {
+    local: [now.getFullYear(), now.getMonth(), now.getDate(), now.getDay(), now.getHours(), now.getMinutes(), now.getSeconds()],
+    utc: [now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCDay(), now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds()],
   }
 }
 
-/** IP literal → bytes (IPv4 as 4, IPv6 as 16), for sorting and prefix checks. */
-function ipBytes(address: string): number[] | null {
-  if (isIPv4(address)) return address.split('.').map(Number)
-  if (isIP(address) !== 6) return null
-  // Expand through the URL parser's canonical form, then fill the '::' gap.
-  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1)
-  const [head, tail] = canonical.includes('::') ? canonical.split('::') : [canonical, undefined]
-  const headGroups = head === '' || head === undefined ? [] : head.split(':')
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':')
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
-  const bytes: number[] = []
-  for (const group of groups) {
-    const value = parseInt(group, 16)
-    bytes.push(value >> 8, value & 0xff)
-  }
-  return bytes.length === 16 ? bytes : null
+/**
+ * Starts a PAC worker: the compiled .js next to this file, or, when running from the TypeScript
+ * sources (the repository's tests), the .ts worker loaded through tsx (a dev dependency).
+ */
+function spawnWorker(): Worker {
+  const here = import.meta.url
+  if (!here.endsWith('.ts')) return new Worker(new URL('./pac-worker.js', here))
+  // Node 20 runs no module hooks in workers, so the sources go through tsx's CommonJS hook.
+  const tsx = createRequire(here).resolve('tsx/cjs/api')
+  const entry = fileURLToPath(new URL('./pac-worker.ts', here))
+  const bootstrap = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)})`
+  return new Worker(bootstrap, { eval: true })
 }
 
-/** sortIpAddressList: IPv6 first, then ascending by value; false for an empty or bad list. */
-export function sortIpAddressList(list: string): string | false {
-  const cleaned = list.replace(/[ \t]/g, '')
-  if (cleaned === '') return false
-  const entries: { text: string; bytes: number[] }[] = []
-  for (const token of cleaned.split(';')) {
-    if (token === '') continue
-    const bytes = ipBytes(token)
-    if (bytes === null) return false
-    entries.push({ text: token, bytes })
-  }
-  if (entries.length === 0) return false
-  entries.sort((a, b) => {
-    if (a.bytes.length !== b.bytes.length) return b.bytes.length - a.bytes.length
-    for (let i = 0; i < a.bytes.length; i++) {
-      const diff = (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0)
-      if (diff !== 0) return diff
-    }
-    return 0
-  })
-  return entries.map((e) => e.text).join(';')
-}
+type Request = PacWorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never
 
-/** isInNetEx: is the IP literal inside the CIDR prefix? An IPv4 address meets an IPv6 prefix mapped. */
-export function isInNetEx(address: string, prefix: string): boolean {
-  const slash = prefix.indexOf('/')
-  if (slash < 0) return false
-  const network = prefix.slice(0, slash)
-  const bitsText = prefix.slice(slash + 1)
-  if (!/^\d{1,3}$/.test(bitsText)) return false
-  const bits = Number(bitsText)
-  const netFamily = isIP(network)
-  const addrFamily = isIP(address)
-  if (netFamily === 0 || addrFamily === 0) return false
-  if (bits > (netFamily === 4 ? 32 : 128)) return false
-  const block = new BlockList()
-  block.addSubnet(network, bits, netFamily === 4 ? 'ipv4' : 'ipv6')
-  if (addrFamily === netFamily) return block.check(address, addrFamily === 4 ? 'ipv4' : 'ipv6')
-  // Mixed families: compare as IPv6 with the IPv4 side mapped (::ffff:a.b.c.d).
-  if (addrFamily === 4) return block.check(`::ffff:${address}`, 'ipv6')
-  return false
-}
-
-class PacSandbox implements CompiledPac {
-  private disposed = false
-  private queue: Promise<unknown> = Promise.resolve()
-  /** Answers known to the current findProxy() ('v4:host', 'all:host', 'myip:v4', 'myip:all'). */
-  private answers = new Map<string, string | null>()
-  /** Keys the current run asked for and did not find. */
-  private misses = new Set<string>()
-  private readonly resolver: HostResolver
-  private readonly timeoutMs: number
+class PacHost implements CompiledPac {
+  #worker: Worker | undefined
+  /** Whether the running worker holds the compiled script (false after a restart). */
+  #compiled = false
+  #disposed = false
+  #nextId = 0
+  #pending = new Map<number, { worker: Worker; resolve: (run: PacRun) => void; reject: (error: PacError) => void }>()
+  #queue: Promise<unknown> = Promise.resolve()
+  readonly #resolver: HostResolver
+  readonly #timeoutMs: number
 
   constructor(
-    private readonly runtime: QuickJSRuntime,
-    private readonly vm: QuickJSContext,
+    private readonly source: string,
     private readonly options: PacOptions,
   ) {
-    this.resolver = options.resolver ?? { lookup: systemLookup }
-    this.timeoutMs = options.timeoutMs ?? PAC_DEFAULT_TIMEOUT_MS
+    this.#resolver = options.resolver ?? { lookup: systemLookup }
+    this.#timeoutMs = options.timeoutMs ?? PAC_DEFAULT_TIMEOUT_MS
   }
 
-  installNatives(): void {
-    const { vm } = this
-    const str = (handle: QuickJSHandle | undefined): string => (handle === undefined ? '' : String(vm.dump(handle)))
-    const answer = (key: string): QuickJSHandle => {
-      if (this.answers.has(key)) {
-        const value = this.answers.get(key) ?? null
-        return value === null ? vm.null : vm.newString(value)
-      }
-      this.misses.add(key)
-      return vm.null
-    }
-    const natives: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle> = {
-      __pacDns: (kind, host) => answer(`${str(kind) === 'all' ? 'all' : 'v4'}:${str(host)}`),
-      __pacMyIp: (kind) => answer(`myip:${str(kind) === 'all' ? 'all' : 'v4'}`),
-      __pacClock: (gmt) => {
-        const now = this.options.now?.() ?? new Date()
-        const utc = gmt !== undefined && vm.dump(gmt) === true
-        const fields = utc
-          ? [now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCDay(), now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds()]
-          : [now.getFullYear(), now.getMonth(), now.getDate(), now.getDay(), now.getHours(), now.getMinutes(), now.getSeconds()]
-        const array = vm.newArray()
-        fields.forEach((value, i) => vm.setProp(array, i, vm.newNumber(value)))
-        return array
+  /**
+   * Compiles the script in a (new) worker; throws PacError. The top level's budget starts when
+   * the worker has started, so the main thread allows the start on top of it.
+   */
+  async compile(): Promise<void> {
+    const run = await this.#send(
+      {
+        type: 'compile',
+        source: this.source,
+        options: { memoryLimitBytes: this.options.memoryLimitBytes ?? PAC_DEFAULT_MEMORY_LIMIT, timeoutMs: this.#timeoutMs, interruptible: this.options.interruptible ?? true },
+        clock: this.#clock(),
+        budgetMs: this.#timeoutMs,
       },
-      __pacInNetEx: (address, prefix) => (isInNetEx(str(address), str(prefix)) ? vm.true : vm.false),
-      __pacSortIps: (list) => {
-        const sorted = sortIpAddressList(str(list))
-        return sorted === false ? vm.false : vm.newString(sorted)
-      },
-      alert: (message) => {
-        this.options.onAlert?.(message === undefined ? 'undefined' : str(message))
-        return vm.undefined
-      },
+      Date.now() + this.#timeoutMs + (this.#worker ? 0 : PAC_WORKER_START_MS),
+    )
+    this.#alerts(run)
+    if (run.outcome.kind === 'error') {
+      this.#stop()
+      throw new PacError(run.outcome.reason, run.outcome.message)
     }
-    for (const [name, fn] of Object.entries(natives)) {
-      vm.newFunction(name, fn).consume((handle) => vm.setProp(vm.global, name, handle))
-    }
-  }
-
-  /** Evaluates `code` at top level under the deadline; throws PacError. */
-  evaluate(code: string, filename: string, reason: PacErrorReason): void {
-    const deadline = Date.now() + this.timeoutMs
-    this.runtime.setInterruptHandler(shouldInterruptAfterDeadline(deadline))
-    const result = this.vm.evalCode(code, filename)
-    if (result.error !== undefined) {
-      const failure = this.failure(result.error.consume((e) => this.vm.dump(e)), deadline, reason)
-      throw failure
-    }
-    result.value.dispose()
-  }
-
-  /** The entry point: FindProxyForURL, or FindProxyForURLEx when only that one is defined. */
-  entryPoint(): string {
-    for (const name of ['FindProxyForURL', 'FindProxyForURLEx']) {
-      const type = this.vm.getProp(this.vm.global, name).consume((h) => this.vm.typeof(h))
-      if (type === 'function') return name
-    }
-    throw new PacError('compile', 'PAC script defines neither FindProxyForURL(url, host) nor FindProxyForURLEx(url, host)')
+    this.#compiled = true
   }
 
   findProxy(url: string): Promise<string> {
-    const run = this.queue.then(() => this.resolveOne(url))
-    this.queue = run.then(() => undefined, () => undefined)
+    const run = this.#queue.then(() => this.#resolveOne(url))
+    this.#queue = run.then(() => undefined, () => undefined)
     return run
   }
 
-  private async resolveOne(url: string): Promise<string> {
-    if (this.disposed) throw new PacError('disposed', 'PAC script was disposed')
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#stop()
+  }
+
+  async #resolveOne(url: string): Promise<string> {
+    if (this.#disposed) throw new PacError('disposed', 'PAC script was disposed')
     let sanitized: string
     let host: string
     try {
@@ -280,68 +195,116 @@ class PacSandbox implements CompiledPac {
     } catch (error: unknown) {
       throw new PacError('runtime', `cannot run the PAC script for '${url}': not a valid URL`, { cause: error })
     }
-    const entry = this.entryPoint()
-    const deadline = Date.now() + this.timeoutMs
-    this.answers = new Map()
-    for (let run = 0; ; run++) {
-      this.misses = new Set()
-      let outcome: { ok: true; value: unknown } | { ok: false; error: PacError }
-      try {
-        outcome = { ok: true, value: this.call(entry, sanitized, host, deadline) }
-      } catch (error: unknown) {
-        if (!(error instanceof PacError)) {
-          // The engine itself failed (e.g. the host stack ran out inside WebAssembly); its
-          // state cannot be trusted any more.
-          this.dispose()
-          throw new PacError('runtime', `PAC engine failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-        }
-        outcome = { ok: false, error }
+    // A worker terminated by an earlier overrun first compiles the script again (its own budget).
+    if (!this.#compiled) await this.compile()
+    const deadline = Date.now() + this.#timeoutMs
+    const answers = new Map<string, string | null>()
+    for (let round = 0; ; round++) {
+      const run = await this.#send({ type: 'run', url: sanitized, host, answers: [...answers], clock: this.#clock(), deadline }, deadline)
+      this.#alerts(run)
+      const { outcome } = run
+      if (outcome.kind === 'error' && outcome.fatal === true) {
+        this.#stop()
+        throw new PacError(outcome.reason, outcome.message)
       }
-      if (this.misses.size === 0 || (!outcome.ok && outcome.error.reason !== 'runtime')) {
-        if (!outcome.ok) throw outcome.error
-        if (typeof outcome.value !== 'string') {
-          throw new PacError('result', `${entry}() did not return a string (got ${describeDump(outcome.value)})`)
-        }
+      if (run.misses.length === 0 || (outcome.kind === 'error' && outcome.reason !== 'runtime')) {
+        if (outcome.kind === 'error') throw new PacError(outcome.reason, outcome.message)
+        if (outcome.kind === 'not-a-string') throw new PacError('result', outcome.description)
         return outcome.value
       }
-      if (run >= MAX_DNS_RESTARTS) throw new PacError('runtime', `PAC script kept asking for new host names (${MAX_DNS_RESTARTS} restarts)`)
-      await this.fetchMisses(deadline)
-      if (this.disposed) throw new PacError('disposed', 'PAC script was disposed')
+      if (round >= MAX_DNS_RESTARTS) throw new PacError('runtime', `PAC script kept asking for new host names (${MAX_DNS_RESTARTS} restarts)`)
+      await this.#fetchMisses(run.misses, answers, deadline)
+      if (this.#disposed) throw new PacError('disposed', 'PAC script was disposed')
     }
   }
 
-  private call(entry: string, url: string, host: string, deadline: number): unknown {
-    const { vm } = this
-    this.runtime.setInterruptHandler(shouldInterruptAfterDeadline(deadline))
-    const fn = vm.getProp(vm.global, entry)
-    const urlHandle = vm.newString(url)
-    const hostHandle = vm.newString(host)
-    try {
-      const result = vm.callFunction(fn, vm.undefined, urlHandle, hostHandle)
-      if (result.error !== undefined) throw this.failure(result.error.consume((e) => vm.dump(e)), deadline, 'runtime')
-      return result.value.consume((v) => vm.dump(v))
-    } finally {
-      fn.dispose()
-      urlHandle.dispose()
-      hostHandle.dispose()
-    }
+  #clock(): PacClock {
+    return clockFields(this.options.now?.() ?? new Date())
   }
 
-  private async fetchMisses(deadline: number): Promise<void> {
+  #alerts(run: PacRun): void {
+    for (const message of run.alerts) this.options.onAlert?.(message)
+  }
+
+  /** Posts a request to the worker (started on demand); the worker is terminated if it has not answered by deadline + grace. */
+  #send(request: Request, deadline: number): Promise<PacRun> {
+    if (this.#disposed) return Promise.reject(new PacError('disposed', 'PAC script was disposed'))
+    const worker = this.#ensureWorker()
+    const id = this.#nextId++
+    return new Promise<PacRun>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.#pending.delete(id)) return
+        this.#stop()
+        reject(new PacError('timeout', `PAC script took longer than ${this.#timeoutMs} ms; its worker did not answer and was terminated`))
+      }, Math.max(0, deadline - Date.now()) + PAC_WORKER_GRACE_MS)
+      this.#pending.set(id, {
+        worker,
+        resolve: (run) => {
+          clearTimeout(timer)
+          resolve(run)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      })
+      worker.ref()
+      worker.postMessage({ ...request, id } as PacWorkerRequest)
+    })
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker
+    const worker = spawnWorker()
+    worker.unref()
+    worker.on('message', (reply: PacWorkerReply) => {
+      const waiter = this.#pending.get(reply.id)
+      if (!waiter) return
+      this.#pending.delete(reply.id)
+      if (![...this.#pending.values()].some((w) => w.worker === worker)) worker.unref()
+      waiter.resolve(reply.run)
+    })
+    const fail = (why: string): void => {
+      if (this.#worker === worker) {
+        this.#worker = undefined
+        this.#compiled = false
+      }
+      for (const [id, waiter] of this.#pending) {
+        if (waiter.worker !== worker) continue
+        this.#pending.delete(id)
+        waiter.reject(new PacError('runtime', `PAC engine failed: ${why}`))
+      }
+    }
+    worker.on('error', (error: Error) => fail(error.message))
+    worker.on('exit', (code) => fail(`its worker exited (code ${code})`))
+    this.#worker = worker
+    this.#compiled = false
+    return worker
+  }
+
+  /** Terminates the worker (if any); the next request starts a new one. */
+  #stop(): void {
+    const worker = this.#worker
+    this.#worker = undefined
+    this.#compiled = false
+    if (worker) void worker.terminate()
+  }
+
+  async #fetchMisses(misses: string[], answers: Map<string, string | null>, deadline: number): Promise<void> {
     const remaining = deadline - Date.now()
-    if (remaining <= 0) throw new PacError('timeout', `PAC script took longer than ${this.timeoutMs} ms (DNS)`)
+    if (remaining <= 0) throw new PacError('timeout', `PAC script took longer than ${this.#timeoutMs} ms (DNS)`)
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new PacError('timeout', `PAC script took longer than ${this.timeoutMs} ms (DNS)`)), remaining)
+      timer = setTimeout(() => reject(new PacError('timeout', `PAC script took longer than ${this.#timeoutMs} ms (DNS)`)), remaining)
     })
     try {
-      await Promise.race([Promise.all([...this.misses].map(async (key) => this.answers.set(key, await this.lookup(key)))), timeout])
+      await Promise.race([Promise.all(misses.map(async (key) => answers.set(key, await this.#lookup(key)))), timeout])
     } finally {
       clearTimeout(timer)
     }
   }
 
-  private async lookup(key: string): Promise<string | null> {
+  async #lookup(key: string): Promise<string | null> {
     const colon = key.indexOf(':')
     const kind = key.slice(0, colon)
     const rest = key.slice(colon + 1)
@@ -352,58 +315,29 @@ class PacSandbox implements CompiledPac {
     }
     let addresses: string[]
     try {
-      addresses = await this.resolver.lookup(rest)
+      addresses = await this.#resolver.lookup(rest)
     } catch {
       return null
     }
     if (kind === 'all') return addresses.length === 0 ? null : addresses.join(';')
     return addresses.find((a) => isIPv4(a)) ?? null
   }
-
-  private failure(dumped: unknown, deadline: number, reason: PacErrorReason): PacError {
-    const text = describeDump(dumped)
-    if (/interrupted/i.test(text) && Date.now() >= deadline) {
-      return new PacError('timeout', `PAC script took longer than ${this.timeoutMs} ms and was stopped`)
-    }
-    if (/out of memory/i.test(text) || dumped === null) {
-      return new PacError('memory', `PAC script ran out of memory (limit ${this.options.memoryLimitBytes ?? PAC_DEFAULT_MEMORY_LIMIT} bytes)`)
-    }
-    return new PacError(reason, `PAC script failed: ${text}`)
-  }
-
-  dispose(): void {
-    if (this.disposed) return
-    this.disposed = true
-    try {
-      this.vm.dispose()
-      this.runtime.dispose()
-    } catch {
-      // A runtime broken by a host-level failure may refuse to free; it is unreachable anyway.
-    }
-  }
 }
 
 /**
- * Compiles a PAC script in a fresh sandbox. Rejects with PacError when the script does not
- * parse, throws at top level, overruns its budgets, or defines no FindProxyForURL.
+ * Compiles a PAC script in a fresh sandbox on its own worker thread. Rejects with PacError when
+ * the script does not parse, throws at top level, overruns its budgets, or defines no
+ * FindProxyForURL.
  */
 export async function compilePac(source: string, options: PacOptions = {}): Promise<CompiledPac> {
-  const module = await quickjs()
-  const runtime = module.newRuntime()
-  runtime.setMemoryLimit(options.memoryLimitBytes ?? PAC_DEFAULT_MEMORY_LIMIT)
-  runtime.setMaxStackSize(MAX_STACK_BYTES)
-  const vm = runtime.newContext()
-  const sandbox = new PacSandbox(runtime, vm, options)
+  const host = new PacHost(source, options)
   try {
-    sandbox.installNatives()
-    sandbox.evaluate(PAC_LIBRARY, 'pac-library.js', 'compile')
-    sandbox.evaluate(source, 'proxy.pac', 'compile')
-    sandbox.entryPoint()
+    await host.compile()
   } catch (error: unknown) {
-    sandbox.dispose()
+    host.dispose()
     throw error
   }
-  return sandbox
+  return host
 }
 
 export interface LoadPacOptions {

@@ -8,6 +8,7 @@ import { hasFrames, type TargetSession } from '../../cdp/target-session.js'
 import type { SessionContext } from '../context.js'
 import type { SessionBinding } from '../core/types.js'
 import type { WebContents } from '../web-contents.js'
+import { handlerTimeoutMs, reportHandlerError, type HandlerFault, type HandlerKind } from '../handler-errors.js'
 import { checkName, DEFAULT_GRANTS, descriptorsFor, requestName, type MediaType, type PermissionName } from './names.js'
 import { windowShim, workerShim, type ShimMessage } from './shim.js'
 
@@ -52,7 +53,8 @@ export type PermissionCheckHandler = (
 
 /**
  * How long a request waits for the handler's callback before it is denied
- * (the page's promise then settles with Chromium's denial).
+ * (the page's promise then settles with Chromium's denial; CDP_SESSION_HANDLER_TIMEOUT_MS
+ * overrides it).
  */
 export const REQUEST_TIMEOUT_MS = 10_000
 
@@ -79,7 +81,6 @@ export class Permissions {
   #request: PermissionRequestHandler | null = null
   #check: PermissionCheckHandler | null = null
   #hook: { ready: Promise<void>; remove(): void } | undefined
-  readonly #timeoutMs = REQUEST_TIMEOUT_MS
   readonly #warned = new Set<string>()
   /** Live documents and workers: where Notification.permission is pushed. */
   readonly #contexts = new Map<string, Context>()
@@ -276,20 +277,48 @@ export class Permissions {
       details.mediaTypes = media
       details.securityOrigin = message.origin
     }
+    // Policy: the first answer counts; a throw before any answer denies, so does no answer
+    // within the bound; each fault (a second or late answer too) is reported once.
     const answer = deferred<boolean>()
+    const timeoutMs = handlerTimeoutMs(REQUEST_TIMEOUT_MS)
+    let decided: boolean | undefined
+    let timedOut = false
+    const decide = (granted: boolean): void => {
+      if (decided !== undefined) return
+      decided = granted
+      answer.resolve(granted)
+    }
+    const report = (fault: HandlerFault, text: string): void => this.#report('permission-request', fault, message.url, decided === true ? 'granted' : 'denied', text)
     const timer = setTimeout(() => {
-      this.#warn('timeout', `session.setPermissionRequestHandler: the handler did not call back within ${this.#timeoutMs} ms for '${permission}' (${message.url}); the request was denied.`)
-      answer.resolve(false)
-    }, this.#timeoutMs)
+      if (decided !== undefined) return
+      decide(false)
+      timedOut = true
+      this.#warn('timeout', `session.setPermissionRequestHandler: the handler did not call back within ${timeoutMs} ms for '${permission}' (${message.url}); the request was denied.`)
+      report('timeout', `session.setPermissionRequestHandler: the handler did not call back within ${timeoutMs} ms for '${permission}' (${message.url}); the request was denied.`)
+    }, timeoutMs)
     // A pending request does not keep Node running.
     timer.unref()
-    try {
-      handler(this.#webContentsOf(context.target), permission, (granted) => answer.resolve(granted === true), details)
-    } catch (error) {
-      this.#warn('threw', `session.setPermissionRequestHandler: the handler threw for '${permission}' (${message.url}): ${String(error)}; the request was denied.`)
-      answer.resolve(false)
+    const callback = (granted: boolean): void => {
+      if (decided !== undefined) {
+        if (timedOut) report('answered-late', `session.setPermissionRequestHandler: the handler called back after ${timeoutMs} ms for '${permission}' (${message.url}); the request had been denied.`)
+        else report('answered-twice', `session.setPermissionRequestHandler: the handler called back more than once for '${permission}' (${message.url}); only the first answer counts.`)
+        return
+      }
+      clearTimeout(timer)
+      decide(granted === true)
     }
-    return answer.promise.finally(() => clearTimeout(timer))
+    try {
+      handler(this.#webContentsOf(context.target), permission, callback, details)
+    } catch (error) {
+      if (decided === undefined) {
+        clearTimeout(timer)
+        decide(false)
+      }
+      const text = `session.setPermissionRequestHandler: the handler threw for '${permission}' (${message.url}): ${String(error)}; the request was ${decided === true ? 'granted (its first answer)' : 'denied'}.`
+      this.#warn('threw', text)
+      report('threw', text)
+    }
+    return answer.promise
   }
 
   #decideCheck(context: Context, permission: PermissionName, mediaType: MediaType | undefined): boolean {
@@ -303,12 +332,25 @@ export class Permissions {
       securityOrigin: message.origin,
       ...(mediaType ? { mediaType } : {}),
     }
+    // Policy: a throw or an answer that is not a boolean answers false (Electron reads a
+    // non-boolean as false too), and is reported.
+    let answer: unknown
     try {
-      return handler(this.#webContentsOf(context.target), permission, message.origin, details) === true
+      answer = handler(this.#webContentsOf(context.target), permission, message.origin, details)
     } catch (error) {
-      this.#warn('check threw', `session.setPermissionCheckHandler: the handler threw for '${permission}' (${message.origin}): ${String(error)}; the check answered false.`)
+      const text = `session.setPermissionCheckHandler: the handler threw for '${permission}' (${message.origin}): ${String(error)}; the check answered false.`
+      this.#warn('check threw', text)
+      this.#report('permission-check', 'threw', message.url, 'false', text)
       return false
     }
+    if (typeof answer !== 'boolean') {
+      this.#report('permission-check', 'malformed', message.url, 'false', `session.setPermissionCheckHandler: the handler returned ${typeof answer === 'object' ? String(answer) : typeof answer} for '${permission}' (${message.origin}), not a boolean; the check answered false.`)
+    }
+    return answer === true
+  }
+
+  #report(handler: HandlerKind, fault: HandlerFault, url: string, outcome: string, text: string): void {
+    reportHandlerError(this.#session, { handler, fault, url, outcome }, new Error(text))
   }
 
   /** One process warning per kind of handler failure and session (each is also logged). */
