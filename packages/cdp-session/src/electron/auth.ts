@@ -53,6 +53,8 @@ const MAX_TRACKED = 5_000
 export class LoginHook {
   readonly #core: SessionContext
   #registration: InterceptionRegistration | undefined
+  /** The last #enable() started by a first listener (ready() waits for it). */
+  #enabling: Promise<void> | undefined
   readonly #attempts = new Map<string, number>()
   /** Origins a server (401) challenge was answered with credentials for, with the schemes. */
   readonly #answered = new Map<string, Set<string>>()
@@ -62,7 +64,11 @@ export class LoginHook {
     // Node's own listener-bookkeeping events (not part of SessionEvents' typed map).
     const emitter = core.facade as unknown as EventEmitter
     emitter.on('newListener', (name: string | symbol) => {
-      if (name === 'login' && !this.#registration) detach(this.#enable(), 'login hook')
+      if (name === 'login' && !this.#registration) {
+        const enabling = this.#enable()
+        this.#enabling = enabling
+        detach(enabling, 'login hook')
+      }
     })
     emitter.on('removeListener', (name: string | symbol) => {
       if (name === 'login' && core.facade.listenerCount('login') === 0) this.#disable()
@@ -93,14 +99,17 @@ export class LoginHook {
 
   /** Resolves once Chromium reports challenges to us (or at once without a listener). */
   async ready(): Promise<void> {
+    // From the listener's first moment: a request made right after session.on('login') is asked.
+    await this.#enabling?.catch(() => undefined)
     await this.#registration?.ready
   }
 
   async #enable(): Promise<void> {
     const binding = await this.#core.bindingFor('session.on(login)')
-    // A same-site iframe's challenge names only its frame: the frames of every page are followed.
-    await this.#core.trackFrames()
     if (this.#registration || this.#core.closed || this.#core.facade.listenerCount('login') === 0) return
+    // A same-site iframe's challenge names only its frame: the frames of every page are followed
+    // (started before the registration, which then waits for both).
+    const frames = this.#core.trackFrames()
     this.#registration = binding.interceptor.add({
       priority: 10,
       // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.
@@ -109,7 +118,7 @@ export class LoginHook {
       timeoutMs: Math.max(LOGIN_TIMEOUT_MS, handlerTimeoutMs(LOGIN_TIMEOUT_MS)) + 5_000,
       onAuth: (event, target) => this.#onAuth(binding, event, target),
     })
-    await this.#registration.ready
+    await Promise.all([this.#registration.ready, frames])
   }
 
   #disable(): void {
