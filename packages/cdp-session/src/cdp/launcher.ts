@@ -105,6 +105,12 @@ export function defaultChromiumArgs(headless: boolean, runningAsRoot: boolean): 
     // Default apps and extensions would add their own targets and background pages.
     '--disable-default-apps',
     '--disable-extensions',
+    // Component extensions with background pages would start (and be shut down) with every
+    // browser; Playwright launches with the same switch.
+    '--disable-component-extensions-with-background-pages',
+    // Chromium's field-trial testing config would turn experiments on at start-up (Playwright
+    // turns it off too): the same features on every launch.
+    '--disable-field-trial-config',
     // Domain reliability uploads network error reports to Google.
     '--disable-domain-reliability',
     // The phishing classifier downloads models and scans pages.
