@@ -68,7 +68,15 @@ function roundSizes(total: number, rounds: number): number[] {
 const DEFAULT_ROUNDS = 5
 
 function roundsFor(scenario: Scenario, config: Config): number {
-  return Math.min(config.rounds ?? scenario.rounds ?? DEFAULT_ROUNDS, config.iterations)
+  return Math.min(config.rounds ?? scenario.rounds ?? DEFAULT_ROUNDS, iterationsFor(scenario, config))
+}
+
+function iterationsFor(scenario: Scenario, config: Config): number {
+  return scenario.fixed?.iterations ?? config.iterations
+}
+
+function warmupFor(scenario: Scenario, config: Config): number {
+  return scenario.fixed?.warmup ?? config.warmup
 }
 
 interface Live {
@@ -104,8 +112,8 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
     const n = live.nextN++
     try {
       const t0 = performance.now()
-      await withTimeout(run.iteration(n), ITERATION_TIMEOUT_MS, `iteration ${n}`)
-      return performance.now() - t0
+      const own = await withTimeout(run.iteration(n), ITERATION_TIMEOUT_MS, `iteration ${n}`)
+      return typeof own === 'number' ? own : performance.now() - t0
     } catch (error) {
       fail(live, 'failed', error)
       return undefined
@@ -124,12 +132,12 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
     }
 
     for (const live of active()) {
-      live.nextN = -config.warmup // warm-up iterations get negative numbers
-      for (let i = 0; i < config.warmup; i++) await timed(live)
+      live.nextN = -warmupFor(scenario, config) // warm-up iterations get negative numbers
+      for (let i = 0; i < warmupFor(scenario, config); i++) await timed(live)
       live.nextN = 0
     }
 
-    const sizes = roundSizes(config.iterations, roundsFor(scenario, config))
+    const sizes = roundSizes(iterationsFor(scenario, config), roundsFor(scenario, config))
     for (const [round, size] of sizes.entries()) {
       const current = active()
       if (current.length === 0) break
@@ -148,6 +156,14 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
       }
       console.log(`  round ${round + 1}/${sizes.length} done (${order.map((l) => l.contender.label).join(' → ')})`)
     }
+    for (const live of active()) {
+      try {
+        const notes = await live.run?.notes?.()
+        if (notes) live.result.notes = notes
+      } catch (error) {
+        live.result.notes = `notes failed: ${describeError(error)}`
+      }
+    }
   } finally {
     for (const live of lives) {
       if (live.run) await live.run.close().catch(() => undefined)
@@ -156,13 +172,16 @@ async function runScenario(scenario: Scenario, config: Config): Promise<Scenario
   }
 
   for (const live of lives) {
-    if (live.result.status === 'ok') live.result.summary = summarize(live.samples)
+    if (live.result.status === 'ok') {
+      live.result.summary = summarize(live.samples)
+      live.result.samples = [...live.samples]
+    }
   }
   return {
     scenario,
     finishedAt: new Date(),
-    iterations: config.iterations,
-    warmup: config.warmup,
+    iterations: iterationsFor(scenario, config),
+    warmup: warmupFor(scenario, config),
     rounds: roundsFor(scenario, config),
     contenders: lives.map((l) => l.result),
   }

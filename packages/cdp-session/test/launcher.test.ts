@@ -40,13 +40,15 @@ describe('launchChromium', () => {
     expect(browser.args).toContain(`--user-data-dir=${browser.userDataDir}`)
     expect(browser.args).toContain('--headless')
     if (process.getuid?.() === 0) expect(browser.args).toContain('--no-sandbox')
-    // The start page is about:blank (not the new-tab page); every other argument is a flag.
-    expect(browser.args.at(-1)).toBe('about:blank')
-    expect(browser.args.slice(0, -1).every((arg) => arg.startsWith('--'))).toBe(true)
+    // No start page (no new-tab page, no window): every argument is a flag.
+    expect(browser.args).toContain('--no-startup-window')
+    expect(browser.args.every((arg) => arg.startsWith('--'))).toBe(true)
 
     const connection = new Connection('pipe', browser.transport, 0, 30_000)
     const version = await connection.send('Browser.getVersion')
     expect(version.product).toMatch(/Chrome\/\d+/)
+    const { targetInfos } = await connection.send('Target.getTargets')
+    expect(targetInfos.filter((t) => t.type === 'page')).toEqual([])
 
     const closing = browser.close(async () => {
       await connection.send('Browser.close')

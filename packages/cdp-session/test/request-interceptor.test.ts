@@ -30,9 +30,15 @@ class FakeBrowser {
   }
 }
 
-function setup(): { browser: FakeBrowser; interceptor: RequestInterceptor } {
+/** A live target's session: records the page-level commands the interceptor sends it. */
+interface FakeTarget {
+  client: FakeBrowser
+  pageFetch: Protocol.Fetch.EnableRequest | undefined
+}
+
+function setup(live: FakeTarget[] = []): { browser: FakeBrowser; interceptor: RequestInterceptor } {
   const browser = new FakeBrowser()
-  const targets = { target: () => undefined } as unknown as TargetManager
+  const targets = { target: () => undefined, liveTargets: () => live } as unknown as TargetManager
   return { browser, interceptor: new RequestInterceptor(browser as unknown as CdpClient, targets) }
 }
 
@@ -50,9 +56,11 @@ function paused(requestId: string, url: string, extra: Partial<Protocol.Fetch.Re
 const settle = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('RequestInterceptor', () => {
-  it('starts with one never-matching pattern and sends the union of handlers\' patterns', async () => {
+  it('sends nothing while no handler has a pattern, then the union of handlers\' patterns', async () => {
     const { browser, interceptor } = setup()
-    expect(browser.enables()).toEqual([{ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] }])
+    // A handler that only answers auth challenges enables nothing by itself.
+    await interceptor.add({ priority: -100, patterns: [], handleAuth: true }).ready
+    expect(browser.sent).toEqual([])
     const a = interceptor.add({ priority: 0, patterns: [{ urlPattern: '*a*' }] })
     interceptor.add({ priority: 5, patterns: [{ urlPattern: '*a*' }, { urlPattern: '*b*', requestStage: 'Response' }], handleAuth: true })
     await a.ready
@@ -62,6 +70,25 @@ describe('RequestInterceptor', () => {
     const count = browser.enables().length
     await a.update([{ urlPattern: '*c*' }])
     expect(browser.enables().length).toBe(count)
+  })
+
+  it('rebuilds every live target\'s loaders when Fetch goes on or off, keeping a target\'s own page-level Fetch', async () => {
+    const plain: FakeTarget = { client: new FakeBrowser(), pageFetch: undefined }
+    const own: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: '*' }], handleAuthRequests: true }
+    const armed: FakeTarget = { client: new FakeBrowser(), pageFetch: own }
+    const { browser, interceptor } = setup([plain, armed])
+    const a = interceptor.add({ priority: 0, patterns: [{ urlPattern: '*a*' }] })
+    await a.ready
+    expect(plain.client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.disable'])
+    expect(armed.client.sent).toEqual([{ method: 'Fetch.enable', params: own }])
+    // A pattern change while on: no rebuild.
+    await a.update([{ urlPattern: '*b*' }])
+    expect(plain.client.sent.length).toBe(2)
+    a.remove()
+    await settle()
+    expect(browser.sent.at(-1)).toEqual({ method: 'Fetch.disable', params: {} })
+    expect(plain.client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.disable', 'Fetch.enable', 'Fetch.disable'])
+    expect(armed.client.sent.length).toBe(2)
   })
 
   it('runs handlers in priority order; continue overrides accumulate and later handlers see them', async () => {
@@ -180,7 +207,7 @@ describe('RequestInterceptor', () => {
       }
       return send(method, params)
     }
-    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, { target: () => undefined } as unknown as TargetManager)
+    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, { target: () => undefined, liveTargets: () => [] } as unknown as TargetManager)
     interceptor.add({
       priority: 0,
       patterns: [{ urlPattern: '*' }, { urlPattern: '*', requestStage: 'Response' }],
@@ -203,7 +230,7 @@ describe('RequestInterceptor', () => {
     ])
   })
 
-  it('auth: handlers in priority order, undefined passes on, nobody answers → Default', async () => {
+  it('auth: handlers in priority order, undefined passes on, nobody answers → CancelAuth', async () => {
     const { browser, interceptor } = setup()
     const asked: string[] = []
     const auth = (name: string, answer?: Protocol.Fetch.AuthChallengeResponse): InterceptionHandler => ({
@@ -235,13 +262,13 @@ describe('RequestInterceptor', () => {
     ])
   })
 
-  it('removing the last handler goes back to the idle pattern', async () => {
+  it('removing the last handler turns Fetch off', async () => {
     const { browser, interceptor } = setup()
     const a = interceptor.add({ priority: 0, patterns: [{ urlPattern: '*' }] })
     await a.ready
     a.remove()
     a.remove()
     await settle()
-    expect(browser.enables().at(-1)).toEqual({ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] })
+    expect(browser.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.disable'])
   })
 })

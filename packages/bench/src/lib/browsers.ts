@@ -74,10 +74,10 @@ export interface CdpSessionBrowser {
   close(): Promise<unknown>
 }
 interface CdpSessionModule {
-  launch(options: { executablePath: string }): Promise<CdpSessionBrowser>
+  launch(options: { executablePath: string; gateway?: boolean }): Promise<CdpSessionBrowser>
 }
 
-export async function launchCdpSession(): Promise<CdpSessionBrowser> {
+export async function launchCdpSession(options: { gateway?: boolean } = {}): Promise<CdpSessionBrowser> {
   // A variable specifier keeps tsc from resolving the (maybe unbuilt) package.
   const specifier: string = 'cdp-session'
   let mod: Partial<CdpSessionModule>
@@ -89,7 +89,7 @@ export async function launchCdpSession(): Promise<CdpSessionBrowser> {
     throw new Error(`cannot import cdp-session: ${describeError(error)}`)
   }
   if (typeof mod.launch !== 'function') throw new Error('cdp-session does not export launch() yet')
-  return mod.launch({ executablePath: CHROMIUM_PATH })
+  return mod.launch({ executablePath: CHROMIUM_PATH, ...options })
 }
 
 // ------------------------------------------------------------------- raw CDP

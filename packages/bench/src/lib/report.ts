@@ -22,6 +22,10 @@ export interface ContenderResult {
   status: 'ok' | 'unavailable' | 'failed'
   reason?: string
   summary?: Summary
+  /** Timed samples in the order they were taken. */
+  samples?: number[]
+  /** What the contender reported for the notes column. */
+  notes?: string
 }
 
 export interface ScenarioResult {
@@ -70,9 +74,29 @@ function rows(result: ScenarioResult): Row[] {
       mean: ms(c.summary.mean),
       vsPlaywright: ratio(ratioTo(result, c, 'playwright')),
       vsRaw: ratio(ratioTo(result, c, 'raw-cdp')),
-      note: `n=${c.summary.count}`,
+      note: [`n=${c.summary.count}`, lastVsFirstNote(result, c), c.notes].filter(Boolean).join('; '),
     }
   })
+}
+
+/** Median of the last 10 samples over the median of the first 10 (undefined with fewer than 20). */
+export function lastVsFirst(c: ContenderResult): { first: number; last: number; ratio: number } | undefined {
+  const samples = c.samples
+  if (!samples || samples.length < 20) return undefined
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  }
+  const first = median(samples.slice(0, 10))
+  const last = median(samples.slice(-10))
+  return { first, last, ratio: last / first }
+}
+
+function lastVsFirstNote(result: ScenarioResult, c: ContenderResult): string {
+  if (result.scenario.goals?.lastVsFirst === undefined) return ''
+  const growth = lastVsFirst(c)
+  return growth ? `first 10 ${ms(growth.first)} ms, last 10 ${ms(growth.last)} ms (${ratio(growth.ratio)})` : ''
 }
 
 /** One line per goal for cdp-session, or why it cannot be judged. */
@@ -99,6 +123,14 @@ export function goalLines(result: ScenarioResult): string[] {
       const added = (ours.summary.median - base) / units
       lines.push(`cdp-session added per ${unit} over the raw floor: ${added.toFixed(2)} ms (goal < ${ms} ms) — ${added < ms ? 'met' : 'NOT met'}`)
     }
+  }
+  if (goals.lastVsFirst !== undefined) {
+    const growth = lastVsFirst(ours)
+    if (growth === undefined) lines.push('cdp-session last 10 vs first 10: cannot compare (fewer than 20 iterations)')
+    else lines.push(check('cdp-session, last 10 vs first 10 iterations', growth.ratio, goals.lastVsFirst))
+    const pw = result.contenders.find((c) => c.id === 'playwright')
+    const pwGrowth = pw ? lastVsFirst(pw) : undefined
+    if (pwGrowth) lines.push(`Playwright, last 10 vs first 10 iterations: ${pwGrowth.ratio.toFixed(2)}× (no goal)`)
   }
   // The reference hops: no goal, they say what any proxy between Chromium and the server costs here.
   for (const relay of result.contenders.filter((c) => c.id === 'relay-splice' || c.id === 'relay-copy')) {

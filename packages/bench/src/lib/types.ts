@@ -25,9 +25,13 @@ export interface Contender {
 export interface ContenderRun {
   /**
    * One timed unit of work. `n` is unique per call within a run (warm-up
-   * calls get negative numbers), handy for naming partitions.
+   * calls get negative numbers), handy for naming partitions. A number returned is the
+   * iteration's time in ms (for work that must not be billed, such as the close after a timed
+   * launch); otherwise the wall-clock time of the whole call counts.
    */
-  iteration(n: number): Promise<void>
+  iteration(n: number): Promise<void | number>
+  /** Extra text for the table's notes column (e.g. memory per session), read after the last iteration. */
+  notes?(): string | Promise<string>
   /** Release everything start() acquired. Must not throw for a dead browser. */
   close(): Promise<void>
 }
@@ -52,6 +56,8 @@ export interface Scenario {
    * next to the machine's drift.
    */
   rounds?: number
+  /** Fixed iteration and warm-up counts (BENCH_ITERATIONS/BENCH_WARMUP do not apply), e.g. 100 sessions kept open. */
+  fixed?: { iterations: number; warmup: number }
   prepare(): Promise<PreparedScenario>
 }
 
@@ -66,4 +72,6 @@ export interface Goals {
    * / `units`, e.g. per request when an iteration makes `units` requests.
    */
   addedMs?: { ms: number; units: number; unit: string }
+  /** The median of the last 10 iterations over the median of the first 10, per contender (growth). */
+  lastVsFirst?: number
 }

@@ -1,7 +1,9 @@
 /**
- * intercept-page-load: a page with 200 subresources loaded under pass-through request interception.
- * cdp-session `webRequest.onBeforeRequest` vs Playwright `context.route('**', continue)` vs Puppeteer
- * `setRequestInterception` + `continue()`, with raw CDP (no interception at all) as the floor.
+ * A page with 200 subresources, twice: page-load-200 with no hook at all (what interception and
+ * the gateway cost while idle), and intercept-page-load under pass-through request interception
+ * (cdp-session `webRequest.onBeforeRequest` vs Playwright `context.route('**', continue)` vs
+ * Puppeteer `setRequestInterception` + `continue()`). raw CDP loads the page with no
+ * interception in both (the floor). The server counts each iteration's requests: a lost one fails it.
  */
 import { createServer, type Server } from 'node:http'
 import { listenLocal, type LocalServer } from '../lib/server.js'
@@ -10,10 +12,11 @@ import type { Contender, Scenario } from '../lib/types.js'
 
 const SUBRESOURCES = 200
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>200 subresources</title></head><body>${Array.from(
-  { length: SUBRESOURCES },
-  (_, i) => `<img src="/img/${i}.gif">`,
-).join('')}</body></html>`
+const page = (n: string): string =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>200 subresources</title></head><body>${Array.from(
+    { length: SUBRESOURCES },
+    (_, i) => `<img src="/img/${i}.gif?n=${n}">`,
+  ).join('')}</body></html>`
 
 /** The slice of cdp-session's webRequest the scenario uses (the bench does not import the library's types). */
 interface Intercepting {
@@ -23,25 +26,32 @@ interface Intercepting {
 /** Every image must have arrived: a lost request would leave an image broken. */
 const COUNT_LOADED = `[...document.images].filter((img) => img.complete && img.naturalWidth === 1).length`
 
-function check(label: string, loaded: unknown): void {
-  if (loaded !== SUBRESOURCES) throw new Error(`${label}: ${String(loaded)} of ${SUBRESOURCES} subresources loaded`)
-}
+/** Requests the fixture server received per iteration number (page + images). */
+type Counts = Map<string, number>
 
-function contenders(origin: string): Contender[] {
-  const url = (n: number): string => `${origin}/page.html?n=${n}`
-  return [
+function contenders(origin: string, counts: Counts, hook: boolean): Contender[] {
+  // Iteration numbers restart per contender: the key names the contender too.
+  const key = (label: string, n: number): string => `${label.replaceAll(' ', '-')}.${n}`
+  const url = (label: string, n: number): string => `${origin}/page.html?n=${key(label, n)}`
+  const check = (label: string, loaded: unknown, n: number): void => {
+    if (loaded !== SUBRESOURCES) throw new Error(`${label}: ${String(loaded)} of ${SUBRESOURCES} subresources loaded`)
+    // Every request reached the server exactly once (no lost request, none served twice).
+    const received = counts.get(key(label, n)) ?? 0
+    if (received !== SUBRESOURCES + 1) throw new Error(`${label}: the server received ${received} of ${SUBRESOURCES + 1} requests`)
+  }
+  const all: Contender[] = [
     {
       id: 'cdp-session',
-      label: 'cdp-session (webRequest.onBeforeRequest)',
+      label: hook ? 'cdp-session (webRequest.onBeforeRequest)' : 'cdp-session (no hook)',
       async start() {
         const browser = await launchCdpSession()
         const ses = await browser.session.fromPartition('bench-intercept')
-        ;(ses as unknown as Intercepting).webRequest.onBeforeRequest((_details, callback) => callback({}))
+        if (hook) (ses as unknown as Intercepting).webRequest.onBeforeRequest((_details, callback) => callback({}))
         const wc = (await ses.createWebContents()) as { loadURL(url: string): Promise<unknown>; executeJavaScript(code: string): Promise<unknown> }
         return {
           async iteration(n) {
-            await wc.loadURL(url(n))
-            check('cdp-session', await wc.executeJavaScript(COUNT_LOADED))
+            await wc.loadURL(url('cdp-session', n))
+            check('cdp-session', await wc.executeJavaScript(COUNT_LOADED), n)
           },
           close: () => quietly(() => browser.close()),
         }
@@ -49,16 +59,16 @@ function contenders(origin: string): Contender[] {
     },
     {
       id: 'playwright',
-      label: "Playwright (context.route('**', continue))",
+      label: hook ? "Playwright (context.route('**', continue))" : 'Playwright (no route)',
       async start() {
         const browser = await launchPlaywright()
         const context = await browser.newContext()
-        await context.route('**', (route) => route.continue())
+        if (hook) await context.route('**', (route) => route.continue())
         const page = await context.newPage()
         return {
           async iteration(n) {
-            await page.goto(url(n), { waitUntil: 'load' })
-            check('Playwright', await page.evaluate(COUNT_LOADED))
+            await page.goto(url('Playwright', n), { waitUntil: 'load' })
+            check('Playwright', await page.evaluate(COUNT_LOADED), n)
           },
           close: () => quietly(() => browser.close()),
         }
@@ -66,19 +76,21 @@ function contenders(origin: string): Contender[] {
     },
     {
       id: 'puppeteer',
-      label: 'Puppeteer (setRequestInterception + continue)',
+      label: hook ? 'Puppeteer (setRequestInterception + continue)' : 'Puppeteer (no interception)',
       async start() {
         const browser = await launchPuppeteer()
         const context = await browser.createBrowserContext()
         const page = await context.newPage()
-        await page.setRequestInterception(true)
-        page.on('request', (request) => {
-          void request.continue()
-        })
+        if (hook) {
+          await page.setRequestInterception(true)
+          page.on('request', (request) => {
+            void request.continue()
+          })
+        }
         return {
           async iteration(n) {
-            await page.goto(url(n), { waitUntil: 'load' })
-            check('Puppeteer', await page.evaluate(COUNT_LOADED))
+            await page.goto(url('Puppeteer', n), { waitUntil: 'load' })
+            check('Puppeteer', await page.evaluate(COUNT_LOADED), n)
           },
           close: () => quietly(() => browser.close()),
         }
@@ -99,24 +111,47 @@ function contenders(origin: string): Contender[] {
         return {
           async iteration(n) {
             const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
-            const nav = await page.send('Page.navigate', { url: url(n) })
+            const nav = await page.send('Page.navigate', { url: url('raw CDP', n) })
             if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
             await loaded
             const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
-            check('raw CDP', result.value)
+            check('raw CDP', result.value, n)
           },
           close: () => raw.close(),
         }
       },
     },
   ]
+  if (!hook) {
+    // The same library without its session gateway: what the gateway's hop costs on this page.
+    all.splice(1, 0, {
+      id: 'cdp-session-baseline',
+      label: 'cdp-session (no hook, gateway: false)',
+      async start() {
+        const browser = await launchCdpSession({ gateway: false })
+        const ses = await browser.session.fromPartition('bench-direct')
+        const wc = (await ses.createWebContents()) as { loadURL(url: string): Promise<unknown>; executeJavaScript(code: string): Promise<unknown> }
+        return {
+          async iteration(n) {
+            await wc.loadURL(url('cdp-session-direct', n))
+            check('cdp-session-direct', await wc.executeJavaScript(COUNT_LOADED), n)
+          },
+          close: () => quietly(() => browser.close()),
+        }
+      },
+    })
+  }
+  return all
 }
 
-function serve(): Promise<LocalServer> {
+function serve(counts: Counts): Promise<LocalServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const [path = '/', query = ''] = (req.url ?? '/').split('?')
+    const n = new URLSearchParams(query).get('n')
+    if (n !== null) counts.set(n, (counts.get(n) ?? 0) + 1)
     if (path === '/page.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE), 'cache-control': 'no-store' }).end(PAGE)
+      const body = page(n ?? '')
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' }).end(body)
     } else if (path.startsWith('/img/')) {
       res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length, 'cache-control': 'no-store' }).end(GIF)
     } else {
@@ -132,14 +167,31 @@ export const interceptPageLoad: Scenario = {
   description:
     `Per iteration: load a page with ${SUBRESOURCES} images (1×1 GIFs, \`no-store\`, from a local HTTP server on ` +
     '127.0.0.1) in an already open page of an isolated context, wait for `load`, and check that every image ' +
-    'arrived. Every request is intercepted and let through unchanged: cdp-session ' +
+    'arrived and that the server received each of the iteration\'s 201 requests once. Every request is intercepted and let through unchanged: cdp-session ' +
     '`ses.webRequest.onBeforeRequest((d, cb) => cb({}))`; Playwright `context.route("**", r => r.continue())`; ' +
     'Puppeteer `page.setRequestInterception(true)` + `request.continue()`. raw CDP loads the same page with no ' +
     'interception at all (the floor). cdp-session\'s context also sends every request through its session ' +
     'gateway (issue #5); the others go direct.',
-  goals: { vsPlaywright: 0.8 },
+  goals: { vsPlaywright: 0.75 },
   async prepare() {
-    const server = await serve()
-    return { contenders: contenders(server.origin), dispose: () => server.close() }
+    const counts: Counts = new Map()
+    const server = await serve(counts)
+    return { contenders: contenders(server.origin, counts, true), dispose: () => server.close() }
+  },
+}
+
+export const pageLoad200: Scenario = {
+  id: 'page-load-200',
+  title: 'A page with 200 subresources, no hook',
+  description:
+    `The same page and checks as intercept-page-load (${SUBRESOURCES} images, every request counted by the server), ` +
+    'with nothing intercepted by anyone: cdp-session with no webRequest hook, protocol handler or login listener ' +
+    '(its context still goes through its session gateway; also shown with `launch({ gateway: false })`, no goal), Playwright with no route, Puppeteer with no request ' +
+    'interception, raw CDP as the floor. Issue #17: what an idle session costs.',
+  goals: { vsPlaywright: 0.8, vsRaw: 1.1 },
+  async prepare() {
+    const counts: Counts = new Map()
+    const server = await serve(counts)
+    return { contenders: contenders(server.origin, counts, false), dispose: () => server.close() }
   },
 }

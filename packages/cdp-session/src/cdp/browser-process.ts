@@ -73,6 +73,8 @@ export class BrowserProcess {
   }
 
   static async #open(connection: CdpConnection, launched: LaunchedChromium | undefined, wsEndpoint: string | undefined): Promise<BrowserProcess> {
+    // A launched browser answered both with its start-up probe: one round trip fewer.
+    if (launched) return new BrowserProcess(connection, launched, launched.firstAnswers.defaultBrowserContextId, launched.firstAnswers.version, wsEndpoint)
     const [version, contexts] = await Promise.all([
       connection.browser.send('Browser.getVersion'),
       connection.browser.send('Target.getBrowserContexts'),

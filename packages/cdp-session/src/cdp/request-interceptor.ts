@@ -71,8 +71,10 @@ export interface InterceptionHandler {
    */
   patterns: Protocol.Fetch.RequestPattern[]
   /**
-   * Wants `Fetch.authRequired` (Chromium needs at least one pattern for it:
-   * auth challenges only arrive for requests a pattern matches).
+   * Wants `Fetch.authRequired`. Challenges only arrive for requests some
+   * handler's pattern pauses; a handler with `handleAuth` and no patterns
+   * answers the challenges of requests other handlers pause and does not,
+   * by itself, turn Fetch on.
    */
   handleAuth?: boolean
   /** How long one call may stay pending before it counts as "no opinion" (ms, default 30 000). */
@@ -115,8 +117,9 @@ export interface InterceptionRegistration {
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const MAX_RESPONSE_WANTED = 10_000
-/** Matches no URL Chromium loads (no such scheme): keeps Fetch's loader hooks installed while nothing is intercepted. */
-const IDLE_PATTERN: Protocol.Fetch.RequestPattern = { urlPattern: 'x-cdp-session-idle:*' }
+/** Matches no URL Chromium loads (no such scheme): the page-level Fetch.enable that only rebuilds a target's loaders. */
+const REBUILD_TIMEOUT_MS = 5_000
+const REBUILD_ONLY: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: 'x-cdp-session-rebuild:*' }] }
 
 interface Entry {
   handler: InterceptionHandler
@@ -133,13 +136,19 @@ interface Entry {
  * a dedicated worker's requests carry its page's), mapped back to our
  * TargetSession.
  *
- * Fetch stays enabled from the moment the process is connected, with a
- * pattern no URL matches while no handler needs anything: Chromium installs
- * its interception on a frame's loader when the frame starts loading, so a
- * Fetch enabled after a page loaded misses that page's later requests until
- * it navigates. An *empty* pattern list is not enough (measured on 156: a
- * page loaded under it was still missed later); one never-matching pattern
- * keeps the hooks installed. Handlers widen the list on demand.
+ * Fetch is off while no handler has a pattern: an idle browser pays nothing
+ * per request. Chromium puts browser-level interception into a frame's or
+ * worker's loaders when it builds them (at each navigation's commit), so a
+ * browser-level Fetch enabled after a page loaded would miss that page's later
+ * subresource, iframe and worker requests until it navigates. A page-level
+ * `Fetch.enable` (and `Fetch.disable`) makes Chromium rebuild the target's
+ * loaders at once, and the rebuilt ones include the browser-level
+ * interception. So whenever browser-level Fetch goes on (or off), every live
+ * target gets a page-level enable/disable pair (or its own page-level Fetch
+ * re-sent, `TargetSession.pageFetch`) before `ready` resolves (measured on
+ * 156: main frame, same-site iframe, dedicated worker and image requests of a
+ * loaded page are paused after it, none before). Pattern changes while Fetch
+ * is on need no rebuild: Chromium updates the installed interception.
  */
 export class RequestInterceptor {
   readonly #browser: CdpClient
@@ -148,7 +157,9 @@ export class RequestInterceptor {
   #order = 0
   /** The last Fetch.enable sent (serialised: Chromium keeps the last one). */
   #enabling: Promise<unknown> = Promise.resolve()
-  #sentKey = ''
+  #sentKey = 'off'
+  /** Whether the last command sent was Fetch.enable (false: disabled, or never enabled). */
+  #on = false
   /** Handlers that asked, at the request stage, to see a request's response too. */
   readonly #responseWanted = new Map<string, Set<InterceptionHandler>>()
 
@@ -161,7 +172,6 @@ export class RequestInterceptor {
     browser.on('Fetch.authRequired', (event) => {
       detach(this.#onAuth(event), 'Fetch.authRequired')
     })
-    detach(this.#sync(), 'Fetch.enable (idle)')
   }
 
   /** Registers a handler; see InterceptionRegistration. */
@@ -199,11 +209,15 @@ export class RequestInterceptor {
     }
   }
 
-  /** Sends Fetch.enable with the union of every handler's patterns if it changed. */
+  /**
+   * Sends Fetch.enable with the union of every handler's patterns if it changed, or
+   * Fetch.disable when no handler has one; when Fetch goes on or off, rebuilds every live
+   * target's loaders so that the change applies to pages that are already open.
+   */
   #sync(): Promise<unknown> {
     const patterns: Protocol.Fetch.RequestPattern[] = []
     const seen = new Set<string>()
-    let handleAuthRequests = false
+    let wantsAuth = false
     for (const { handler, patterns: own } of this.#entries) {
       for (const pattern of own) {
         const key = JSON.stringify([pattern.urlPattern ?? '*', pattern.resourceType ?? '', pattern.requestStage ?? 'Request'])
@@ -211,22 +225,51 @@ export class RequestInterceptor {
         seen.add(key)
         patterns.push(pattern)
       }
-      if (handler.handleAuth && own.length > 0) handleAuthRequests = true
+      if (handler.handleAuth) wantsAuth = true
     }
-    if (patterns.length === 0) patterns.push(IDLE_PATTERN)
-    const key = JSON.stringify([patterns, handleAuthRequests])
+    // Auth challenges only arrive for paused requests: a handler that only answers them
+    // (handleAuth, no patterns) rides on the other handlers' patterns and enables nothing.
+    const on = patterns.length > 0
+    const handleAuthRequests = on && wantsAuth
+    const key = on ? JSON.stringify([patterns, handleAuthRequests]) : 'off'
     if (key === this.#sentKey) return this.#enabling
     this.#sentKey = key
     if (this.#browser.detached) return this.#enabling
+    const switched = on !== this.#on
+    this.#on = on
     const params: Protocol.Fetch.EnableRequest = handleAuthRequests ? { patterns, handleAuthRequests } : { patterns }
-    const sent = this.#browser.send('Fetch.enable', params)
-    this.#enabling = this.#enabling.then(
-      () => sent,
-      () => sent,
-    )
+    // Sent at once (Chromium applies the browser session's commands in order); the rebuild
+    // waits for the answer, so the rebuilt loaders include the new state.
+    const sent = on ? this.#browser.send('Fetch.enable', params) : this.#browser.send('Fetch.disable')
     // Callers await `ready`; a failure there is theirs to see, not an unhandled rejection.
-    sent.then(undefined, (error: unknown) => debug('Fetch.enable failed: %s', String(error)))
+    sent.then(undefined, (error: unknown) => debug('%s failed: %s', on ? 'Fetch.enable' : 'Fetch.disable', String(error)))
+    const done = switched ? sent.then(() => this.#rebuildLoaders()) : sent
+    this.#enabling = this.#enabling.then(
+      () => done,
+      () => done,
+    )
     return this.#enabling
+  }
+
+  /** See the class comment: a page-level Fetch round trip on every live target. */
+  async #rebuildLoaders(): Promise<void> {
+    // Bounded: a target that never answers (e.g. a worker shutting down) must not hold `ready` up.
+    const quiet = (what: Promise<unknown>): Promise<unknown> => {
+      let timer: NodeJS.Timeout | undefined
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REBUILD_TIMEOUT_MS)
+        timer.unref()
+      })
+      return Promise.race([what.catch((error: unknown) => debug('rebuilding loaders: %s', String(error))), bound]).finally(() => clearTimeout(timer))
+    }
+    await Promise.all(
+      this.#targets.liveTargets().map((target) => {
+        const { client, pageFetch } = target
+        // A target with its own page-level Fetch keeps it: re-sending it rebuilds the loaders too.
+        if (pageFetch) return quiet(client.send('Fetch.enable', pageFetch))
+        return Promise.all([quiet(client.send('Fetch.enable', REBUILD_ONLY)), quiet(client.send('Fetch.disable'))])
+      }),
+    )
   }
 
   async #onPaused(event: Protocol.Fetch.RequestPausedEvent): Promise<void> {
@@ -351,8 +394,8 @@ export class RequestInterceptor {
     // the server's 401/407 answer. 'Default' would hand it to the embedder, which in a
     // headless or CDP-driven browser fails the load with ERR_INVALID_AUTH_CREDENTIALS.
     let response: Protocol.Fetch.AuthChallengeResponse = { response: 'CancelAuth' }
-    for (const { handler, patterns } of [...this.#entries]) {
-      if (!handler.handleAuth || !handler.onAuth || patterns.length === 0) continue
+    for (const { handler } of [...this.#entries]) {
+      if (!handler.handleAuth || !handler.onAuth) continue
       const answer = await this.#call(handler, () => handler.onAuth!(event, target), event.request.url)
       if (answer) {
         response = answer

@@ -165,6 +165,11 @@ export class TargetManager {
     return result
   }
 
+  /** Every live target of every owner (attached, configured or not). */
+  liveTargets(): TargetSession[] {
+    return [...this.#targets.values()].filter((target) => !target.closed)
+  }
+
   target(targetId: string): TargetSession | undefined {
     return this.#targets.get(targetId)
   }

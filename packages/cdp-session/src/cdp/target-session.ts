@@ -36,6 +36,12 @@ export class TargetSession {
   readonly initialUrl: string
   /** Per-target state that the owning session applies (e.g. registered script ids). */
   readonly applied = new Map<string, unknown>()
+  /**
+   * The target's own (page-level) `Fetch.enable` while one is on, set by whoever enabled it.
+   * The browser-level interceptor re-sends it when it rebuilds the target's loaders, and
+   * leaves the target's Fetch state as it found it.
+   */
+  pageFetch: Protocol.Fetch.EnableRequest | undefined
   readonly #enabled = new Map<string, Promise<unknown>>()
 
   constructor(client: CdpClient, info: Protocol.Target.TargetInfo, kind: TargetKind, parent: TargetSession | undefined) {

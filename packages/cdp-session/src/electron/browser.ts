@@ -206,7 +206,13 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     // The default context's owner must exist before auto-attach reports the
     // pages already open in it.
     browser.session.fromPartition('')
-    await main.start()
+    const started = main.start()
+    // A browser we launched without a window has no target to report yet, and every command we
+    // send later (createTarget first) reaches Chromium after setAutoAttach: launch() need not
+    // wait for its answer (a failure is logged; the browser is gone then anyway). A connected
+    // browser, or one opened on a URL, reports its pages before that answer: wait.
+    if (main.launched?.args.includes('--no-startup-window')) detach(started, 'Target.setAutoAttach')
+    else await started
     return browser
   }
 

@@ -1,12 +1,18 @@
 // How a context proves to its gateway that it is the gateway's own session, at no cost per
 // request. Chromium keeps proxy credentials in the context's HTTP auth cache and, once it has
 // them for a proxy, sends `Proxy-Authorization` preemptively on every later request, CONNECT
-// and page of that context. It only learns them by answering a 407, and CDP only lets us answer
-// (Fetch.authRequired) for requests we intercept. So while the session is not yet "seeded",
-// every new page (and service/shared worker) of it starts with page-level Fetch interception
-// that continues each request untouched and answers the gateway's 407 with its credentials.
-// As soon as the gateway sees one authorised request, the context's cache holds the
-// credentials and the interception is switched off again everywhere (measured: docs/decisions.md).
+// and page of that context; a 407 that still arrives (a request sent before) is answered from
+// that cache by the network stack itself. It only learns them by answering a 407, and CDP only
+// lets us answer (Fetch.authRequired) for requests we intercept. So while the session is not yet
+// "seeded", every new page (and service/shared worker) of it starts with page-level Fetch
+// interception that continues each request untouched and answers the gateway's 407 with its
+// credentials. Once the gateway has seen one authorised request, the context's cache holds the
+// credentials, and the armed targets' interception is switched off as soon as nothing is left
+// to answer: no paused request or challenge of an armed target waiting for our answer, and no
+// 407 the gateway sent whose challenge has not reached us yet (switched off under a challenge
+// on its way, Chromium fails that request with ERR_INVALID_AUTH_CREDENTIALS: measured with five
+// pages loading at once). Measured routes that need no Fetch at all, and why they are not
+// taken: docs/decisions.md.
 import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
 import type { InterceptionHandler } from '../cdp/request-interceptor.js'
@@ -21,24 +27,29 @@ export interface GatewayCredentials {
 }
 
 /**
- * How long targets stay armed after the context learnt the credentials. Requests sent before
- * that moment still receive a 407, a few milliseconds later; their challenge must find the
- * interception on (switched off under it, Chromium fails them with ERR_INVALID_AUTH_CREDENTIALS,
- * measured with five pages loading at once). Requests sent afterwards carry the credentials.
+ * How long a 407 of the gateway counts as on its way to us. Chromium's challenges arrive within
+ * milliseconds; a 407 for a request nobody intercepts (one of Chromium's own) never does.
  */
-const DISARM_GRACE_MS = 1_000
+const CHALLENGE_IN_FLIGHT_MS = 1_000
 /** Answers after which a target stops offering credentials (a wrong answer would loop). */
 const MAX_ANSWERS_PER_TARGET = 3
+/** The armed target's own Fetch: every request, with its auth challenges. */
+const ARMED: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true }
 
 interface Armed {
   off: Array<() => void>
   answers: number
+  /** Paused requests and challenges of this target not answered yet. */
+  waiting: number
 }
 
 export class ProxyAuthSeeder {
   #credentials: GatewayCredentials | undefined
   readonly #armed = new Map<TargetSession, Armed>()
   #seeded = false
+  /** When the gateway sent each 407 whose challenge has not reached us yet (oldest first). */
+  readonly #inFlight: number[] = []
+  #recheck: NodeJS.Timeout | undefined
 
   /** Known once the gateway listens; targets may be armed before (they make no request yet). */
   setCredentials(credentials: GatewayCredentials): void {
@@ -50,18 +61,30 @@ export class ProxyAuthSeeder {
     if (this.#seeded || target.closed || this.#armed.has(target)) return []
     if (target.kind !== 'page' && target.kind !== 'service_worker' && target.kind !== 'shared_worker') return []
     const { client } = target
-    const armed: Armed = { off: [], answers: 0 }
+    const armed: Armed = { off: [], answers: 0, waiting: 0 }
     this.#armed.set(target, armed)
+    const answer = (sent: Promise<unknown>, what: string): void => {
+      armed.waiting++
+      detach(
+        sent.finally(() => {
+          armed.waiting--
+          if (this.#seeded && armed.waiting === 0) this.#disarmIdle()
+        }),
+        what,
+      )
+    }
     armed.off.push(
       client.on('Fetch.requestPaused', (event) => {
-        detach(client.send('Fetch.continueRequest', { requestId: event.requestId }), 'proxy-auth continueRequest')
+        answer(client.send('Fetch.continueRequest', { requestId: event.requestId }), 'proxy-auth continueRequest')
       }),
       client.on('Fetch.authRequired', (event) => {
-        detach(client.send('Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: this.#answer(event, armed) }), 'proxy-auth continueWithAuth')
+        this.#challengeArrived(event)
+        answer(client.send('Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: this.#answer(event, armed) }), 'proxy-auth continueWithAuth')
       }),
     )
     detach(client.whenDetached.then(() => this.#disarm(target)), 'proxy-auth detach')
-    return [client.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true })]
+    target.pageFetch = ARMED
+    return [client.send('Fetch.enable', ARMED)]
   }
 
   /**
@@ -73,14 +96,15 @@ export class ProxyAuthSeeder {
     const answers = new Map<string, number>()
     return {
       priority: -100,
-      // A pattern no URL matches: this handler only wants auth challenges, which Chromium
-      // sends for requests other handlers' patterns pause.
-      patterns: [{ urlPattern: 'x-cdp-session-gateway-auth:*' }],
+      // No pattern: this handler only wants auth challenges, which Chromium sends for requests
+      // other handlers' patterns pause; on its own it keeps Fetch off.
+      patterns: [],
       handleAuth: true,
       onAuth: (event) => {
         const credentials = this.#credentials
         const { authChallenge } = event
         if (!credentials || authChallenge.source !== 'Proxy' || authChallenge.origin !== credentials.origin) return undefined
+        this.#challengeArrived(event)
         const count = (answers.get(event.request.url) ?? 0) + 1
         answers.set(event.request.url, count)
         if (answers.size > 1000) answers.clear()
@@ -94,10 +118,36 @@ export class ProxyAuthSeeder {
   markSeeded(): void {
     if (this.#seeded) return
     this.#seeded = true
-    debug('proxy credentials seeded; page-level interception off on %d targets in %d ms', this.#armed.size, DISARM_GRACE_MS)
-    setTimeout(() => {
-      for (const target of [...this.#armed.keys()]) this.#disarm(target)
-    }, DISARM_GRACE_MS).unref()
+    debug('proxy credentials seeded; page-level interception off on %d targets once idle', this.#armed.size)
+    this.#disarmIdle()
+  }
+
+  /** The gateway answered a request with 407: its challenge is on its way to an armed target. */
+  challengeSent(): void {
+    if (this.#armed.size > 0) this.#inFlight.push(Date.now())
+  }
+
+  #challengeArrived(event: Protocol.Fetch.AuthRequiredEvent): void {
+    const credentials = this.#credentials
+    if (credentials && event.authChallenge.source === 'Proxy' && event.authChallenge.origin === credentials.origin) this.#inFlight.shift()
+  }
+
+  /** Once seeded: disarms every armed target with nothing to answer, when no challenge is on its way. */
+  #disarmIdle(): void {
+    if (!this.#seeded || this.#armed.size === 0) return
+    const now = Date.now()
+    while (this.#inFlight.length > 0 && now - this.#inFlight[0]! >= CHALLENGE_IN_FLIGHT_MS) this.#inFlight.shift()
+    if (this.#inFlight.length > 0) {
+      if (!this.#recheck) {
+        this.#recheck = setTimeout(() => {
+          this.#recheck = undefined
+          this.#disarmIdle()
+        }, CHALLENGE_IN_FLIGHT_MS - (now - this.#inFlight[0]!))
+        this.#recheck.unref()
+      }
+      return
+    }
+    for (const [target, armed] of [...this.#armed]) if (armed.waiting === 0) this.#disarm(target)
   }
 
   #answer(event: Protocol.Fetch.AuthRequiredEvent, armed: Armed): Protocol.Fetch.AuthChallengeResponse {
@@ -115,6 +165,7 @@ export class ProxyAuthSeeder {
     if (!armed) return
     this.#armed.delete(target)
     for (const off of armed.off) off()
+    target.pageFetch = undefined
     if (!target.closed) detach(target.client.send('Fetch.disable'), 'proxy-auth Fetch.disable')
   }
 }
@@ -138,6 +189,7 @@ export function seedGatewayCredentials(core: SessionContext): void {
       seeder.setCredentials({ origin: `http://${gateway.proxyServer}`, username: gateway.username, password: gateway.password })
       b.proxy.onEvent((event) => {
         if (event.type === 'request') seeder.markSeeded()
+        else if (event.type === 'rejected' && event.reason === 'auth') seeder.challengeSent()
       })
       registration = b.interceptor.add(seeder.interceptionHandler())
     }, () => undefined),

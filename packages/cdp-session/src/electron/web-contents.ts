@@ -167,6 +167,8 @@ export class WebContents extends TypedEmitter<WebContentsEvents> {
   async executeJavaScript(code: string, userGesture = true): Promise<unknown> {
     validateArg('webContents.executeJavaScript', 'code', z.string(), code, 'a string of JavaScript')
     this.#assertAlive('webContents.executeJavaScript')
+    // A hook set just before (webRequest, protocol, login) is live for what the script requests.
+    await this.#core.interceptionReady()
     let fail: (error: Error) => void = () => undefined
     const crashed = new Promise<never>((_resolve, reject) => (fail = reject))
     this.#inRenderer.add(fail)
