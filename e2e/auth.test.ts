@@ -90,6 +90,8 @@ describe('session login', () => {
       await wc.loadURL(server.url('/auth/nobody.html'))
       expect(await visibleText(wc)).toContain('401')
       expect(server.requestCount('/auth/nobody.html')).toBe(1)
+      // A page's fetch() gets the 401 response too (it does not reject).
+      expect(await wc.executeJavaScript(`fetch('/auth/nobody.html').then((r) => r.status, (e) => String(e))`)).toBe(401)
     })
   }
 

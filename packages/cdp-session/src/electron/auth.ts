@@ -110,6 +110,7 @@ export class LoginHook {
     // A same-site iframe's challenge names only its frame: the frames of every page are followed
     // (started before the registration, which then waits for both).
     const frames = this.#core.trackFrames()
+    const gateway = this.#core.setServerChallengesAnswered(true)
     this.#registration = binding.interceptor.add({
       priority: 10,
       // A pattern is required for auth events; '*' at the request stage is the narrowest that sees every challenge.
@@ -118,10 +119,11 @@ export class LoginHook {
       timeoutMs: Math.max(LOGIN_TIMEOUT_MS, handlerTimeoutMs(LOGIN_TIMEOUT_MS)) + 5_000,
       onAuth: (event, target) => this.#onAuth(binding, event, target),
     })
-    await Promise.all([this.#registration.ready, frames])
+    await Promise.all([this.#registration.ready, frames, gateway])
   }
 
   #disable(): void {
+    if (this.#registration && !this.#core.closed) detach(this.#core.setServerChallengesAnswered(false), 'login hook off')
     this.#registration?.remove()
     this.#registration = undefined
   }

@@ -115,6 +115,11 @@ export class SessionGateway {
   private readonly badProxies = new Map<string, number>()
   private readonly pool = new UpstreamPool()
   /**
+   * Whether the browser has someone to answer an origin's 401 challenge (a session 'login'
+   * listener); when not, forwarded 401s reach it without WWW-Authenticate (setServerChallengesAnswered).
+   */
+  private serverChallengesAnswered = true
+  /**
    * Upstream connections bound to one client connection: NTLM and Negotiate authenticate the
    * TCP connection, so once a server challenges with them, the handshake and every later
    * request of that client connection must use the same upstream connection (as proxies pin
@@ -430,7 +435,15 @@ export class SessionGateway {
     const outcome = await exchange({
       head, client, url, socket: upstream, reused, absoluteForm,
       onResponseHead: (response) => {
-        if (response.status === 401 || response.status === 407) connectionAuth ||= challengesConnectionAuth(response.headers)
+        if (response.status !== 401 && response.status !== 407) return
+        connectionAuth ||= challengesConnectionAuth(response.headers)
+        if (response.status === 401 && !this.serverChallengesAnswered) {
+          // Nobody answers the challenge: the browser gets the 401 as a page, as Electron shows
+          // it when no 'login' listener takes it (a headless Chromium asked to authenticate with
+          // nobody to ask fails the request with ERR_INVALID_AUTH_CREDENTIALS instead).
+          for (let i = response.headers.length - 1; i >= 0; i--) if (response.headers[i]?.[2] === 'www-authenticate') response.headers.splice(i, 1)
+          connectionAuth = pinnedHere
+        }
       },
       release: (keep) => {
         if (!keep || this.closing !== undefined) return
@@ -439,6 +452,14 @@ export class SessionGateway {
       },
     })
     return outcome.ok ? { sent: true } : { sent: false, error: outcome.error, stale: outcome.stale }
+  }
+
+  /**
+   * Whether 401 challenges of plain-http origins reach the browser as challenges (true, the
+   * default) or as plain 401 pages (false: nobody would answer them; see serverChallengesAnswered).
+   */
+  setServerChallengesAnswered(answered: boolean): void {
+    this.serverChallengesAnswered = answered
   }
 
   /** Binds `socket` to `client` for its next request to `key` (see `pinned`). */

@@ -148,6 +148,8 @@ export class SessionProxy {
       failureAnswer: 'network-error',
       onEvent: (event) => holder.proxy?.emit(event),
     })
+    // No 'login' listener yet: an origin's 401 is the page (see setServerChallengesAnswered).
+    gateway.setServerChallengesAnswered(false)
     holder.proxy = new SessionProxy(gateway, options.env ?? process.env, options.certificates)
     return holder.proxy
   }

@@ -168,6 +168,12 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     return this.#gateway?.failure(url)
   }
 
+  /** Whether someone answers origins' 401 challenges (a 'login' listener); see SessionGateway. */
+  async setServerChallengesAnswered(answered: boolean): Promise<void> {
+    const binding = await this.#binding
+    if (typeof binding.proxy !== 'string') binding.proxy.gateway.setServerChallengesAnswered(answered)
+  }
+
   // ---- targets -------------------------------------------------------------------
 
   /**
