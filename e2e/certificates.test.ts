@@ -354,6 +354,39 @@ describe('misbehaving procs and bad input', () => {
     }
   })
 
+  // Issue #19: one bounded policy at scale. Every fetch() that finds no open connection makes
+  // a new tunnel, so a rejecting proc is asked for each.
+  const FAULT_REQUESTS = Number(process.env.CDP_SESSION_FAULT_REQUESTS ?? 1_000)
+  test.for([
+    { fault: 'throws', proc: () => { throw new Error('proc bug') }, settled: 'rejected TypeError', warning: 'the proc threw' },
+    { fault: 'answers twice (0, then -2)', proc: (_r: unknown, cb: (n: number) => void) => { cb(0); cb(-2) }, settled: 'opaque', warning: 'called again' },
+    { fault: 'answers a non-number, then 0', proc: (_r: unknown, cb: (n: unknown) => void) => { try { cb('zero') } catch { /* gin's conversion error */ } cb(0) }, settled: 'opaque', warning: undefined },
+  ])(`a proc that $fault: ${FAULT_REQUESTS} fetch() of ${FAULT_REQUESTS} settle by the policy`, { timeout: 120_000 }, async ({ proc, settled, warning }) => {
+    const warnings = certificateWarnings()
+    try {
+      await withSession(async (session) => {
+        let asked = 0
+        await session.setCertificateVerifyProc((request, callback) => {
+          asked++
+          ;(proc as (r: unknown, cb: unknown) => void)(request, callback)
+        })
+        const page = await session.createWebContents()
+        await page.loadURL('about:blank')
+        const url = world.servers.selfSigned.url('/')
+        const results = (await page.executeJavaScript(
+          `Promise.all(Array.from({ length: ${FAULT_REQUESTS} }, (_, i) => fetch(${JSON.stringify(url)} + '?' + i, { mode: 'no-cors', cache: 'no-store' }).then((r) => r.type, (e) => 'rejected ' + e.name)))`,
+        )) as string[]
+        expect(results.filter((r) => r === settled)).toHaveLength(FAULT_REQUESTS)
+        expect(asked).toBeGreaterThan(0)
+        if (settled !== 'opaque') expect(asked).toBeGreaterThanOrEqual(FAULT_REQUESTS)
+      })
+      await new Promise((resolve) => setImmediate(resolve))
+      if (warning !== undefined) expect(warnings.list.some((text) => text.includes(warning))).toBe(true)
+    } finally {
+      warnings.stop()
+    }
+  })
+
   test(`a proc that never calls back: the connection is rejected after 10 s (the documented bound) (ERR_FAILED), with a warning`, async () => {
     const warnings = certificateWarnings()
     try {
