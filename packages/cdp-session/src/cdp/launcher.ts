@@ -376,7 +376,7 @@ class Launched implements LaunchedChromium {
 
   async #close(graceful: (() => Promise<void>) | undefined, timeoutMs: number): Promise<void> {
     if (this.#running) {
-      const outcome = await new Promise<'exited' | 'timeout' | 'failed'>((resolve) => {
+      const outcome = await new Promise<'exited' | 'timeout'>((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), timeoutMs)
         void this.exited.then(() => {
           clearTimeout(timer)
@@ -390,9 +390,10 @@ class Launched implements LaunchedChromium {
           Promise.resolve()
             .then(graceful)
             .then(undefined, (error: unknown) => {
-              debug('graceful browser close failed, killing pid %d: %s', this.pid, error instanceof Error ? error.message : String(error))
-              clearTimeout(timer)
-              resolve('failed')
+              // Browser.close often loses its answer: Chromium closes the pipe as it exits. So a
+              // failure here still waits for the exit (until the timeout) before any SIGKILL,
+              // which would cut short a browser flushing its profile.
+              debug('graceful browser close of pid %d reported %s; waiting for the exit', this.pid, error instanceof Error ? error.message : String(error))
             })
         }
       })
