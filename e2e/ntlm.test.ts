@@ -53,6 +53,17 @@ function answerLogin(session: Session, username: string, password: string): Auth
   return seen
 }
 
+/** Cancels every challenge ('login' answered with no credentials); returns what was asked. */
+function cancelLogin(session: Session): AuthInfo[] {
+  const seen: AuthInfo[] = []
+  session.on('login', (event, _wc, _details, authInfo, callback) => {
+    event.preventDefault()
+    seen.push(authInfo)
+    callback()
+  })
+  return seen
+}
+
 const bodyText = (wc: WebContents): Promise<unknown> => wc.executeJavaScript('document.body.innerText')
 
 describe('NTLM through login (explicit credentials)', () => {
@@ -135,12 +146,7 @@ describe('NTLM through login (explicit credentials)', () => {
       const browser = await launchTestBrowser()
       try {
         const session = browser.session.fromPartition('negotiate')
-        const seen: AuthInfo[] = []
-        session.on('login', (event, _wc, _details, authInfo, callback) => {
-          event.preventDefault()
-          seen.push(authInfo)
-          callback()
-        })
+        const seen = cancelLogin(session)
         const wc = await session.createWebContents()
         await wc.loadURL(negotiating.url('/negotiate.html'))
         expect(seen.map((info) => info.scheme)).toEqual([expected])
@@ -193,12 +199,7 @@ describe('allowNTLMCredentialsForDomains', () => {
       expect((await warningsSoFar()).filter((w) => w.message.includes('already running'))).toEqual([])
       const before = server.attempts.length
       const unauthenticatedBefore = server.unauthenticated.length
-      const asked: AuthInfo[] = []
-      session.on('login', (event, _wc, _details, authInfo, callback) => {
-        event.preventDefault()
-        asked.push(authInfo)
-        callback()
-      })
+      const asked = cancelLogin(session)
       const wc = await session.createWebContents()
       await wc.loadURL(server.url('/ambient.html'))
       expect(asked.map((info) => info.scheme)).toEqual(['ntlm'])

@@ -183,3 +183,20 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer)
   }
 }
+
+/**
+ * The raw CDP floor's page load: a page in `browserContextId` (attached, flat), loaded to `url`
+ * until its load event, with the fewest commands that do it.
+ */
+export async function rawLoadInContext(connection: Connection, browserContextId: string, url: string): Promise<void> {
+  const { targetId } = await connection.send('Target.createTarget', { url: 'about:blank', browserContextId })
+  const { sessionId } = await connection.send('Target.attachToTarget', { targetId, flatten: true })
+  const page = connection.session(sessionId)
+  if (!page) throw new Error(`no CDP session object for ${sessionId}`)
+  await page.send('Page.enable')
+  // Listen first, then navigate, so a fast load cannot slip past us.
+  const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
+  const nav = await page.send('Page.navigate', { url })
+  if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
+  await loaded
+}

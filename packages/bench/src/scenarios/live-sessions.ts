@@ -3,7 +3,7 @@
  * open, each with a page that loaded a small page. Does the 100th cost what the first did, and
  * how much Node memory does each live session hold?
  */
-import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly } from '../lib/browsers.js'
+import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly, rawLoadInContext } from '../lib/browsers.js'
 import { serveStaticPages } from '../lib/server.js'
 import type { Contender, ContenderRun, Scenario } from '../lib/types.js'
 
@@ -100,15 +100,7 @@ function contenders(url: string): Contender[] {
         const conn = raw.connection
         return counted(async () => {
           const { browserContextId } = await conn.send('Target.createBrowserContext')
-          const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
-          const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
-          const page = conn.session(sessionId)
-          if (!page) throw new Error(`no CDP session object for ${sessionId}`)
-          await page.send('Page.enable')
-          const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
-          const nav = await page.send('Page.navigate', { url })
-          if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
-          await loaded
+          await rawLoadInContext(conn, browserContextId, url)
           return () => conn.send('Target.disposeBrowserContext', { browserContextId })
         }, () => raw.close())
       },

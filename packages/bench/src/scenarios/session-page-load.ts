@@ -8,6 +8,7 @@ import {
   launchPuppeteer,
   launchRaw,
   quietly,
+  rawLoadInContext,
 } from '../lib/browsers.js'
 import { serveStaticPages } from '../lib/server.js'
 import type { Contender, Scenario } from '../lib/types.js'
@@ -92,16 +93,7 @@ function contenders(url: string): Contender[] {
           async iteration() {
             const { browserContextId } = await conn.send('Target.createBrowserContext')
             try {
-              const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
-              const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
-              const page = conn.session(sessionId)
-              if (!page) throw new Error(`no CDP session object for ${sessionId}`)
-              await page.send('Page.enable')
-              // Listen first, then navigate, so a fast load cannot slip past us.
-              const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
-              const nav = await page.send('Page.navigate', { url })
-              if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
-              await loaded
+              await rawLoadInContext(conn, browserContextId, url)
             } finally {
               await conn.send('Target.disposeBrowserContext', { browserContextId })
             }
