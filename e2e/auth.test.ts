@@ -111,6 +111,27 @@ describe('session login', () => {
     expect(seen).toEqual([{ wc, url: server.url('/auth/frame.html') }])
   })
 
+  test('a page\'s own login listener alone is asked (webContents.on(\'login\'), no session listener), and removing it stops that', async ({ session, server }) => {
+    server.setAuth('/auth/wc-only.html', 'user', 'secret')
+    server.setContent('/auth/wc-only.html', '<p>wc only</p>')
+    const wc = await session.createWebContents()
+    const asked: string[] = []
+    const listener = (event: { preventDefault(): void }, details: LoginDetails, _authInfo: AuthInfo, callback: (u?: string, p?: string) => void): void => {
+      asked.push(details.url)
+      event.preventDefault()
+      callback('user', 'secret')
+    }
+    wc.on('login', listener)
+    await wc.loadURL(server.url('/auth/wc-only.html'))
+    expect(await visibleText(wc)).toBe('wc only')
+    expect(asked).toEqual([server.url('/auth/wc-only.html')])
+    wc.off('login', listener)
+    await session.clearAuthCache()
+    await wc.loadURL(server.url('/auth/wc-only.html?again'))
+    expect(await visibleText(wc)).toContain('401')
+    expect(asked).toHaveLength(1)
+  })
+
   test('another session\'s challenges are not this session\'s', async ({ session, server, browser }) => {
     server.setAuth('/auth/other.html', 'user', 'secret')
     let calls = 0

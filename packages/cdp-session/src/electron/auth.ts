@@ -63,15 +63,14 @@ export class LoginHook {
     this.#core = core
     // Node's own listener-bookkeeping events (not part of SessionEvents' typed map).
     const emitter = core.facade as unknown as EventEmitter
-    emitter.on('newListener', (name: string | symbol) => {
-      if (name === 'login' && !this.#registration) {
-        const enabling = this.#enable()
-        this.#enabling = enabling
-        detach(enabling, 'login hook')
-      }
-    })
-    emitter.on('removeListener', (name: string | symbol) => {
-      if (name === 'login' && core.facade.listenerCount('login') === 0) this.#disable()
+    this.#follow(emitter)
+    // A page's own 'login' listener (Electron's webContents.on('login')) switches the hook on too.
+    core.addTargetSetting({
+      apply: (target) => {
+        const page = target.kind === 'page' ? core.webContentsForTarget(target.targetId) : undefined
+        if (page) this.#follow(page as unknown as EventEmitter)
+        return []
+      },
     })
     core.addReadiness(() => this.ready())
     core.onClose(() => {
@@ -97,6 +96,25 @@ export class LoginHook {
     return answered
   }
 
+  /** Enables the hook with the first 'login' listener of `emitter` (the session or a page), disables it after the last one anywhere. */
+  #follow(emitter: EventEmitter): void {
+    emitter.on('newListener', (name: string | symbol) => {
+      if (name === 'login' && !this.#registration) {
+        const enabling = this.#enable()
+        this.#enabling = enabling
+        detach(enabling, 'login hook')
+      }
+    })
+    emitter.on('removeListener', (name: string | symbol) => {
+      if (name === 'login' && !this.#wanted()) this.#disable()
+    })
+  }
+
+  /** Whether anyone listens for 'login': the session, or one of its pages. */
+  #wanted(): boolean {
+    return this.#core.facade.listenerCount('login') > 0 || this.#core.getAllWebContents().some((wc) => wc.listenerCount('login') > 0)
+  }
+
   /** Resolves once Chromium reports challenges to us (or at once without a listener). */
   async ready(): Promise<void> {
     // From the listener's first moment: a request made right after session.on('login') is asked.
@@ -106,7 +124,7 @@ export class LoginHook {
 
   async #enable(): Promise<void> {
     const binding = await this.#core.bindingFor('session.on(login)')
-    if (this.#registration || this.#core.closed || this.#core.facade.listenerCount('login') === 0) return
+    if (this.#registration || this.#core.closed || !this.#wanted()) return
     // A same-site iframe's challenge names only its frame: the frames of every page are followed
     // (started before the registration, which then waits for both).
     const frames = this.#core.trackFrames()
