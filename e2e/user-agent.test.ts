@@ -100,7 +100,8 @@ describe('ses.setUserAgent', () => {
     expect(await wc.executeJavaScript(`fetch('/ua/fetch', { cache: 'no-store' }).then((r) => r.text())`)).toBe('ok')
 
     // The very first request of the page is the document: it must not escape the override.
-    const first = server.requests[0]
+    // (A favicon request of the previous test's page may still arrive after the reset.)
+    const first = server.requests.find((r) => r.path !== '/favicon.ico')
     expect(first?.path).toBe('/ua/page.html')
     for (const path of ['/ua/page.html', '/ua/style.css', '/ua/sub.js', '/ua/fetch']) {
       for (const record of requestsFor(server, path)) expect(identity(record), path).toEqual(OVERRIDDEN)
