@@ -126,6 +126,15 @@ describe('NTLM through login (explicit credentials)', () => {
     await session.close()
   })
 
+  test('30 fetch() one after another on an authenticated connection: all 200, no listener leak in the gateway', async ({ session }) => {
+    answerLogin(session, 'CORP\\alice', ACCOUNT.password)
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/open/fetch.html'))
+    const statuses = await wc.executeJavaScript(`(async () => { const out = []; for (let i = 0; i < 30; i++) out.push((await fetch('/seq/' + i, { cache: 'no-store' })).status); return out })()`)
+    expect(statuses).toEqual(Array.from({ length: 30 }, () => 200))
+    expect((await warningsSoFar()).filter((w) => w.message.includes('MaxListeners'))).toEqual([])
+  })
+
   test('a wrong password: asked 3 times, each a full NTLM handshake the server refuses, then the 401 page', async ({ session }) => {
     const before = server.attempts.length
     const seen = answerLogin(session, 'CORP\\alice', 'wrong')

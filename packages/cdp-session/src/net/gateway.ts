@@ -126,6 +126,8 @@ export class SessionGateway {
    * it). Never pooled for anyone else; closed with the client connection.
    */
   private readonly pinned = new WeakMap<ClientConnection, { key: string; socket: Socket }>()
+  /** Client connections whose close already ends their pinned upstream connection. */
+  private readonly pinWatched = new WeakSet<ClientConnection>()
   /** Forward requests that reported `connected` (a stale retry does not report it twice). */
   private readonly connectedIds = new Set<number>()
   /** Origins whose cached credentials are being dropped, with the auth schemes concerned. */
@@ -470,7 +472,10 @@ export class SessionGateway {
     }
     const previous = this.pinned.get(client)
     if (previous !== undefined && previous.socket !== socket) previous.socket.destroy()
-    if (previous === undefined) client.socket.once('close', () => this.pinned.get(client)?.socket.destroy())
+    if (!this.pinWatched.has(client)) {
+      this.pinWatched.add(client)
+      client.socket.once('close', () => this.pinned.get(client)?.socket.destroy())
+    }
     this.pinned.set(client, { key, socket })
   }
 
