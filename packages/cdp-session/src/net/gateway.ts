@@ -31,6 +31,8 @@ export interface HeldTunnel {
   open(): Promise<Socket>
   /** Answers 200 and relays the client's bytes to `upstream` and back: a plain tunnel. */
   splice(upstream: Socket): void
+  /** What the gateway does without a hook: open() a connection and splice() it, or refuse(). */
+  pass(): Promise<void>
   /** Answers 200; the hook then speaks to the client itself and hands both ends to relay(). */
   answer(): void
   relay(client: Duplex, upstream: Duplex): void
@@ -511,27 +513,12 @@ export class SessionGateway {
     // browser would for a page load.
     const url = new URL(`https://${target}/`)
     this.emit({ type: 'request', id, kind: 'connect', url: url.href })
-    if (this.tunnelHook !== null) return this.tunnelHook(this.held(id, url, dest, client as Socket, head))
-    let upstream: Socket
-    try {
-      ;({ value: upstream } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions())))
-    } catch (error: unknown) {
-      this.fail(id, url, error, undefined)
-      if (client.writable) client.end(rawReply('502 Bad Gateway'))
-      return
-    }
-    if (client.destroyed) {
-      upstream.destroy()
-      return
-    }
-    this.track(upstream)
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-    if (head.length > 0) upstream.write(head)
-    this.splice(id, client, upstream)
+    const tunnel = this.held(id, url, dest, client as Socket, head)
+    return this.tunnelHook !== null ? this.tunnelHook(tunnel) : tunnel.pass()
   }
 
   private held(id: number, url: URL, dest: Destination, client: Socket, head: Buffer): HeldTunnel {
-    return {
+    const tunnel: HeldTunnel = {
       dest,
       client,
       head,
@@ -546,6 +533,16 @@ export class SessionGateway {
         if (head.length > 0) upstream.write(head)
         this.splice(id, client, upstream)
       },
+      pass: async () => {
+        let upstream: Socket
+        try {
+          upstream = await tunnel.open()
+        } catch (error: unknown) {
+          tunnel.refuse(error)
+          return
+        }
+        if (!client.destroyed) tunnel.splice(upstream)
+      },
       answer: () => void client.write('HTTP/1.1 200 Connection Established\r\n\r\n'),
       relay: (a, b) => this.splice(id, a, b),
       refuse: (error) => {
@@ -553,6 +550,7 @@ export class SessionGateway {
         if (client.writable) client.end(rawReply('502 Bad Gateway'))
       },
     }
+    return tunnel
   }
 
   private async onUpgrade(req: RequestHead, client: Duplex, head: Buffer): Promise<void> {

@@ -84,7 +84,7 @@ export function certificateTunnelHook(verify: CertificateVerifier, options: Inte
       // the server itself and reports what it finds.
       debug('certificate check: TLS with %s:%d failed (%s); tunnelling as it is', hostname, port, error instanceof Error ? error.message : String(error))
       upstream.destroy()
-      await plainTunnel(tunnel)
+      await tunnel.pass()
       return
     }
     let decision: number
@@ -102,7 +102,7 @@ export function certificateTunnelHook(verify: CertificateVerifier, options: Inte
     }
     if (decision === -3) {
       secure.destroy()
-      await plainTunnel(tunnel)
+      await tunnel.pass()
       return
     }
     if (decision !== 0) {
@@ -132,19 +132,4 @@ export function certificateTunnelHook(verify: CertificateVerifier, options: Inte
     secure.on('error', (error: Error) => debug('certificate check: server-side TLS with %s: %s', hostname, error.message))
     tunnel.relay(browserSide, secure)
   }
-}
-
-async function plainTunnel(tunnel: HeldTunnel): Promise<void> {
-  let fresh: Socket
-  try {
-    fresh = await tunnel.open()
-  } catch (error: unknown) {
-    tunnel.refuse(error)
-    return
-  }
-  if (tunnel.client.destroyed) {
-    fresh.destroy()
-    return
-  }
-  tunnel.splice(fresh)
 }
