@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { LaunchError, NotSupportedError, SessionClosedError, ValidationError } from '../common/errors.js'
 import { ElectronEvent, TypedEmitter } from '../common/event.js'
 import { quote, warnIgnoredInput } from '../common/input-policy.js'
+import { switchValue, withSwitch } from '../common/switches.js'
 import { detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { BrowserProcess } from '../cdp/browser-process.js'
@@ -86,13 +87,11 @@ interface GatewaySettings {
   certificates?: { interceptionTrusted: boolean; ignoreErrorsSpki: readonly string[] }
 }
 
-const SPKI_FLAG = '--ignore-certificate-errors-spki-list'
+const SPKI_SWITCH = 'ignore-certificate-errors-spki-list'
 
 /** The caller's --ignore-certificate-errors-spki-list hashes (Chromium takes the last flag). */
 function ignoredSpki(args: readonly string[]): string[] {
-  let value = ''
-  for (const arg of args) if (arg.startsWith(`${SPKI_FLAG}=`)) value = arg.slice(SPKI_FLAG.length + 1)
-  return value.split(',').map((hash) => hash.trim()).filter((hash) => hash !== '')
+  return (switchValue(args, SPKI_SWITCH) ?? '').split(',').map((hash) => hash.trim()).filter((hash) => hash !== '')
 }
 
 /**
@@ -102,8 +101,7 @@ function ignoredSpki(args: readonly string[]): string[] {
  * Chromium reads the flag only with --user-data-dir, which the launcher always passes.
  */
 function withInterceptionKey(args: readonly string[]): string[] {
-  const own = ignoredSpki(args)
-  return [...args.filter((arg) => !arg.startsWith(`${SPKI_FLAG}=`)), `${SPKI_FLAG}=${[...own, interceptionSpkiHash()].join(',')}`]
+  return withSwitch(args, SPKI_SWITCH, [...ignoredSpki(args), interceptionSpkiHash()].join(','))
 }
 const gatewayHostSchema = z.string().refine((host) => isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::', 'not a specific IP address')
 const connectSchema = z
@@ -195,7 +193,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     this.#gateways = gateways
     this.#defaultProxy = defaultProxy
     this.session = new SessionModule(this)
-    this.#processAllowlists.set(main, launchOptions ? authServerAllowlistFlag(launchOptions.args) : null)
+    this.#processAllowlists.set(main, launchOptions ? switchValue(launchOptions.args, AUTH_SERVER_ALLOWLIST) : null)
     liveBrowsers.add(this)
     main.whenClosed(() => this.#onMainGone())
   }
@@ -453,7 +451,8 @@ export class Browser extends TypedEmitter<BrowserEvents> {
     if (!options) throw new LaunchError('a persistent partition needs launch options')
     const { remoteDebuggingPort: _port, ...rest } = options
     const proxy = gateway && !hasOwnProxyFlags(rest.args) ? await this.#startProxy() : undefined
-    const args = withAuthServerAllowlist(rest.args ?? [], this.#authServerAllowlist)
+    const allowlist = this.#authServerAllowlist
+    const args = allowlist === undefined ? [...(rest.args ?? [])] : withSwitch(rest.args ?? [], AUTH_SERVER_ALLOWLIST, allowlist)
     let process: BrowserProcess
     try {
       process = await BrowserProcess.launch({ ...rest, userDataDir, args: proxy ? [...args, ...gatewayFlags(proxy)] : args })
@@ -462,7 +461,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
       throw error
     }
     this.#partitionProcesses.add(process)
-    this.#processAllowlists.set(process, authServerAllowlistFlag(args))
+    this.#processAllowlists.set(process, switchValue(args, AUTH_SERVER_ALLOWLIST))
     process.setOwner(undefined, coreOf(session()))
     await process.start()
     return {
@@ -485,18 +484,7 @@ export class Browser extends TypedEmitter<BrowserEvents> {
   }
 }
 
-const AUTH_SERVER_ALLOWLIST = '--auth-server-allowlist='
-
-/** The value of the last --auth-server-allowlist in `args` (Chromium keeps the last), if any. */
-function authServerAllowlistFlag(args: readonly string[] | undefined): string | undefined {
-  return (args ?? []).findLast((arg) => arg.startsWith(AUTH_SERVER_ALLOWLIST))?.slice(AUTH_SERVER_ALLOWLIST.length)
-}
-
-/** `args` with the allow list set by allowNTLMCredentialsForDomains, if one was. */
-function withAuthServerAllowlist(args: readonly string[], domains: string | undefined): string[] {
-  if (domains === undefined) return [...args]
-  return [...args.filter((arg) => !arg.startsWith(AUTH_SERVER_ALLOWLIST)), `${AUTH_SERVER_ALLOWLIST}${domains}`]
-}
+const AUTH_SERVER_ALLOWLIST = 'auth-server-allowlist'
 
 /** The flags that point a launched browser's default context at its session gateway. */
 function gatewayFlags(proxy: SessionProxy): string[] {

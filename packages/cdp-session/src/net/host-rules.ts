@@ -11,6 +11,7 @@ import { isIP } from 'node:net'
 import { ValidationError } from '../common/errors.js'
 import { chromiumMatchPattern } from './bypass-rules.js'
 import type { LookupFn } from './resolver.js'
+import { switchValue } from '../common/switches.js'
 
 export interface HostMappingRules {
   /** The replacement host for `host`, `null` for ~NOTFOUND, `undefined` when no rule applies. */
@@ -67,9 +68,7 @@ export function parseHostResolverRules(text: string, api = 'launch', argument = 
 
 /** The value of the last `--host-resolver-rules=` flag in `args`, if any. */
 export function hostResolverRulesFlag(args: readonly string[]): string | undefined {
-  let value: string | undefined
-  for (const arg of args) if (arg.startsWith('--host-resolver-rules=')) value = arg.slice('--host-resolver-rules='.length)
-  return value
+  return switchValue(args, 'host-resolver-rules')
 }
 
 /** A lookup that applies `rules` before asking `lookup` (a mapped IP literal answers itself). */
