@@ -1,5 +1,5 @@
 import type { Protocol } from 'devtools-protocol'
-import { debug, detach } from '../common/util.js'
+import { debug, detach, within } from '../common/util.js'
 import type { CdpClient, CommandParams } from './client.js'
 import type { TargetManager } from './target-manager.js'
 import type { TargetSession } from './target-session.js'
@@ -117,8 +117,9 @@ export interface InterceptionRegistration {
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const MAX_RESPONSE_WANTED = 10_000
-/** Matches no URL Chromium loads (no such scheme): the page-level Fetch.enable that only rebuilds a target's loaders. */
+/** How long a loader rebuild waits for one target's answer (a worker shutting down may give none). */
 const REBUILD_TIMEOUT_MS = 5_000
+/** Matches no URL Chromium loads (no such scheme): the page-level Fetch.enable that only rebuilds a target's loaders. */
 const REBUILD_ONLY: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: 'x-cdp-session-rebuild:*' }] }
 
 interface Entry {
@@ -254,20 +255,13 @@ export class RequestInterceptor {
   /** See the class comment: a page-level Fetch round trip on every live target. */
   async #rebuildLoaders(): Promise<void> {
     // Bounded: a target that never answers (e.g. a worker shutting down) must not hold `ready` up.
-    const quiet = (what: Promise<unknown>): Promise<unknown> => {
-      let timer: NodeJS.Timeout | undefined
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, REBUILD_TIMEOUT_MS)
-        timer.unref()
-      })
-      return Promise.race([what.catch((error: unknown) => debug('rebuilding loaders: %s', String(error))), bound]).finally(() => clearTimeout(timer))
-    }
+    const bounded = (what: Promise<unknown>): Promise<unknown> => within(what.catch((error: unknown) => debug('rebuilding loaders: %s', String(error))), REBUILD_TIMEOUT_MS)
     await Promise.all(
       this.#targets.liveTargets().map((target) => {
         const { client, pageFetch } = target
         // A target with its own page-level Fetch keeps it: re-sending it rebuilds the loaders too.
-        if (pageFetch) return quiet(client.send('Fetch.enable', pageFetch))
-        return Promise.all([quiet(client.send('Fetch.enable', REBUILD_ONLY)), quiet(client.send('Fetch.disable'))])
+        if (pageFetch) return bounded(client.send('Fetch.enable', pageFetch))
+        return Promise.all([bounded(client.send('Fetch.enable', REBUILD_ONLY)), bounded(client.send('Fetch.disable'))])
       }),
     )
   }

@@ -44,6 +44,23 @@ export function detach(promise: Promise<unknown>, label: string): void {
   })
 }
 
+/**
+ * `promise`'s value if it settles within `ms`, else undefined (the wait is over; the promise
+ * goes on). The timer does not keep Node running.
+ */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** A promise that is never allowed to produce an unhandled rejection on its own. */
 export function quiet<T>(promise: Promise<T>): Promise<T> {
   promise.then(undefined, () => undefined)

@@ -1,7 +1,7 @@
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { parseMatchPattern, matchPatternProblem } from '../common/match-pattern.js'
-import { debug, detach } from '../common/util.js'
+import { debug, detach, within } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { fetchPatternMatches, type InterceptionHandler, type InterceptionRegistration, type RequestDecision, type ResponseDecision } from '../cdp/request-interceptor.js'
 import { headerLists, headerValue, RequestTracker, type SendDecision, type TrackedEvent, type TrackedRequest } from '../cdp/request-tracker.js'
@@ -359,16 +359,9 @@ export class WebRequest {
   async #hopReported(networkId: string, url: string): Promise<void> {
     const reported = this.#tracker.untilHop(networkId, url)
     if (!reported) return
-    let timer: NodeJS.Timeout | undefined
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        debug('webRequest: no Network report of the redirect to %s within %d ms; its hooks go on', url, HOP_REPORT_WAIT_MS)
-        resolve()
-      }, HOP_REPORT_WAIT_MS)
-      timer.unref()
-    })
-    await Promise.race([reported, bound])
-    clearTimeout(timer)
+    if ((await within(reported.then(() => true), HOP_REPORT_WAIT_MS)) === undefined) {
+      debug('webRequest: no Network report of the redirect to %s within %d ms; its hooks go on', url, HOP_REPORT_WAIT_MS)
+    }
   }
 
   /** Fetch calls every worker's script 'Other'; the page's Network report, when it came first, says 'Script'. */

@@ -20,7 +20,7 @@ import { z } from 'zod'
 import { NotSupportedError, ValidationError } from '../../common/errors.js'
 import { ElectronEvent } from '../../common/event.js'
 import { acceptLanguageHeader } from '../../common/headers.js'
-import { debug, detach } from '../../common/util.js'
+import { debug, detach, within } from '../../common/util.js'
 import { validateArg } from '../../common/validate.js'
 import { hasFrames, type TargetSession } from '../../cdp/target-session.js'
 import { CachingResolver } from '../../net/resolver.js'
@@ -390,10 +390,7 @@ function isSuccess(opened: OpenedResponse): boolean {
 
 async function frameTreeHas(target: TargetSession, frameId: string): Promise<boolean> {
   try {
-    const timeout = new Promise<undefined>((resolve) => {
-      setTimeout(() => resolve(undefined), 2000).unref()
-    })
-    const tree = await Promise.race([target.client.send('Page.getFrameTree').then((r) => r.frameTree), timeout])
+    const tree = await within(target.client.send('Page.getFrameTree').then((r) => r.frameTree), 2000)
     if (!tree) return false
     const walk = (node: Protocol.Page.FrameTree): boolean => node.frame.id === frameId || (node.childFrames ?? []).some(walk)
     return walk(tree)
