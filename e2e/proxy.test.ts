@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
 import { closedPort, describe, expect, launchTestBrowser, test } from './fixtures/test.js'
-import { startHttpProxy, startSocks5Proxy, type TestProxy, type TestServer } from './fixtures/server.js'
+import { startHttpProxy, startSocks5Proxy, withoutFavicons, type TestProxy, type TestServer } from './fixtures/server.js'
 import { bindingOf } from './fixtures/internals.js'
 import { listeningAddresses, rawProxyRequest } from './fixtures/net-util.js'
 
@@ -49,7 +49,7 @@ describe('ses.setProxy', () => {
     server.setContent('/hello.txt', 'hello through whatever route', 'text/plain')
     const wc = await session.createWebContents()
     expect(await load(wc, siteUrl(server, 'a.test', '/hello.txt'))).toBe('hello through whatever route')
-    expect(httpProxy.requests).toHaveLength(0)
+    expect(withoutFavicons(httpProxy.requests)).toEqual([])
 
     await session.setProxy({ proxyRules: hostPort(httpProxy) })
     expect(await load(wc, siteUrl(server, 'a.test', '/hello.txt?2'))).toBe('hello through whatever route')
@@ -62,7 +62,7 @@ describe('ses.setProxy', () => {
     httpProxy.mapHost('a.test', '127.0.0.1')
     await session.setProxy({ mode: 'direct' })
     expect(await load(wc, siteUrl(server, 'a.test', '/hello.txt?3'))).toBe('hello through whatever route')
-    expect(httpProxy.requests).toHaveLength(0)
+    expect(withoutFavicons(httpProxy.requests)).toEqual([])
     expect(server.requestCount('/hello.txt')).toBe(4)
   })
 
@@ -91,7 +91,7 @@ describe('ses.setProxy', () => {
     await session.setProxy({ proxyRules: `127.0.0.1:${dead},direct://` })
     httpProxy.reset()
     expect(await load(wc, siteUrl(server, 'a.test', '/fo.txt?direct'))).toBe('fail-over worked')
-    expect(httpProxy.requests).toHaveLength(0)
+    expect(withoutFavicons(httpProxy.requests)).toEqual([])
   })
 
   test('bypass rules: suffixes go direct, loopback only with <-loopback>', async ({ session, server }) => {
@@ -161,7 +161,7 @@ describe('ses.setProxy', () => {
     await expect(wc.loadURL(siteUrl(server, 'a.test', '/loop.txt'))).rejects.toThrow(/^ERR_MANDATORY_PROXY_CONFIGURATION_FAILED \(-131\)/)
     delay.disable()
     expect(delay.max / 1e6).toBeLessThan(1_000)
-    expect(httpProxy.requests).toHaveLength(0)
+    expect(withoutFavicons(httpProxy.requests)).toEqual([])
     expect(server.requestCount('/loop.txt')).toBe(0)
     expect(await session.resolveProxy('http://b.test/')).toBe(`PROXY ${hostPort(httpProxy)}`)
   }, 30_000)
