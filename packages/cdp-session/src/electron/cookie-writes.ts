@@ -44,6 +44,12 @@ import { sameSiteToCdp } from './cookie-types.js'
 const BINDING = '__cdpSessionCookieWrite'
 /** Requests remembered for Set-Cookie lines (the oldest are forgotten first). */
 const MAX_REQUESTS = 1000
+/**
+ * How long the response headers of a request whose requestWillBeSent has not come yet wait for
+ * it. The two come over different paths (the renderer reports a fetch's request, the network
+ * service its response headers), and Chromium's own DevTools front end buffers the same race.
+ */
+const EARLY_HEADERS_WAIT_MS = 100
 
 /** One write of a cookie, as recorded. */
 export interface RecordedWrite {
@@ -210,6 +216,11 @@ export class HopUrls {
     return undefined
   }
 
+  /** Whether `requestId`'s requestWillBeSent was seen (and not forgotten). */
+  has(requestId: string): boolean {
+    return this.#requests.has(requestId)
+  }
+
   clear(): void {
     this.#requests.clear()
   }
@@ -227,6 +238,8 @@ export class CookieWriteRecorder {
   readonly #watched = new Map<TargetSession, Watched>()
   /** The url of each hop of each request, for the default domain and path of Set-Cookie lines. */
   readonly #hops = new HopUrls()
+  /** Response headers that came before their request's requestWillBeSent, by request id. */
+  readonly #early = new Map<string, { events: Protocol.Network.ResponseReceivedExtraInfoEvent[]; timer: NodeJS.Timeout }>()
 
   constructor(sink: WriteSink) {
     this.#sink = sink
@@ -244,8 +257,11 @@ export class CookieWriteRecorder {
     )
     const steps: Array<Promise<unknown>> = []
     watched.offs.push(
-      client.on('Network.requestWillBeSent', (event) => this.#hops.request(event)),
-      client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeaders(event)),
+      client.on('Network.requestWillBeSent', (event) => {
+        this.#hops.request(event)
+        this.#flushEarly(event.requestId)
+      }),
+      client.on('Network.responseReceivedExtraInfo', (event) => this.#onResponseHeadersEvent(event)),
     )
     steps.push(target.enable('Network'))
 
@@ -288,6 +304,8 @@ export class CookieWriteRecorder {
     for (const [target, watched] of this.#watched) this.#unwatch(target, watched)
     this.#watched.clear()
     this.#hops.clear()
+    for (const { timer } of this.#early.values()) clearTimeout(timer)
+    this.#early.clear()
   }
 
   #unwatch(target: TargetSession, watched: Watched): void {
@@ -345,6 +363,32 @@ export class CookieWriteRecorder {
     return lineTarget(cookie)
   }
 
+  /**
+   * Headers of a request not seen yet wait for its requestWillBeSent (see EARLY_HEADERS_WAIT_MS):
+   * without the url of its hop, a Set-Cookie line has no known landing, and an identical rewrite
+   * (which leaves the store as it was) could not be reported.
+   */
+  #onResponseHeadersEvent(event: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
+    const early = this.#early.get(event.requestId)
+    if (early) {
+      early.events.push(event)
+    } else if (this.#hops.has(event.requestId) || !hasSetCookie(event.headers)) {
+      this.#onResponseHeaders(event)
+    } else {
+      const timer = setTimeout(() => this.#flushEarly(event.requestId), EARLY_HEADERS_WAIT_MS)
+      timer.unref()
+      this.#early.set(event.requestId, { events: [event], timer })
+    }
+  }
+
+  #flushEarly(requestId: string): void {
+    const early = this.#early.get(requestId)
+    if (!early) return
+    this.#early.delete(requestId)
+    clearTimeout(early.timer)
+    for (const event of early.events) this.#onResponseHeaders(event)
+  }
+
   #onResponseHeaders(event: Protocol.Network.ResponseReceivedExtraInfoEvent): void {
     // Chromium lists the lines it refused (with the reason) in blockedCookies; the others were stored.
     const blocked = new Set(event.blockedCookies.map((entry) => entry.cookieLine.trim()))
@@ -366,6 +410,10 @@ export class CookieWriteRecorder {
     }
     if (seen) this.#sink.changed()
   }
+}
+
+function hasSetCookie(headers: Protocol.Network.Headers): boolean {
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'set-cookie')
 }
 
 /** What the page wrapper reports (see WRAPPER_SOURCE). */
