@@ -173,19 +173,95 @@ describe('ses.webRequest', () => {
     expect(seen.get('/wr/in-frame.png')).toMatchObject({ resourceType: 'image', webContentsId: wc.id })
   })
 
-  test('dedicated, shared and service workers: their scripts and fetches', async ({ session, server }) => {
+  // The deciding hooks alone enable no Network domain (issue #17: it costs Chromium ~10 events per
+  // request); their ids and types then come from Fetch alone. Each case runs both ways.
+  const networkCases = [
+    { label: 'deciding hooks alone (no Network)', observe: false },
+    { label: 'with an observing hook (Network on)', observe: true },
+  ] as const
+
+  test.for(networkCases)('$label: a server redirect chain keeps one id through each hop\'s onBeforeRequest and onHeadersReceived', async ({ observe }, { session, server }) => {
+    server.setRedirect('/wr/chain1', '/wr/chain2')
+    server.setRedirect('/wr/chain2', '/wr/chain.txt')
+    server.setContent('/wr/chain.txt', 'end', 'text/plain')
+    const events: string[] = []
+    session.webRequest.onBeforeRequest({ urls: ['*://*/wr/chain*'] }, (d, cb) => {
+      events.push(`before ${d.id} ${new URL(d.url).pathname}`)
+      cb({})
+    })
+    session.webRequest.onHeadersReceived({ urls: ['*://*/wr/chain*'] }, (d, cb) => {
+      events.push(`headers ${d.id} ${d.statusCode} ${new URL(d.url).pathname}`)
+      cb({})
+    })
+    if (observe) session.webRequest.onCompleted({ urls: ['*://*/wr/chain*'] }, (d) => events.push(`completed ${d.id}`))
+    const wc = await page(session, server)
+    const other = await page(session, server)
+    expect(await fetchText(wc, '/wr/chain1')).toBe('200 end')
+    expect(await fetchText(other, '/wr/chain1?again')).toBe('200 end')
+    const ids = [...new Set(events.map((e) => e.split(' ')[1]))]
+    expect(ids).toHaveLength(2)
+    const [first, second] = ids
+    expect(events.filter((e) => e.split(' ')[1] === first)).toEqual([
+      `before ${first} /wr/chain1`,
+      `headers ${first} 302 /wr/chain1`,
+      `before ${first} /wr/chain2`,
+      `headers ${first} 302 /wr/chain2`,
+      `before ${first} /wr/chain.txt`,
+      `headers ${first} 200 /wr/chain.txt`,
+      ...(observe ? [`completed ${first}`] : []),
+    ])
+    expect(events.filter((e) => e.split(' ')[1] === second)).toHaveLength(observe ? 7 : 6)
+  })
+
+  test.for(networkCases)('$label: a page\'s requests of every kind get Electron\'s resourceType', async ({ observe }, { session, server }) => {
+    server.setContent('/wr/kinds.html', `<iframe src="http://b.test:${server.port}/wr/kinds-frame.html"></iframe><img src="/wr/k.png"><link rel="stylesheet" href="/wr/k.css"><script src="/wr/k.js"></script>`)
+    server.setContent('/wr/kinds-frame.html', '<p>frame</p>')
+    server.setContent('/wr/k.png', 'x', 'image/png')
+    server.setContent('/wr/k.css', 'p {}', 'text/css')
+    server.setContent('/wr/k.js', '1', 'text/javascript')
+    server.setContent('/wr/k.txt', 'x', 'text/plain')
+    server.setContent('/wr/beacon', '', 'text/plain')
+    const seen = new Map<string, string>()
+    session.webRequest.onBeforeRequest((details, callback) => {
+      seen.set(new URL(details.url).pathname, details.resourceType)
+      callback({})
+    })
+    if (observe) session.webRequest.onCompleted(() => undefined)
+    const wc = await session.createWebContents()
+    await wc.loadURL(`http://a.test:${server.port}/wr/kinds.html`)
+    await wc.executeJavaScript(`fetch('/wr/k.txt').then(() => new Promise((resolve) => { const x = new XMLHttpRequest(); x.open('GET', '/wr/k.txt?xhr'); x.onloadend = resolve; x.send() }))`)
+    const beacon = server.waitForRequest('/wr/beacon')
+    await wc.executeJavaScript(`navigator.sendBeacon('/wr/beacon', 'x')`)
+    await beacon
+    expect(Object.fromEntries(seen)).toMatchObject({
+      '/wr/kinds.html': 'mainFrame',
+      '/wr/kinds-frame.html': 'subFrame',
+      '/wr/k.png': 'image',
+      '/wr/k.css': 'stylesheet',
+      '/wr/k.js': 'script',
+      '/wr/k.txt': 'xhr',
+      // Electron's type for a beacon; the dedicated-worker inference must not take it for a script.
+      '/wr/beacon': 'ping',
+    })
+  })
+
+  test.for([...networkCases, { label: 'deciding hooks alone, with a user agent override', observe: false, userAgent: true }])('$label: dedicated, shared and service workers: their scripts and fetches', async (setting, { session, server }) => {
+    const { observe } = setting
+    if ('userAgent' in setting) session.setUserAgent('cdp-session-test/1.0')
     const seen: WebRequestDetails[] = []
     session.webRequest.onBeforeRequest((details, callback) => {
       seen.push(details)
       callback({})
     })
+    if (observe) session.webRequest.onCompleted(() => undefined)
     const wc = await page(session, server, '/worker-probe.html')
     await wc.executeJavaScript('probeDedicatedWorker()')
     await wc.executeJavaScript('probeSharedWorker()')
     await wc.executeJavaScript('probeServiceWorker()')
     const find = (path: string): WebRequestDetails | undefined => seen.find((d) => d.url.endsWith(path))
     // Fetch reports worker scripts as 'Other'. Shared and service worker scripts are told apart by their
-    // worker targets, a dedicated worker's by the page's Network report of it (Electron: 'script').
+    // worker targets, a dedicated worker's by the page's Network report of it (Electron: 'script') or,
+    // without Network, by the headers the browser process fetches it with.
     expect(find('/worker.js')).toMatchObject({ resourceType: 'script', webContentsId: wc.id })
     expect(find('/echo-headers?from=dedicated')).toMatchObject({ resourceType: 'xhr', webContentsId: wc.id })
     expect(find('/shared-worker.js')).toMatchObject({ resourceType: 'script', webContentsId: wc.id })

@@ -85,7 +85,8 @@ const HOP_REPORT_WAIT_MS = 2_000
  * (request and response stage), with Fetch patterns narrowed to their
  * filters; the five that only observe run on the Network domain of every
  * target of the session (pages, frames, workers, service workers), enabled
- * once any hook is set. Nothing is paused while no deciding hook is set.
+ * once one of them is set (the deciding hooks alone cost Chromium no Network
+ * events). Nothing is paused while no deciding hook is set.
  * Network reports a request on its own channel, before or after its Fetch
  * pause: the tracker orders the two into Electron's sequence (onSendHeaders
  * after onBeforeSendHeaders, onBeforeRedirect before the next hop's
@@ -228,7 +229,7 @@ export class WebRequest {
     const responsePatterns = fetchPatterns(this.#hooks.get('onHeadersReceived')?.filter, 'Response')
     const patterns = [...requestPatterns, ...responsePatterns]
     const steps: Array<Promise<unknown>> = []
-    if (patterns.length > 0 || this.#hooks.size > 0) steps.push(this.#trackTargets(binding.manager))
+    if (patterns.length > 0 || this.#observing()) steps.push(this.#trackTargets(binding.manager))
     if (patterns.length === 0) {
       this.#registration?.remove()
       this.#registration = undefined
@@ -259,7 +260,7 @@ export class WebRequest {
 
   #trackTargets(manager: TargetManager): Promise<unknown> {
     this.#targetHook ??= Promise.all([this.#session.trackFrames(), this.#session.addTargetHook({ apply: (target) => this.#applyTracking(target) }).ready]).then(() => undefined)
-    if (this.#hooks.size === 0) return this.#targetHook
+    if (!this.#observing()) return this.#targetHook
     // Targets that already run (the hook covers new ones): Network.enable is sent now.
     const live = manager.targetsOf(this.#session).map((t) => Promise.all(this.#applyTracking(t)).catch((error: unknown) => debug('webRequest tracking: %s', String(error))))
     return Promise.all([this.#targetHook, ...live])
@@ -268,8 +269,9 @@ export class WebRequest {
   #applyTracking(target: TargetSession): Array<Promise<unknown>> {
     const steps: Array<Promise<unknown>> = []
     const { client } = target
-    // Network also for the deciding hooks alone: it names worker scripts (Fetch says 'Other') and gives ids to redirects.
-    if (this.#hooks.size > 0 && !target.applied.has('webRequest:network')) {
+    // Network only for the observing hooks (it costs Chromium about 10 events per request): the
+    // deciding hooks alone get their ids and types from Fetch (requestKey, #resourceType).
+    if (this.#observing() && !target.applied.has('webRequest:network')) {
       target.applied.set('webRequest:network', true)
       const tracker = this.#tracker
       client.on('Network.requestWillBeSent', (e) => {
@@ -301,6 +303,12 @@ export class WebRequest {
     return steps
   }
 
+  /** Whether a hook that Network reports (onSendHeaders … onErrorOccurred) is set. */
+  #observing(): boolean {
+    for (const hook of this.#hooks.keys()) if (OBSERVING_HOOKS.has(hook)) return true
+    return false
+  }
+
   /** The target a paused request belongs to, if it is one of this session's. */
   #owned(frameId: string, target: TargetSession | undefined): TargetSession | undefined {
     return this.#binding ? this.#session.targetOfFrame(frameId, target, this.#binding) : undefined
@@ -311,7 +319,7 @@ export class WebRequest {
   async #onRequest(event: Protocol.Fetch.RequestPausedEvent, pausedTarget: TargetSession | undefined): Promise<RequestDecision | undefined> {
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
-    const networkId = event.networkId ?? event.requestId
+    const networkId = requestKey(event)
     const type = this.#resourceType(event)
     // A dedicated worker's script: no Network domain reports its redirects (RequestTracker.responseReceived).
     const workerScript = event.resourceType === 'Other' && type === 'Script'
@@ -337,8 +345,9 @@ export class WebRequest {
           context: target,
         }
       : undefined
-    this.#tracker.decided(networkId, event.request.url, sent, paused)
-    if (workerScript && redirectURL) {
+    // Without Network on the target nothing reports the request's later events: nothing to keep.
+    if (paused) this.#tracker.decided(networkId, event.request.url, sent, paused)
+    if (paused && workerScript && redirectURL) {
       this.#tracker.redirectedByHook(networkId, event.request.url, redirectURL, {
         statusCode: 307,
         statusLine: 'HTTP/1.1 307 Internal Redirect',
@@ -367,7 +376,9 @@ export class WebRequest {
   /** Fetch calls every worker's script 'Other'; the page's Network report, when it came first, says 'Script'. */
   #resourceType(event: Protocol.Fetch.RequestPausedEvent): Protocol.Network.ResourceType {
     if (event.resourceType !== 'Other') return event.resourceType
-    return this.#tracker.resourceTypeOf(event.networkId ?? event.requestId) ?? 'Other'
+    const reported = this.#tracker.resourceTypeOf(requestKey(event))
+    if (reported !== undefined) return reported
+    return event.networkId === undefined && looksLikeWorkerScript(event) ? 'Script' : 'Other'
   }
 
   async #decideRequest(
@@ -375,7 +386,7 @@ export class WebRequest {
     type: Protocol.Network.ResourceType,
     target: TargetSession,
   ): Promise<{ decision: RequestDecision | undefined; redirectURL?: string }> {
-    const id = this.#tracker.idFor(event.networkId ?? event.requestId)
+    const id = this.#tracker.idFor(requestKey(event))
     const base = this.#details(id, event.request.url, event.request.method, type, event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
@@ -402,7 +413,7 @@ export class WebRequest {
     if (!hook || event.responseErrorReason !== undefined || event.responseStatusCode === undefined) return undefined
     const target = this.#owned(event.frameId, pausedTarget)
     if (!target) return undefined
-    const id = this.#tracker.idFor(event.networkId ?? event.requestId)
+    const id = this.#tracker.idFor(requestKey(event))
     const base = this.#details(id, event.request.url, event.request.method, this.#resourceType(event), event.frameId, target, {
       referrer: headerValue(event.request.headers, 'referer') ?? '',
       timestamp: Date.now(),
@@ -419,7 +430,7 @@ export class WebRequest {
     const response = await this.#ask('onHeadersReceived', hook, details, headersReceivedSchema, '{ cancel?: boolean, responseHeaders?: object, statusLine?: string }')
     if (!response) return undefined
     if (response.cancel) {
-      this.#tracker.blocked(event.networkId ?? event.requestId)
+      this.#tracker.blocked(requestKey(event))
       return { kind: 'fail', errorReason: 'BlockedByClient' }
     }
     const decision: ResponseDecision & { kind: 'continue' } = { kind: 'continue' }
@@ -569,4 +580,31 @@ export class WebRequest {
     if (filter.urls.length > 0 && !filter.urls.some((p) => p.matches(details.url))) return false
     return !filter.excludeUrls.some((p) => p.matches(details.url))
   }
+}
+
+/** The hooks whose events come from Network (the others decide at a Fetch pause). */
+const OBSERVING_HOOKS: ReadonlySet<Hook> = new Set(Object.values(TRACKED_HOOK))
+
+/**
+ * Chromium's id of the request a pause belongs to, the same for each of its redirect hops:
+ * Network's request id while Network is enabled on the target; else the Fetch job's, whose hops
+ * are numbered `interception-job-N.0`, `.1`, … (measured on Chromium 156; each hop's
+ * `redirectedRequestId` names the one before).
+ */
+function requestKey(event: Pick<Protocol.Fetch.RequestPausedEvent, 'networkId' | 'requestId'>): string {
+  return event.networkId ?? event.requestId.replace(/\.\d+$/, '')
+}
+
+/**
+ * A dedicated or shared worker's script, as Fetch shows it with no Network report to name it:
+ * Fetch calls it 'Other', and the browser process fetches it with `Accept: *\/*`, a Referer and no
+ * client hints (a User-Agent only under a session's override). Measured on Chromium 156 for
+ * classic and module workers, with and without `setUserAgent`; the renderer's own 'Other'
+ * requests (favicons) ask for images, and beacons, prefetches and EventSource have types of their
+ * own. Limit: another 'Other' GET that accepts `*\/*` without client hints (an insecure origin
+ * sends none) is taken for a script while no observing hook is set.
+ */
+function looksLikeWorkerScript(event: Pick<Protocol.Fetch.RequestPausedEvent, 'request'>): boolean {
+  const headers = event.request.headers
+  return event.request.method === 'GET' && headerValue(headers, 'accept') === '*/*' && headerValue(headers, 'sec-ch-ua') === undefined
 }
