@@ -122,14 +122,46 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
       },
     },
   ]
-  if (!hook) {
+  if (hook) {
+    // The floor of interception itself: the fewest commands that pause and continue every request.
+    all.push({
+      id: 'raw-cdp-fetch',
+      label: 'raw CDP, Fetch.requestPaused → continueRequest (interception floor)',
+      async start() {
+        const raw = await launchRaw()
+        const conn = raw.connection
+        const { browserContextId } = await conn.send('Target.createBrowserContext')
+        const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
+        const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
+        const page = conn.session(sessionId)
+        if (!page) throw new Error(`no CDP session object for ${sessionId}`)
+        page.on('Fetch.requestPaused', (event: { requestId: string }) => {
+          page.send('Fetch.continueRequest', { requestId: event.requestId }).catch(() => undefined)
+        })
+        await Promise.all([page.send('Page.enable'), page.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] })])
+        return {
+          async iteration(n) {
+            const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
+            const nav = await page.send('Page.navigate', { url: url('raw CDP fetch', n) })
+            if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
+            await loaded
+            const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
+            check('raw CDP fetch', result.value, n)
+          },
+          close: () => raw.close(),
+        }
+      },
+    })
+  }
+  {
     // The same library without its session gateway: what the gateway's hop costs on this page.
     all.splice(1, 0, {
       id: 'cdp-session-baseline',
-      label: 'cdp-session (no hook, gateway: false)',
+      label: hook ? 'cdp-session (webRequest.onBeforeRequest, gateway: false)' : 'cdp-session (no hook, gateway: false)',
       async start() {
         const browser = await launchCdpSession({ gateway: false })
         const ses = await browser.session.fromPartition('bench-direct')
+        if (hook) (ses as unknown as Intercepting).webRequest.onBeforeRequest((_details, callback) => callback({}))
         const wc = (await ses.createWebContents()) as { loadURL(url: string): Promise<unknown>; executeJavaScript(code: string): Promise<unknown> }
         return {
           async iteration(n) {
