@@ -3,6 +3,11 @@ import type { BeforeRedirectDetails, ErrorOccurredDetails, SendHeadersDetails, W
 import { describe, expect, test } from './fixtures/test.js'
 
 const CELL_MS = 15_000
+/**
+ * The requests these tests make. A page's favicon request comes after its load, maybe after the
+ * hooks are set (as in Electron, unfiltered hooks see it), so the hooks filter to the tests' own.
+ */
+const OURS = { urls: ['*://*/r/*'] }
 
 describe('ses.webRequest repros (issue #13)', () => {
   test('onHeadersReceived adding a header to a document: the page loads, fetch sees it, the session keeps working', { timeout: CELL_MS }, async ({ session, server }) => {
@@ -23,8 +28,8 @@ describe('ses.webRequest repros (issue #13)', () => {
     const wc = await session.createWebContents()
     await wc.loadURL(server.url('/r/page.html'))
     const errors: ErrorOccurredDetails[] = []
-    session.webRequest.onBeforeRequest((_d, cb) => cb({ cancel: true }))
-    session.webRequest.onErrorOccurred((d) => errors.push(d))
+    session.webRequest.onBeforeRequest(OURS, (_d, cb) => cb({ cancel: true }))
+    session.webRequest.onErrorOccurred(OURS, (d) => errors.push(d))
     expect(await wc.executeJavaScript(`fetch('/r/data.txt').then(() => 'loaded', () => 'blocked')`)).toBe('blocked')
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatchObject({ url: server.url('/r/data.txt'), error: 'net::ERR_BLOCKED_BY_CLIENT', resourceType: 'xhr', method: 'GET', webContentsId: wc.id, fromCache: false })
@@ -42,12 +47,12 @@ describe('ses.webRequest repros (issue #13)', () => {
     const before: WebRequestDetails[] = []
     const redirects: BeforeRedirectDetails[] = []
     const completed: WebRequestDetails[] = []
-    session.webRequest.onBeforeRequest((d, cb) => {
+    session.webRequest.onBeforeRequest(OURS, (d, cb) => {
       before.push(d)
       cb(d.url.includes('/r/from') ? { redirectURL: d.url.replace('/r/from', '/r/to') } : {})
     })
-    session.webRequest.onBeforeRedirect((d) => redirects.push(d))
-    session.webRequest.onCompleted((d) => completed.push(d))
+    session.webRequest.onBeforeRedirect(OURS, (d) => redirects.push(d))
+    session.webRequest.onCompleted(OURS, (d) => completed.push(d))
     expect(await wc.executeJavaScript(`fetch('/r/from.txt').then((r) => r.text())`)).toBe('to')
     expect(before.map((d) => new URL(d.url).pathname)).toEqual(['/r/from.txt', '/r/to.txt'])
     expect(before[1]!.id).toBe(before[0]!.id)
@@ -61,7 +66,7 @@ describe('ses.webRequest repros (issue #13)', () => {
     server.setContent('/r/page.html', '<!doctype html><p>page</p>')
     const sent: SendHeadersDetails[] = []
     session.webRequest.onBeforeSendHeaders((d, cb) => cb({ requestHeaders: { ...d.requestHeaders, 'X-Added': 'yes' } }))
-    session.webRequest.onSendHeaders((d) => sent.push(d))
+    session.webRequest.onSendHeaders(OURS, (d) => sent.push(d))
     const wc = await session.createWebContents()
     await wc.loadURL(server.url('/r/page.html'))
     expect(server.requests.find((r) => r.path === '/r/page.html')?.headers['x-added']).toBe('yes')
