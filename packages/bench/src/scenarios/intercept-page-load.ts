@@ -39,6 +39,37 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
     const received = counts.get(key(label, n)) ?? 0
     if (received !== SUBRESOURCES + 1) throw new Error(`${label}: the server received ${received} of ${SUBRESOURCES + 1} requests`)
   }
+  /** Raw CDP on one page of its own context; with `intercept`, every request paused and continued. */
+  const rawContender = (id: 'raw-cdp' | 'raw-cdp-fetch', label: string, intercept: boolean): Contender => ({
+    id,
+    label,
+    async start() {
+      const raw = await launchRaw()
+      const conn = raw.connection
+      const { browserContextId } = await conn.send('Target.createBrowserContext')
+      const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
+      const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
+      const page = conn.session(sessionId)
+      if (!page) throw new Error(`no CDP session object for ${sessionId}`)
+      if (intercept) {
+        page.on('Fetch.requestPaused', (event: { requestId: string }) => {
+          page.send('Fetch.continueRequest', { requestId: event.requestId }).catch(() => undefined)
+        })
+      }
+      await Promise.all([page.send('Page.enable'), intercept ? page.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }) : undefined])
+      return {
+        async iteration(n) {
+          const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
+          const nav = await page.send('Page.navigate', { url: url(id, n) })
+          if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
+          await loaded
+          const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
+          check(id, result.value, n)
+        },
+        close: () => raw.close(),
+      }
+    },
+  })
   const all: Contender[] = [
     {
       id: 'cdp-session',
@@ -96,63 +127,10 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
         }
       },
     },
-    {
-      id: 'raw-cdp',
-      label: 'raw CDP, no interception (floor)',
-      async start() {
-        const raw = await launchRaw()
-        const conn = raw.connection
-        const { browserContextId } = await conn.send('Target.createBrowserContext')
-        const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
-        const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
-        const page = conn.session(sessionId)
-        if (!page) throw new Error(`no CDP session object for ${sessionId}`)
-        await page.send('Page.enable')
-        return {
-          async iteration(n) {
-            const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
-            const nav = await page.send('Page.navigate', { url: url('raw CDP', n) })
-            if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
-            await loaded
-            const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
-            check('raw CDP', result.value, n)
-          },
-          close: () => raw.close(),
-        }
-      },
-    },
+    rawContender('raw-cdp', 'raw CDP, no interception (floor)', false),
   ]
-  if (hook) {
-    // The floor of interception itself: the fewest commands that pause and continue every request.
-    all.push({
-      id: 'raw-cdp-fetch',
-      label: 'raw CDP, Fetch.requestPaused → continueRequest (interception floor)',
-      async start() {
-        const raw = await launchRaw()
-        const conn = raw.connection
-        const { browserContextId } = await conn.send('Target.createBrowserContext')
-        const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
-        const { sessionId } = await conn.send('Target.attachToTarget', { targetId, flatten: true })
-        const page = conn.session(sessionId)
-        if (!page) throw new Error(`no CDP session object for ${sessionId}`)
-        page.on('Fetch.requestPaused', (event: { requestId: string }) => {
-          page.send('Fetch.continueRequest', { requestId: event.requestId }).catch(() => undefined)
-        })
-        await Promise.all([page.send('Page.enable'), page.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] })])
-        return {
-          async iteration(n) {
-            const loaded = new Promise<void>((resolve) => page.once('Page.loadEventFired', () => resolve()))
-            const nav = await page.send('Page.navigate', { url: url('raw CDP fetch', n) })
-            if (nav.errorText) throw new Error(`navigation failed: ${nav.errorText}`)
-            await loaded
-            const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
-            check('raw CDP fetch', result.value, n)
-          },
-          close: () => raw.close(),
-        }
-      },
-    })
-  }
+  // The floor of interception itself: the fewest commands that pause and continue every request.
+  if (hook) all.push(rawContender('raw-cdp-fetch', 'raw CDP, Fetch.requestPaused → continueRequest (interception floor)', true))
   {
     // The same library without its session gateway: what the gateway's hop costs on this page.
     all.splice(1, 0, {
