@@ -378,7 +378,8 @@ export class WebRequest {
     if (event.resourceType !== 'Other') return event.resourceType
     const reported = this.#tracker.resourceTypeOf(requestKey(event))
     if (reported !== undefined) return reported
-    return event.networkId === undefined && looksLikeWorkerScript(event) ? 'Script' : 'Other'
+    // No Network report (none on this target, one not here yet, or Network on for another feature only).
+    return looksLikeWorkerScript(event) ? 'Script' : 'Other'
   }
 
   async #decideRequest(
