@@ -27,8 +27,11 @@ export interface HeldTunnel {
   readonly client: Socket
   /** Bytes the client sent after the CONNECT head (none from a browser, which waits for the answer). */
   readonly head: Buffer
-  /** A new connection to `dest` through the session's route (tried and failed over like any tunnel). */
-  open(): Promise<Socket>
+  /**
+   * A new connection to `dest` through the session's route (tried and failed over like any
+   * tunnel); undefined when none could be made, the tunnel then refused (refuse()).
+   */
+  open(): Promise<Socket | undefined>
   /** Answers 200 and relays the client's bytes to `upstream` and back: a plain tunnel. */
   splice(upstream: Socket): void
   /** What the gateway does without a hook: open() a connection and splice() it, or refuse(). */
@@ -523,7 +526,13 @@ export class SessionGateway {
       client,
       head,
       open: async () => {
-        const { value } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions()))
+        let value: Socket
+        try {
+          ;({ value } = await this.attempt(id, url, (choice) => openTunnel(choice, dest, this.dialOptions())))
+        } catch (error: unknown) {
+          tunnel.refuse(error)
+          return undefined
+        }
         this.track(value)
         if (client.destroyed) value.destroy()
         return value
@@ -534,14 +543,8 @@ export class SessionGateway {
         this.splice(id, client, upstream)
       },
       pass: async () => {
-        let upstream: Socket
-        try {
-          upstream = await tunnel.open()
-        } catch (error: unknown) {
-          tunnel.refuse(error)
-          return
-        }
-        if (!client.destroyed) tunnel.splice(upstream)
+        const upstream = await tunnel.open()
+        if (upstream && !client.destroyed) tunnel.splice(upstream)
       },
       answer: () => void client.write('HTTP/1.1 200 Connection Established\r\n\r\n'),
       relay: (a, b) => this.splice(id, a, b),

@@ -69,13 +69,8 @@ function handshake(socket: Socket, hostname: string, timeoutMs: number): Promise
 export function certificateTunnelHook(verify: CertificateVerifier, options: InterceptOptions): TunnelHook {
   return async (tunnel: HeldTunnel): Promise<void> => {
     const { host: hostname, port } = tunnel.dest
-    let upstream: Socket
-    try {
-      upstream = await tunnel.open()
-    } catch (error: unknown) {
-      tunnel.refuse(error)
-      return
-    }
+    const upstream = await tunnel.open()
+    if (!upstream) return
     let secure: TLSSocket
     try {
       secure = await handshake(upstream, hostname, options.handshakeTimeoutMs)
