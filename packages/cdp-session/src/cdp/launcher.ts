@@ -87,6 +87,13 @@ const DISABLED_FEATURES = [
   'CertificateTransparencyComponentUpdater', // downloads CT logs in the background
   'InterestFeedContentSuggestions', // new-tab-page feed fetches
   'DialMediaRouteProvider', // DIAL device discovery on the LAN
+  // Chromium 15x builds the omnibox popup as WebUI and loads it ahead of time in every browser
+  // window, headless too: two `chrome://omnibox-popup.top-chrome/` renderers per browser context.
+  // Idle, each keeps its main thread busy (measured on Chromium 156: 20 idle sessions cost 145% of
+  // a core, 2% without them), so every session made the browser slower for all the others.
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxFullPopup',
+  'WebUIOmniboxAimPopup',
 ]
 
 /**
