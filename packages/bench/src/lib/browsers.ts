@@ -27,6 +27,17 @@ export const COMMON_ARGS: readonly string[] = [
   '--disable-quic',
 ]
 
+/**
+ * The raw floor also turns off the omnibox popup WebUI that Chromium 15x preloads in every
+ * window, as cdp-session's defaults do: two idle renderers per context that keep a core busy
+ * (docs/benchmarks.md, Method). The floor is the least the work can cost on this browser, so it
+ * must not carry them. Playwright and Puppeteer run with their own defaults.
+ */
+export const RAW_ARGS: readonly string[] = [
+  ...COMMON_ARGS,
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup',
+]
+
 /** Playwright and Puppeteer add their own headless switch when `headless: true`. */
 const FRAMEWORK_ARGS = COMMON_ARGS.filter((arg) => arg !== '--headless')
 
@@ -104,7 +115,7 @@ export async function launchRaw(): Promise<RawBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'cdp-bench-raw-'))
   const child = spawn(
     CHROMIUM_PATH,
-    [...COMMON_ARGS, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'],
+    [...RAW_ARGS, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'],
     // fd 3: we write commands, fd 4: the browser writes replies.
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
   )
