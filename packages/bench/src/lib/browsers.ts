@@ -111,11 +111,12 @@ export interface RawBrowser {
   close(): Promise<void>
 }
 
-export async function launchRaw(): Promise<RawBrowser> {
+/** `extraArgs` go after the floor's own switches (e.g. a `--proxy-server` for a reference hop). */
+export async function launchRaw(extraArgs: readonly string[] = []): Promise<RawBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'cdp-bench-raw-'))
   const child = spawn(
     CHROMIUM_PATH,
-    [...RAW_ARGS, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'],
+    [...RAW_ARGS, ...extraArgs, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'],
     // fd 3: we write commands, fd 4: the browser writes replies.
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
   )

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly } from '../lib/browsers.js'
+import { startRelay, type Relay } from '../lib/relay.js'
 import type { Contender, Scenario } from '../lib/types.js'
 
 const SUBRESOURCES = 200
@@ -39,12 +40,25 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
     const received = counts.get(key(label, n)) ?? 0
     if (received !== SUBRESOURCES + 1) throw new Error(`${label}: the server received ${received} of ${SUBRESOURCES + 1} requests`)
   }
-  /** Raw CDP on one page of its own context; with `intercept`, every request paused and continued. */
-  const rawContender = (id: 'raw-cdp' | 'raw-cdp-fetch', label: string, intercept: boolean): Contender => ({
+  /**
+   * Raw CDP on one page of its own context; with `intercept`, every request paused and continued;
+   * with `relayed`, the browser's proxy is the reference relay in C (read/write) in front of the
+   * server: the least any proxy hop costs on this page.
+   */
+  const rawContender = (id: 'raw-cdp' | 'raw-cdp-fetch' | 'relay-copy', label: string, intercept: boolean, relayed = false): Contender => ({
     id,
     label,
     async start() {
-      const raw = await launchRaw()
+      const relay: Relay | undefined = relayed ? await startRelay(Number(new URL(origin).port), 'copy') : undefined
+      const proxy = relay ? [`--proxy-server=http://127.0.0.1:${relay.port}`, '--proxy-bypass-list=<-loopback>'] : []
+      const raw = await launchRaw(proxy).catch(async (error: unknown) => {
+        await relay?.close()
+        throw error
+      })
+      const closeAll = async (): Promise<void> => {
+        await raw.close()
+        await relay?.close()
+      }
       const conn = raw.connection
       const { browserContextId } = await conn.send('Target.createBrowserContext')
       const { targetId } = await conn.send('Target.createTarget', { url: 'about:blank', browserContextId })
@@ -66,7 +80,7 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
           const { result } = await page.send('Runtime.evaluate', { expression: COUNT_LOADED, returnByValue: true })
           check(id, result.value, n)
         },
-        close: () => raw.close(),
+        close: closeAll,
       }
     },
   })
@@ -131,6 +145,8 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
   ]
   // The floor of interception itself: the fewest commands that pause and continue every request.
   if (hook) all.push(rawContender('raw-cdp-fetch', 'raw CDP, Fetch.requestPaused → continueRequest (interception floor)', true))
+  // The floor of a proxy hop: raw CDP, no interception, every request through a relay in C.
+  if (!hook) all.push(rawContender('relay-copy', 'raw CDP through a reference relay in C, read/write (proxy-hop floor)', false, true))
   {
     // The same library without its session gateway: what the gateway's hop costs on this page.
     all.splice(1, 0, {
@@ -156,8 +172,9 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
 
 function serve(counts: Counts): Promise<LocalServer> {
   const server: Server = createServer((req, res) => {
-    const [path = '/', query = ''] = (req.url ?? '/').split('?')
-    const n = new URLSearchParams(query).get('n')
+    // Through the reference relay requests come in absolute form (`GET http://127.0.0.1:PORT/img/…`).
+    const { pathname: path, searchParams } = new URL(req.url ?? '/', 'http://base.invalid')
+    const n = searchParams.get('n')
     if (n !== null) counts.set(n, (counts.get(n) ?? 0) + 1)
     if (path === '/page.html') {
       const body = page(n ?? '')
@@ -197,7 +214,8 @@ export const pageLoad200: Scenario = {
     `The same page and checks as intercept-page-load (${SUBRESOURCES} images, every request counted by the server), ` +
     'with nothing intercepted by anyone: cdp-session with no webRequest hook, protocol handler or login listener ' +
     '(its context still goes through its session gateway; also shown with `launch({ gateway: false })`, no goal), Playwright with no route, Puppeteer with no request ' +
-    'interception, raw CDP as the floor. Issue #17: what an idle session costs.',
+    'interception, raw CDP as the floor. Issue #17: what an idle session costs. A last row loads the page with raw CDP through ' +
+    'the bench\'s reference relay in C (read/write; the browser\'s `--proxy-server`): what any proxy hop costs on this page.',
   goals: { vsPlaywright: 0.8, vsRaw: 1.1 },
   async prepare() {
     const counts: Counts = new Map()
