@@ -90,7 +90,7 @@ const DISABLED_FEATURES = [
   // Chromium 15x builds the omnibox popup as WebUI and loads it ahead of time in every browser
   // window, headless too: two `chrome://omnibox-popup.top-chrome/` renderers per browser context.
   // Idle, each keeps its main thread busy (measured on Chromium 156: 20 idle sessions cost 145% of
-  // a core, 2% without them), so every session made the browser slower for all the others.
+  // a core, 3.5% without them), so every session made the browser slower for all the others.
   'WebUIOmniboxPopup',
   'WebUIOmniboxFullPopup',
   'WebUIOmniboxAimPopup',
