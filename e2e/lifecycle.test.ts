@@ -1,7 +1,7 @@
 // Launching, killing and connecting to browsers. Every test starts its own browser(s): what is
 // under test is the browser process itself. Process checks read /proc (Linux).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +20,7 @@ import {
   type Session,
   type WebContents,
 } from 'cdp-session'
+import { processTree } from './fixtures/processes.js'
 import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./fixtures/launch-child.ts', import.meta.url))
@@ -36,32 +37,6 @@ function isAlive(pid: number): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
     throw error
   }
-}
-
-/** `pid` and every process below it (Chromium's zygotes, renderers, GPU and utility processes). */
-function processTree(pid: number): number[] {
-  const parents = new Map<number, number>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = /\) \S (\d+)/.exec(stat)?.[1]
-      if (ppid !== undefined) parents.set(Number(entry), Number(ppid))
-    } catch {
-      // exited while we looked
-    }
-  }
-  const tree = new Set([pid])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const [child, parent] of parents) {
-      if (tree.has(parent) && !tree.has(child)) {
-        tree.add(child)
-        grew = true
-      }
-    }
-  }
-  return [...tree]
 }
 
 /**
