@@ -20,6 +20,11 @@ export interface Relay {
   close(): Promise<void>
 }
 
+/** Chromium switches that send a browser's traffic through `relay`, 127.0.0.1 included. */
+export function relayProxyArgs(relay: Relay): string[] {
+  return [`--proxy-server=http://127.0.0.1:${relay.port}`, '--proxy-bypass-list=<-loopback>']
+}
+
 const SOURCE = fileURLToPath(new URL('../relay/relay.c', import.meta.url))
 const START_TIMEOUT_MS = 5_000
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { CHROMIUM_PATH, describeError, quietly } from '../lib/browsers.js'
-import { startRelay, type RelayMode } from '../lib/relay.js'
+import { relayProxyArgs, startRelay, type RelayMode } from '../lib/relay.js'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import type { Contender, Goals, PreparedScenario, Scenario } from '../lib/types.js'
 
@@ -93,8 +93,7 @@ function contenders(origin: string, work: (page: Page) => Promise<unknown>, rela
     async start() {
       const relay = await startRelay(Number(new URL(origin).port), mode)
       try {
-        const proxy = [`--proxy-server=http://127.0.0.1:${relay.port}`, '--proxy-bypass-list=<-loopback>']
-        const browser = await launch({ gateway: false, args: proxy })
+        const browser = await launch({ gateway: false, args: relayProxyArgs(relay) })
         const run = await opened(browser.session.defaultSession).catch(async (error: unknown) => {
           await quietly(() => browser.close())
           throw error

@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly } from '../lib/browsers.js'
-import { startRelay, type Relay } from '../lib/relay.js'
+import { relayProxyArgs, startRelay, type Relay } from '../lib/relay.js'
 import type { Contender, Scenario } from '../lib/types.js'
 
 const SUBRESOURCES = 200
@@ -50,8 +50,7 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
     label,
     async start() {
       const relay: Relay | undefined = relayed ? await startRelay(Number(new URL(origin).port), 'copy') : undefined
-      const proxy = relay ? [`--proxy-server=http://127.0.0.1:${relay.port}`, '--proxy-bypass-list=<-loopback>'] : []
-      const raw = await launchRaw(proxy).catch(async (error: unknown) => {
+      const raw = await launchRaw(relay ? relayProxyArgs(relay) : []).catch(async (error: unknown) => {
         await relay?.close()
         throw error
       })
