@@ -244,6 +244,39 @@ describe('forward relay framing', () => {
     }
   })
 
+  it('relays a response head split across reads, the body starting in the read that ends the head', async () => {
+    const body = Buffer.alloc(300_000, 'b')
+    body.write('first', 0)
+    body.write('last', body.length - 4)
+    const upstream = await withRawUpstream((exchange, socket) => {
+      if (exchange.head.startsWith('GET /again')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain')
+        return
+      }
+      const head = Buffer.from(`HTTP/1.1 200 OK\r\nX-Long: ${'v'.repeat(2000)}\r\nContent-Length: ${body.length}\r\n\r\n`)
+      const parts = [head.subarray(0, 7), head.subarray(7, head.length - 3), Buffer.concat([head.subarray(head.length - 3), body.subarray(0, 1000)]), body.subarray(1000)]
+      let i = 0
+      const next = (): void => {
+        const part = parts[i++]
+        if (part === undefined) return
+        socket.write(part)
+        setTimeout(next, 5)
+      }
+      next()
+    })
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const reply = await viaGateway(gateway, upstream.url('/split'), { agent })
+      expect(reply.headers['x-long']).toBe('v'.repeat(2000))
+      expect(reply.body.equals(body)).toBe(true)
+      expect((await viaGateway(gateway, upstream.url('/again'), { agent })).body.toString()).toBe('again')
+      expect(upstream.seen.map((e) => e.connection)).toEqual([0, 0])
+    } finally {
+      agent.destroy()
+    }
+  })
+
   it('relays a body delimited by the connection closing, and does not reuse that connection', async () => {
     const upstream = await withRawUpstream((_e, socket) => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ')

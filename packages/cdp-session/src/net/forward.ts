@@ -149,7 +149,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     let settled = false
     let released = false
     let received = 0
-    let headBuffer: Buffer = Buffer.alloc(0)
+    let headBuffer: Buffer = EMPTY
     let framing: Framing | null = null
     let remaining = 0
     let decoder: ChunkedDecoder | null = null
@@ -316,36 +316,40 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     const onData = (chunk: Buffer): boolean => {
       kept = false
       received += chunk.length
-      if (framing !== null) {
-        onBodyBytes(chunk)
-        // Writes complete in order: once this empty one has, the read buffer is free again.
-        if (kept && !out.destroyed) out.write(EMPTY, () => recycle(socket, chunk))
-        return kept
+      if (framing !== null) onBodyBytes(chunk)
+      else if (headBuffer.length === 0) parseHead(chunk, true)
+      else {
+        // The parts joined in a copy: nothing references the read buffer past this call.
+        parseHead(Buffer.concat([headBuffer, chunk]), false)
+        return false
       }
-      // A copy: the read buffer may be reused once this returns.
-      headBuffer = Buffer.concat([headBuffer, chunk])
-      parseHead()
+      // A write still queued (the head's, a body piece) references the read buffer. Writes
+      // complete in order: once this empty one has, the buffer is free for the next reads.
+      if (out.writableLength > 0) kept = true
+      if (kept && !out.destroyed && !out.writableEnded) out.write(EMPTY, () => recycle(socket, chunk))
       return kept
     }
-    const parseHead = (): void => {
+    /** `data` is a view of the read buffer when `view` is true (copied before it is kept). */
+    const parseHead = (data: Buffer, view: boolean): void => {
       for (;;) {
-        const end = headBuffer.indexOf('\r\n\r\n')
+        const end = data.indexOf('\r\n\r\n')
         if (end < 0) {
-          if (headBuffer.length > MAX_HEAD) failBeforeHead(new Error('upstream response head is larger than 64 KiB'))
+          if (data.length > MAX_HEAD) failBeforeHead(new Error('upstream response head is larger than 64 KiB'))
+          else headBuffer = view ? Buffer.from(data) : data
           return
         }
-        const head = parseResponseHead(headBuffer.toString('latin1', 0, end))
-        const rest = headBuffer.subarray(end + 4)
+        const head = parseResponseHead(data.toString('latin1', 0, end))
+        const rest = data.subarray(end + 4)
         if (head === null) {
           failBeforeHead(Object.assign(new Error('upstream sent a malformed response head'), { code: 'HPE_INVALID_CONSTANT' }))
           return
         }
         // Interim responses (100 Continue, 103 Early Hints) precede the final one.
         if (head.status >= 100 && head.status < 200 && head.status !== 101) {
-          headBuffer = rest
+          data = rest
           continue
         }
-        headBuffer = Buffer.alloc(0)
+        headBuffer = EMPTY
         onHead(head, rest)
         return
       }
