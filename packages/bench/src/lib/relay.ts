@@ -1,8 +1,9 @@
 /**
- * The reference relay (src/relay/relay.c): compiled once per bench run with the machine's C
- * compiler, started per scenario in front of its fixture server. It shows what any proxy hop
- * costs on this machine, so the gateway can be judged against the hop and not only against
- * no hop at all.
+ * The reference relays: src/relay/relay.c, compiled once per bench run with the machine's C
+ * compiler, and its Node counterpart src/relay/relay.mjs, each started per scenario in front of
+ * its fixture server. They show what any proxy hop costs on this machine (and what a hop costs
+ * in Node before any proxy logic), so the gateway can be judged against the hop and not only
+ * against no hop at all.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
@@ -12,12 +13,19 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-export type RelayMode = 'splice' | 'copy'
+/** `splice` and `copy`: relay.c's two ways of moving bytes; `node`: relay.mjs (stream.pipe). */
+export type RelayMode = 'splice' | 'copy' | 'node'
 
 export interface Relay {
   /** The relay's own port on 127.0.0.1. */
   port: number
   close(): Promise<void>
+}
+
+export const RELAY_LABELS: Record<RelayMode, string> = {
+  splice: 'reference relay in C, splice(2) (zero-copy)',
+  copy: 'reference relay in C, read/write',
+  node: 'reference relay in Node, stream.pipe',
 }
 
 /** Chromium switches that send a browser's traffic through `relay`, 127.0.0.1 included. */
@@ -26,6 +34,7 @@ export function relayProxyArgs(relay: Relay): string[] {
 }
 
 const SOURCE = fileURLToPath(new URL('../relay/relay.c', import.meta.url))
+const NODE_RELAY = fileURLToPath(new URL('../relay/relay.mjs', import.meta.url))
 const START_TIMEOUT_MS = 5_000
 
 let built: Promise<{ binary: string; dir: string }> | undefined
@@ -52,8 +61,10 @@ function build(): Promise<{ binary: string; dir: string }> {
 
 /** Starts a relay from a fresh port on 127.0.0.1 to 127.0.0.1:`targetPort`. */
 export async function startRelay(targetPort: number, mode: RelayMode): Promise<Relay> {
-  const { binary } = await build()
-  const child = spawn(binary, [String(targetPort), mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child =
+    mode === 'node'
+      ? spawn(process.execPath, [NODE_RELAY, String(targetPort)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn((await build()).binary, [String(targetPort), mode], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await firstLine(child)
   return {
     port,

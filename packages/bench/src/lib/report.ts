@@ -133,7 +133,7 @@ export function goalLines(result: ScenarioResult): string[] {
     if (pwGrowth) lines.push(`Playwright, last 10 vs first 10 iterations: ${pwGrowth.ratio.toFixed(2)}× (no goal)`)
   }
   // The reference hops: no goal, they say what any proxy between Chromium and the server costs here.
-  for (const relay of result.contenders.filter((c) => c.id === 'relay-splice' || c.id === 'relay-copy')) {
+  for (const relay of result.contenders.filter((c) => c.id === 'relay-splice' || c.id === 'relay-copy' || c.id === 'relay-node')) {
     const value = ratioTo(result, ours, relay.id)
     const hop = ratioTo(result, relay, 'raw-cdp')
     if (value === undefined || hop === undefined) lines.push(`cdp-session vs ${relay.label}: cannot compare (${relay.status})`)

@@ -9,7 +9,7 @@
  * Well-known contender ids; the report computes ratios against two of them. The relay ids are
  * the gateway scenarios' reference hops (lib/relay.ts), reported beside the goals.
  */
-export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp' | 'relay-splice' | 'relay-copy' | 'cdp-session-baseline' | 'raw-cdp-fetch'
+export type ContenderId = 'cdp-session' | 'playwright' | 'puppeteer' | 'raw-cdp' | 'relay-splice' | 'relay-copy' | 'relay-node' | 'cdp-session-baseline' | 'raw-cdp-fetch'
 
 export interface Contender {
   id: ContenderId

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { CHROMIUM_PATH, describeError, quietly } from '../lib/browsers.js'
-import { relayProxyArgs, startRelay, type RelayMode } from '../lib/relay.js'
+import { RELAY_LABELS, relayProxyArgs, startRelay, type RelayMode } from '../lib/relay.js'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import type { Contender, Goals, PreparedScenario, Scenario } from '../lib/types.js'
 
@@ -88,8 +88,8 @@ function contenders(origin: string, work: (page: Page) => Promise<unknown>, rela
     },
   })
   const relayed = (mode: RelayMode): Contender => ({
-    id: mode === 'splice' ? 'relay-splice' : 'relay-copy',
-    label: mode === 'splice' ? 'reference relay in C, splice(2) (zero-copy)' : 'reference relay in C, read/write',
+    id: `relay-${mode}`,
+    label: RELAY_LABELS[mode],
     async start() {
       const relay = await startRelay(Number(new URL(origin).port), mode)
       try {
@@ -111,7 +111,7 @@ function contenders(origin: string, work: (page: Page) => Promise<unknown>, rela
       }
     },
   })
-  return [variant(true), variant(false), ...(relays ? [relayed('splice'), relayed('copy')] : [])]
+  return [variant(true), variant(false), ...(relays ? [relayed('splice'), relayed('copy'), relayed('node')] : [])]
 }
 
 interface Options {
@@ -137,7 +137,8 @@ function scenario(id: string, title: string, description: string, work: (page: P
 
 const RELAYS =
   ' Beside the direct floor, the same work goes through a reference relay in C in front of the server, ' +
-  'once moving bytes with splice(2) (zero-copy) and once with read/write: what any proxy hop costs on this machine.'
+  'once moving bytes with splice(2) (zero-copy) and once with read/write: what any proxy hop costs on this machine; ' +
+  'and through its Node counterpart (`stream.pipe`, no HTTP parsing): what a hop through Node costs before any proxy logic.'
 
 export const gatewayThroughput = scenario(
   'gateway-throughput',

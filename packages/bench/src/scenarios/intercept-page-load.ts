@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http'
 import { listenLocal, type LocalServer } from '../lib/server.js'
 import { launchCdpSession, launchPlaywright, launchPuppeteer, launchRaw, quietly } from '../lib/browsers.js'
-import { relayProxyArgs, startRelay, type Relay } from '../lib/relay.js'
+import { relayProxyArgs, startRelay, type Relay, type RelayMode } from '../lib/relay.js'
 import type { Contender, Scenario } from '../lib/types.js'
 
 const SUBRESOURCES = 200
@@ -42,14 +42,14 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
   }
   /**
    * Raw CDP on one page of its own context; with `intercept`, every request paused and continued;
-   * with `relayed`, the browser's proxy is the reference relay in C (read/write) in front of the
-   * server: the least any proxy hop costs on this page.
+   * with `relayed`, the browser's proxy is that reference relay in front of the server: the
+   * least any proxy hop (relay.c, read/write) or any hop through Node (relay.mjs) costs on this page.
    */
-  const rawContender = (id: 'raw-cdp' | 'raw-cdp-fetch' | 'relay-copy', label: string, intercept: boolean, relayed = false): Contender => ({
+  const rawContender = (id: 'raw-cdp' | 'raw-cdp-fetch' | 'relay-copy' | 'relay-node', label: string, intercept: boolean, relayed?: RelayMode): Contender => ({
     id,
     label,
     async start() {
-      const relay: Relay | undefined = relayed ? await startRelay(Number(new URL(origin).port), 'copy') : undefined
+      const relay: Relay | undefined = relayed ? await startRelay(Number(new URL(origin).port), relayed) : undefined
       const raw = await launchRaw(relay ? relayProxyArgs(relay) : []).catch(async (error: unknown) => {
         await relay?.close()
         throw error
@@ -144,8 +144,12 @@ function contenders(origin: string, counts: Counts, hook: boolean): Contender[] 
   ]
   // The floor of interception itself: the fewest commands that pause and continue every request.
   if (hook) all.push(rawContender('raw-cdp-fetch', 'raw CDP, Fetch.requestPaused → continueRequest (interception floor)', true))
-  // The floor of a proxy hop: raw CDP, no interception, every request through a relay in C.
-  if (!hook) all.push(rawContender('relay-copy', 'raw CDP through a reference relay in C, read/write (proxy-hop floor)', false, true))
+  // The floor of a proxy hop: raw CDP, no interception, every request through a relay in C;
+  // and the floor of a hop through Node, the gateway's runtime, before any proxy logic.
+  if (!hook) {
+    all.push(rawContender('relay-copy', 'raw CDP through a reference relay in C, read/write (proxy-hop floor)', false, 'copy'))
+    all.push(rawContender('relay-node', 'raw CDP through a reference relay in Node, stream.pipe (Node-hop floor)', false, 'node'))
+  }
   {
     // The same library without its session gateway: what the gateway's hop costs on this page.
     all.splice(1, 0, {
@@ -213,8 +217,9 @@ export const pageLoad200: Scenario = {
     `The same page and checks as intercept-page-load (${SUBRESOURCES} images, every request counted by the server), ` +
     'with nothing intercepted by anyone: cdp-session with no webRequest hook, protocol handler or login listener ' +
     '(its context still goes through its session gateway; also shown with `launch({ gateway: false })`, no goal), Playwright with no route, Puppeteer with no request ' +
-    'interception, raw CDP as the floor. Issue #17: what an idle session costs. A last row loads the page with raw CDP through ' +
-    'the bench\'s reference relay in C (read/write; the browser\'s `--proxy-server`): what any proxy hop costs on this page.',
+    'interception, raw CDP as the floor. Issue #17: what an idle session costs. The last two rows load the page with raw CDP through ' +
+    'the bench\'s reference relays (the browser\'s `--proxy-server`): relay.c (read/write), what any proxy hop costs on this page, ' +
+    'and relay.mjs (Node, `stream.pipe`, no HTTP parsing), what a hop through Node costs before any proxy logic.',
   goals: { vsPlaywright: 0.8, vsRaw: 1.1 },
   async prepare() {
     const counts: Counts = new Map()
