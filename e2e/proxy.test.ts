@@ -295,6 +295,30 @@ describe('the session gateway', () => {
     }
   })
 
+  // Field values are bytes. A page's fetch() sends 'é' as the byte 0xE9 and reads each response
+  // byte as one character; the gateway must pass them on unchanged (it once re-encoded them as UTF-8).
+  for (const gateway of [true, false]) {
+    test(`header bytes 0x80-0xFF reach the server and the page unchanged (${gateway ? 'through the gateway' : 'gateway: false'})`, async ({ browser, session, server }) => {
+      resetProxies()
+      const ses = gateway ? session : browser.session.fromPartition(`bytes-off-${process.pid}`, { gateway: false })
+      const utf8Bytes = Buffer.from('naïve', 'utf8').toString('latin1')
+      let received: string | undefined
+      server.setRoute('/bytes', (req, res) => {
+        received = req.headers['x-name'] as string | undefined
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-utf8': utf8Bytes, 'x-latin1': 'caf\xe9', 'access-control-expose-headers': '*' }).end('ok')
+      })
+      try {
+        const wc = await ses.createWebContents()
+        await load(wc, `${server.origin}/empty.html?bytes`)
+        const seen = await wc.executeJavaScript(`fetch('/bytes', { headers: { 'X-Name': 'caf\\u00e9' } }).then((r) => [r.headers.get('x-utf8'), r.headers.get('x-latin1')])`)
+        expect(received).toBe('caf\xe9')
+        expect(seen).toEqual([utf8Bytes, 'caf\xe9'])
+      } finally {
+        if (!gateway) await ses.close()
+      }
+    })
+  }
+
   test('the default session routes through its gateway too (given with --proxy-server)', async ({ browser, server }) => {
     resetProxies()
     const ses = browser.session.defaultSession

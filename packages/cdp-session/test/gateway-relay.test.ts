@@ -520,6 +520,24 @@ describe('forward relay framing', () => {
     await client.closed
   })
 
+  it('passes bytes 0x80-0xFF in field values on unchanged, both ways (raw UTF-8 filenames, latin1 values)', async () => {
+    // Field values are bytes (RFC 9110 5.5 obs-text): UTF-8 as servers send it in
+    // Content-Disposition, and a single latin1 byte as a page's fetch() sends 'é'.
+    const utf8 = Buffer.from('attachment; filename="naïve résumé.txt"', 'utf8').toString('latin1')
+    const upstream = await withRawUpstream((_e, socket) => socket.write(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Disposition: ${utf8}\r\nX-Latin1: caf\xe9\r\nContent-Length: 2\r\n\r\nok`, 'latin1')))
+    const gateway = await startGateway()
+    const client = await rawClient(gateway)
+    client.socket.write(Buffer.from(`GET ${upstream.url('/bytes')} HTTP/1.1\r\nProxy-Authorization: ${gateway.authorization}\r\nX-Name: caf\xe9\r\nX-Utf8: ${utf8}\r\n\r\n`, 'latin1'))
+    const head = await client.reader.readUntil('\r\n\r\n')
+    expect(head).toContain(`\r\nContent-Disposition: ${utf8}\r\n`)
+    expect(head).toContain('\r\nX-Latin1: caf\xe9\r\n')
+    expect((await client.reader.read(2)).toString()).toBe('ok')
+    expect(upstream.seen[0]?.head).toContain('\r\nX-Name: caf\xe9\r\n')
+    // The raw upstream's head ends before the blank line: the last field has no CRLF there.
+    expect(upstream.seen[0]?.head.endsWith(`\r\nX-Utf8: ${utf8}`)).toBe(true)
+    client.socket.destroy()
+  })
+
   it('after dropCachedAuthorization, drops a cached Basic Authorization until the origin answers 401; other schemes pass', async () => {
     let challenge = true
     const upstream = await withRawUpstream((_e, socket) => {

@@ -255,7 +255,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
       settle({ ok: true })
       if (framing.kind === 'none') {
         if (rest.length > 0) reusable = false
-        out.write(text)
+        out.write(text, 'latin1')
         completeResponse()
         return
       }
@@ -265,19 +265,19 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
         if (first.length === framing.length) {
           if (rest.length > first.length) reusable = false
           out.cork()
-          out.write(text)
+          out.write(text, 'latin1')
           completeResponse(first)
           out.uncork()
           return
         }
         remaining = framing.length - first.length
         out.cork()
-        out.write(text)
+        out.write(text, 'latin1')
         writeClient(first)
         out.uncork()
         return
       }
-      out.write(text)
+      out.write(text, 'latin1')
       // A chunked body passes through as it is (HTTP/1.1 client) or decoded (HTTP/1.0);
       // the decoder finds where it ends either way.
       if (framing.kind === 'chunked') decoder = new ChunkedDecoder(clientChunks ? () => undefined : writeClient)
@@ -392,7 +392,7 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     out.on('close', onClientClose)
     socket.setNoDelay(true)
     socket.cork()
-    socket.write(requestHead(request, url, absoluteForm))
+    socket.write(requestHead(request, url, absoluteForm), 'latin1')
     client.readBody(onBody, () => {
       bodySent = true
     })
