@@ -18,9 +18,10 @@ describe('will-download: every kind of download', () => {
   interface Kind {
     name: string
     /** Script run in the page that starts the download. */
-    start(urls: { file: string; plain: string; crossFrame: string; frame: string }): string
+    start(urls: { file: string; plain: string; crossFrame: string; frame: string; utf8: string }): string
     filename: string
-    bytes: (served: Served) => Buffer
+    /** The bytes expected on disk: of /file, of /utf8, or made by the page. */
+    bytes: (served: Served, utf8: Served) => Buffer
     popup?: boolean
   }
   const kinds: Kind[] = [
@@ -38,6 +39,9 @@ describe('will-download: every kind of download', () => {
     { name: 'same-site iframe', start: ({ frame }) => `document.getElementById('f').src = ${JSON.stringify(frame)}; 1`, filename: 'file.bin', bytes: (s) => s.bytes() },
     { name: 'cross-site iframe (its own process)', start: ({ crossFrame }) => `document.getElementById('f').src = ${JSON.stringify(crossFrame)}; 1`, filename: 'file.bin', bytes: (s) => s.bytes() },
     { name: 'popup (window.open of an attachment)', start: ({ file }) => `window.open(${JSON.stringify(file)}); 1`, filename: 'file.bin', bytes: (s) => s.bytes(), popup: true },
+    // The server writes the UTF-8 name as raw bytes (no filename*); through the session gateway
+    // those bytes must reach Chromium unchanged (they were once re-encoded, giving 'naÃ¯ve').
+    { name: 'attachment navigation, filename in raw UTF-8 bytes', start: ({ utf8 }) => `location.href = ${JSON.stringify(utf8)}; 1`, filename: 'naïve résumé.txt', bytes: (_s, u) => u.bytes() },
   ]
   for (const kind of kinds) {
     test(kind.name, async ({ session, server }) => {
@@ -45,21 +49,22 @@ describe('will-download: every kind of download', () => {
       try {
         const served = new Served(server, '/file', { size: 300_000 })
         new Served(server, '/plain', { size: 300_000, disposition: null })
+        const utf8 = new Served(server, '/utf8', { size: 300_000, disposition: Buffer.from('attachment; filename="naïve résumé.txt"', 'utf8').toString('latin1') })
         server.setContent('/frame', `<!doctype html><a id="a" href="/file">x</a><script>document.getElementById('a').click()</script>`, 'text/html')
         const cross = `http://cross.test:${server.port}`
         const downloads = capture(session)
         session.setDownloadPath(dir)
         const wc = await openPage(session, server)
         const next = downloads.next()
-        await wc.executeJavaScript(kind.start({ file: server.url('/file'), plain: server.url('/plain'), frame: server.url('/frame'), crossFrame: `${cross}/frame` }))
+        await wc.executeJavaScript(kind.start({ file: server.url('/file'), plain: server.url('/plain'), frame: server.url('/frame'), crossFrame: `${cross}/frame`, utf8: server.url('/utf8') }))
         const { item, webContents, done } = await next
         expect(await done).toBe('completed')
         expect(item.getFilename()).toBe(kind.filename)
         expect(item.getSavePath()).toBe(join(dir, kind.filename))
-        expect(readFileSync(item.getSavePath()).equals(kind.bytes(served))).toBe(true)
+        expect(readFileSync(item.getSavePath()).equals(kind.bytes(served, utf8))).toBe(true)
         expect(readdirSync(dir)).toEqual([kind.filename])
         expect(item.getState()).toBe('completed')
-        expect(item.getReceivedBytes()).toBe(kind.bytes(served).length)
+        expect(item.getReceivedBytes()).toBe(kind.bytes(served, utf8).length)
         expect(webContents?.session).toBe(session)
         if (!kind.popup) expect(webContents?.id).toBe(wc.id)
         expect(downloads.all).toHaveLength(1)
@@ -468,10 +473,16 @@ describe('createInterruptedDownload and downloadURL', () => {
     disposition: string | null
     path: string
     expected: string
+    /** What getContentDisposition() says, when the header's bytes are not the string sent. */
+    reported?: string
   }
+  // A server that writes a UTF-8 filename as raw bytes (no filename*): Node writes a header
+  // string as latin1, so each UTF-8 byte goes as one character.
+  const rawUtf8 = 'attachment; filename="naïve résumé.txt"'
   const names: NameCase[] = [
     { name: 'Content-Disposition filename', disposition: 'attachment; filename="plain name.txt"', path: '/files/ignored.bin', expected: 'plain name.txt' },
     { name: "filename* (RFC 5987) wins over filename", disposition: `attachment; filename="fallback.txt"; filename*=UTF-8''%C3%A9t%C3%A9%20%E2%82%AC.txt`, path: '/files/ignored.bin', expected: 'été €.txt' },
+    { name: 'a filename in raw UTF-8 bytes', disposition: Buffer.from(rawUtf8, 'utf8').toString('latin1'), path: '/files/ignored.bin', expected: 'naïve résumé.txt', reported: rawUtf8 },
     { name: 'no Content-Disposition: the URL\'s last segment', disposition: null, path: '/files/report%202024.pdf', expected: 'report 2024.pdf' },
   ]
   for (const c of names) {
@@ -492,7 +503,7 @@ describe('createInterruptedDownload and downloadURL', () => {
         expect(item.getURLChain()).toEqual([server.url('/go'), server.url(c.path)])
         expect(item.getURL()).toBe(server.url(c.path))
         expect(item.getMimeType()).toBe('application/pdf')
-        expect(item.getContentDisposition()).toBe(c.disposition ?? '')
+        expect(item.getContentDisposition()).toBe(c.reported ?? c.disposition ?? '')
         expect([item.getTotalBytes(), item.getReceivedBytes(), item.getPercentComplete()]).toEqual([3000, 3000, 100])
         expect([item.getETag(), item.getLastModifiedTime()]).toEqual([served.etag, LAST_MODIFIED])
         expect(item.hasUserGesture()).toBe(false)

@@ -27,15 +27,24 @@ export function announcedTotal(response: IncomingMessage): number {
   return Number.isFinite(length) && length >= 0 ? length : 0
 }
 
+/**
+ * A header value as Electron hands it to JS: Node reads header bytes one per character
+ * (latin1), Electron converts the same bytes from UTF-8 (invalid sequences become U+FFFD).
+ */
+function headerText(value: string | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(', ') : (value ?? '')
+  return Buffer.from(text, 'latin1').toString('utf8')
+}
+
 /** What an item learns from a response's headers. */
 export function describe(opened: OpenedResponse): { urlChain: string[]; mimeType: string; contentDisposition: string; etag: string; lastModified: string; totalBytes: number } {
   const { headers } = opened.response
   return {
     urlChain: opened.urlChain,
     mimeType: mimeTypeOf(headers['content-type']),
-    contentDisposition: String(headers['content-disposition'] ?? ''),
-    etag: String(headers.etag ?? ''),
-    lastModified: String(headers['last-modified'] ?? ''),
+    contentDisposition: headerText(headers['content-disposition']),
+    etag: headerText(headers.etag),
+    lastModified: headerText(headers['last-modified']),
     totalBytes: announcedTotal(opened.response),
   }
 }
