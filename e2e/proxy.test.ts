@@ -1,5 +1,6 @@
 // ses.setProxy and friends, through each session's gateway, against real upstream proxies of
 // the test fixtures (a recording HTTP proxy and a SOCKS5 proxy, both on 127.0.0.1).
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll } from 'vitest'
 import { connect, NotSupportedError, ValidationError, type Session, type WebContents } from 'cdp-session'
@@ -318,6 +319,47 @@ describe('the session gateway', () => {
       }
     })
   }
+
+  test('quirky response heads load through the gateway as they do without it (bare LF, folded lines, space before the colon, control bytes)', async ({ browser, session }) => {
+    resetProxies()
+    const heads: Record<string, (body: string) => string> = {
+      lf: (b) => `HTTP/1.1 200 OK\nContent-Type: text/plain\nX-A: lf\nContent-Length: ${b.length}\n\n${b}`,
+      fold: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: a\r\n b\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
+      space: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A : sp\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
+      control: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: a\x01b\x7fc\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
+      'no reason, odd line': (b) => `HTTP/1.1 200\r\nContent-Type: text/plain\r\nnot a field\r\nX-A: odd\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
+    }
+    const raw = createNetServer((socket) => {
+      socket.on('error', () => undefined)
+      socket.on('data', (chunk: Buffer) => {
+        const path = decodeURIComponent(chunk.toString('latin1').split(' ')[1]?.slice(1) ?? '')
+        const make = heads[path.split('?')[0] ?? '']
+        socket.end(make ? make(`body of ${path}`) : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+      })
+    })
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    const port = (raw.address() as AddressInfo).port
+    const direct = browser.session.fromPartition(`quirky-off-${process.pid}`, { gateway: false })
+    try {
+      const seen = async (ses: Session): Promise<unknown[]> => {
+        const wc = await ses.createWebContents()
+        const out: unknown[] = []
+        for (const name of Object.keys(heads)) {
+          const url = `http://127.0.0.1:${port}/${encodeURIComponent(name)}`
+          await wc.loadURL(url)
+          out.push([name, await wc.executeJavaScript(`(async () => [document.body.innerText, await fetch(location.href).then((r) => [r.status, r.headers.get('x-a')])])()`)])
+        }
+        return out
+      }
+      const viaGateway = await seen(session)
+      expect(viaGateway).toEqual(await seen(direct))
+      expect(viaGateway.map((row) => (row as [string, [string, [number, string]]])[1][1][0])).toEqual(Object.keys(heads).map(() => 200))
+      expect((viaGateway[1] as [string, [string, [number, string]]])[1][1][1]).toBe('a b')
+    } finally {
+      await direct.close()
+      raw.close()
+    }
+  })
 
   test('the default session routes through its gateway too (given with --proxy-server)', async ({ browser, server }) => {
     resetProxies()

@@ -431,6 +431,36 @@ describe('forward relay framing', () => {
     expect((await viaGateway(gateway, upstream.url('/lengths'))).status).toBe(502)
   })
 
+  it('reads response heads as leniently as Chromium: bare LF line ends, folded lines, space before the colon, odd lines', async () => {
+    const heads: Record<string, string> = {
+      '/lf': 'HTTP/1.1 200 OK\nX-A: 1\nContent-Length: 2\n\nok',
+      '/mixed': 'HTTP/1.1 200 OK\r\nX-A: 1\nContent-Length: 2\r\n\r\nok',
+      '/fold': 'HTTP/1.1 200 OK\r\nX-A: a\r\n  b\r\n\tc\r\nContent-Length: 2\r\n\r\nok',
+      '/space': 'HTTP/1.1 200 OK\r\nX-A : 1\r\nContent-Length:2\r\n\r\nok',
+      '/odd': 'HTTP/1.1 200\r\nno colon here\r\nX-A: a\tb \r\nbad name: 2\r\nContent-Length: 2\r\n\r\nok',
+    }
+    const upstream = await withRawUpstream((exchange, socket) => {
+      const path = exchange.head.split(' ')[1] ?? ''
+      if (path === '/nul') socket.write('HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok')
+      else socket.write(heads[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+    })
+    const gateway = await startGateway()
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const expected: Record<string, string> = { '/lf': '1', '/mixed': '1', '/fold': 'a b c', '/space': '1', '/odd': 'a\tb' }
+      for (const [path, value] of Object.entries(expected)) {
+        const reply = await viaGateway(gateway, upstream.url(path), { agent })
+        expect([path, reply.status, reply.headers['x-a'], reply.body.toString()]).toEqual([path, 200, value, 'ok'])
+        if (path === '/odd') expect(Object.keys(reply.headers).filter((name) => name.includes(' ') || name === 'no colon here')).toEqual([])
+      }
+      // The framing was read right every time: one upstream connection carried all five.
+      expect(new Set(upstream.seen.map((e) => e.connection)).size).toBe(1)
+      expect((await viaGateway(gateway, upstream.url('/nul'))).status).toBe(502)
+    } finally {
+      agent.destroy()
+    }
+  })
+
   it('answers pipelined requests in order', async () => {
     const upstream = await withRawUpstream((exchange, socket) => {
       const path = exchange.head.split(' ')[1] ?? ''

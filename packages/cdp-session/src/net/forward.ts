@@ -6,13 +6,14 @@
 import type { Socket } from 'node:net'
 import { readInto, recycle } from './bulk-read.js'
 import type { ClientConnection, RequestHead } from './client-connection.js'
-import { ChunkedDecoder, connectionTokens, endsChunked, splitHead } from './http1.js'
+import { ChunkedDecoder, connectionTokens, endsChunked } from './http1.js'
 
 // Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones. Expect is answered
 // by the gateway itself (it sends 100 Continue to the client), so it is not passed on.
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'])
 
-const MAX_HEAD = 64 * 1024
+/** Chromium's own limit for a response head (kMaxHeaderBufSize). */
+const MAX_HEAD = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 
 /** A request without a body, which can be sent again if a pooled connection was stale. */
@@ -56,18 +57,54 @@ export interface ResponseHead {
   connection: string
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?\r\n/
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 /**
- * Parses a response head (without the final blank line); null when malformed. Only what HTTP
- * allows in a reason phrase or field value, no folding and no bare CR or LF: the head is passed
- * on to the client nearly as it came.
+ * Where a response head ends: the first empty line, whether lines end in CRLF or in a bare LF
+ * (Chromium's HttpUtil::LocateEndOfHeaders accepts both). `end` is where the head's text stops,
+ * `body` where the bytes after the blank line start; null while the head is incomplete.
+ */
+export function locateHeadEnd(data: Buffer): { end: number; body: number } | null {
+  // '\n\r\n' also finds the usual '\r\n\r\n' (one byte in); '\n\n' is the LF-only form.
+  const crlf = data.indexOf('\n\r\n')
+  const lf = data.indexOf('\n\n')
+  if (crlf < 0 && lf < 0) return null
+  if (lf >= 0 && (crlf < 0 || lf < crlf)) return { end: lf, body: lf + 2 }
+  return { end: crlf, body: crlf + 3 }
+}
+
+/**
+ * Parses a response head (without the final blank line); null when it is not an HTTP/1.x
+ * response or holds a NUL. As lenient as Chromium is with a server's answer, so that a page
+ * gets through the gateway what it gets without it: lines may end in a bare LF, a line that
+ * starts with a space or tab continues the previous field (joined with a space), whitespace
+ * around a field name is dropped, and a line with no colon or no valid name is skipped. The
+ * head passed on to the client is then rebuilt from clean fields.
  */
 export function parseResponseHead(text: string): ResponseHead | null {
-  const split = splitHead(text, STATUS_LINE)
-  if (split === null) return null
-  const match = split.start
+  if (text.includes('\0')) return null
+  const lines = text.split('\n')
+  const match = STATUS_LINE.exec(stripCR(lines[0] ?? ''))
+  if (match === null) return null
   const head: ResponseHead = { status: Number(match[2]), reason: match[3] ?? '', minor: Number(match[1]), headers: [], transferEncoding: '', contentLength: '', connection: '' }
-  for (const [name, value] of split.fields) {
+  const fields: [string, string][] = []
+  for (let i = 1; i < lines.length; i++) {
+    const line = stripCR(lines[i] ?? '')
+    const first = line.charCodeAt(0)
+    if (first === 32 || first === 9) {
+      const previous = fields[fields.length - 1]
+      const more = trimSpaces(line)
+      if (previous !== undefined && more !== '') previous[1] = previous[1] === '' ? more : `${previous[1]} ${more}`
+      continue
+    }
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const name = trimSpaces(line.slice(0, colon))
+    if (!FIELD_NAME.test(name)) continue
+    fields.push([name, trimSpaces(line.slice(colon + 1))])
+  }
+  for (const [name, value] of fields) {
     const lower = name.toLowerCase()
     if (lower === 'transfer-encoding') head.transferEncoding = head.transferEncoding === '' ? value : `${head.transferEncoding},${value}`
     else if (lower === 'content-length') head.contentLength = head.contentLength === '' ? value : `${head.contentLength},${value}`
@@ -75,6 +112,19 @@ export function parseResponseHead(text: string): ResponseHead | null {
     head.headers.push([name, value, lower])
   }
   return head
+}
+
+function stripCR(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line
+}
+
+/** Trims spaces and tabs only (HTTP's optional whitespace), not other characters. */
+function trimSpaces(text: string): string {
+  let start = 0
+  let end = text.length
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--
+  return text.slice(start, end)
 }
 
 type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' }
@@ -332,14 +382,14 @@ export function exchange(options: ExchangeOptions): Promise<ExchangeOutcome> {
     /** `data` is a view of the read buffer when `view` is true (copied before it is kept). */
     const parseHead = (data: Buffer, view: boolean): void => {
       for (;;) {
-        const end = data.indexOf('\r\n\r\n')
-        if (end < 0) {
-          if (data.length > MAX_HEAD) failBeforeHead(new Error('upstream response head is larger than 64 KiB'))
+        const located = locateHeadEnd(data)
+        if (located === null || located.end > MAX_HEAD) {
+          if (data.length > MAX_HEAD) failBeforeHead(new Error('upstream response head is larger than 256 KiB'))
           else headBuffer = view ? Buffer.from(data) : data
           return
         }
-        const head = parseResponseHead(data.toString('latin1', 0, end))
-        const rest = data.subarray(end + 4)
+        const head = parseResponseHead(data.toString('latin1', 0, located.end))
+        const rest = data.subarray(located.body)
         if (head === null) {
           failBeforeHead(Object.assign(new Error('upstream sent a malformed response head'), { code: 'HPE_INVALID_CONSTANT' }))
           return
