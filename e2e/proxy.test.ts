@@ -327,6 +327,7 @@ describe('the session gateway', () => {
       fold: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: a\r\n b\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
       space: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A : sp\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
       control: (b) => `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: a\x01b\x7fc\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
+      'lowercase version, HTTP/1.2': (b) => `http/1.2  200 OK\r\nContent-Type: text/plain\r\nX-A: v\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
       'no reason, odd line': (b) => `HTTP/1.1 200\r\nContent-Type: text/plain\r\nnot a field\r\nX-A: odd\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
     }
     const raw = createNetServer((socket) => {

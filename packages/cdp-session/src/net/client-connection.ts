@@ -22,8 +22,12 @@ export interface RequestHead {
   onStatus?: (status: number) => void
 }
 
-/** Requests whose heads are larger than this get 431 (Node's own default limit). */
-const MAX_HEAD = 16 * 1024
+/**
+ * Requests whose heads are larger than this get 431. Chromium sets no such limit of its own
+ * (a page's cookies alone can pass 16 KiB), so the gateway leaves the verdict on anything
+ * smaller to the server, as without a proxy; 256 KiB is Chromium's limit for response heads.
+ */
+const MAX_HEAD = 256 * 1024
 /** While an answer is pending, at most this much of the client's next request is held. */
 const MAX_HELD = 1 << 20
 /** A client connection with no request for this long is closed. */

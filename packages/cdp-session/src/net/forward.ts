@@ -57,7 +57,8 @@ export interface ResponseHead {
   connection: string
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/
+// Chromium reads the version case-insensitively and takes any HTTP/1.x above 1.1 as 1.1.
+const STATUS_LINE = /^HTTP\/1\.(\d{1,3})[ \t]+(\d{3})(?:[ \t]+(.*)|[ \t]*)$/i
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /**
@@ -87,7 +88,7 @@ export function parseResponseHead(text: string): ResponseHead | null {
   const lines = text.split('\n')
   const match = STATUS_LINE.exec(stripCR(lines[0] ?? ''))
   if (match === null) return null
-  const head: ResponseHead = { status: Number(match[2]), reason: match[3] ?? '', minor: Number(match[1]), headers: [], transferEncoding: '', contentLength: '', connection: '' }
+  const head: ResponseHead = { status: Number(match[2]), reason: match[3] ?? '', minor: Math.min(Number(match[1]), 1), headers: [], transferEncoding: '', contentLength: '', connection: '' }
   const fields: [string, string][] = []
   for (let i = 1; i < lines.length; i++) {
     const line = stripCR(lines[i] ?? '')
