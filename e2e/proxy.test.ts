@@ -320,6 +320,36 @@ describe('the session gateway', () => {
     })
   }
 
+  test('the server and the page see the same header names through the gateway as without it (Connection, Keep-Alive, Connection-named fields)', async ({ browser, session, server }) => {
+    resetProxies()
+    const requests: string[][] = []
+    server.setRoute('/hop', (req, res) => {
+      requests.push(Object.keys(req.headers).filter((name) => name === 'connection' || name.startsWith('proxy-')))
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-named': 'n', connection: 'keep-alive, x-named', 'keep-alive': 'timeout=5' }).end('hop')
+    })
+    const direct = browser.session.fromPartition(`hop-off-${process.pid}`, { gateway: false })
+    try {
+      const seen = async (ses: Session): Promise<unknown> => {
+        let observed: string[] = []
+        ses.webRequest.onHeadersReceived({ urls: ['*://*/hop*'] }, (details, callback) => {
+          observed = Object.keys(details.responseHeaders ?? {}).map((name) => name.toLowerCase()).sort()
+          callback({})
+        })
+        const wc = await ses.createWebContents()
+        await load(wc, `${server.origin}/hop?page`)
+        const fetched = await wc.executeJavaScript(`fetch('/hop?fetch').then((r) => [...r.headers.keys()].sort())`)
+        ses.webRequest.onHeadersReceived(null)
+        return { observed, fetched }
+      }
+      const viaGateway = await seen(session)
+      expect(viaGateway).toEqual(await seen(direct))
+      expect((viaGateway as { fetched: string[] }).fetched).toEqual(expect.arrayContaining(['connection', 'keep-alive', 'x-named']))
+      expect(requests).toEqual([['connection'], ['connection'], ['connection'], ['connection']])
+    } finally {
+      await direct.close()
+    }
+  })
+
   test('quirky response heads load through the gateway as they do without it (bare LF, folded lines, space before the colon, control bytes)', async ({ browser, session }) => {
     resetProxies()
     const heads: Record<string, (body: string) => string> = {

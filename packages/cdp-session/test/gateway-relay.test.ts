@@ -140,7 +140,7 @@ function answerOnceThenClose(): ReturnType<typeof withRawUpstream> {
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('forward relay framing', () => {
-  it('writes an origin-form head with the URL\'s Host and no proxy or hop-by-hop headers, and reuses the connection', async () => {
+  it('writes an origin-form head with the URL\'s Host and no proxy or hop-by-hop headers (Proxy-Connection becomes Connection), and reuses the connection', async () => {
     const upstream = await withRawUpstream((_e, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Up: 1\r\nKeep-Alive: timeout=5\r\n\r\nhello'))
     const gateway = await startGateway()
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -157,12 +157,17 @@ describe('forward relay framing', () => {
       })
       expect(reply.body.toString()).toBe('hello')
       expect(reply.headers['x-up']).toBe('1')
+      // Chromium without a proxy sees the server's Keep-Alive (and Connection) fields: so it does here.
+      expect(reply.headers['keep-alive']).toBe('timeout=5')
       expect((await viaGateway(gateway, upstream.url('/second'), { agent })).body.toString()).toBe('hello')
       const [first, second] = upstream.seen
       expect(first?.head.split('\r\n')[0]).toBe('GET /a?b=1 HTTP/1.1')
       expect(first?.head).toContain(`\r\nHost: 127.0.0.1:${upstream.port}`)
       expect(first?.head).toContain('\r\nx-custom: kept')
       expect(first?.head.toLowerCase()).not.toMatch(/proxy-|x-hop|wrong\.example/)
+      // What Chromium sends a server directly, in the place it sent Proxy-Connection.
+      expect(first?.head.match(/\r\nconnection:/gi)).toHaveLength(1)
+      expect(first?.head).toContain('\r\nConnection: keep-alive')
       expect(second?.connection).toBe(0)
     } finally {
       agent.destroy()

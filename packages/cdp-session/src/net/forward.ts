@@ -35,6 +35,12 @@ export function requestHead(head: RequestHead, url: URL, absoluteForm: boolean):
   for (let i = 0; i + 1 < head.rawHeaders.length; i += 2) {
     const name = head.rawHeaders[i] ?? ''
     const lower = name.toLowerCase()
+    // Chromium says Proxy-Connection to a proxy where it says Connection to a server: the
+    // server gets the field it would get without the gateway, in the same place.
+    if (lower === 'proxy-connection' && !absoluteForm) {
+      text += `Connection: ${head.rawHeaders[i + 1] ?? ''}\r\n`
+      continue
+    }
     if (HOP_HEADERS.has(lower) || lower === 'host' || named?.has(lower) === true) continue
     // With both present, Transfer-Encoding wins and Content-Length must go (RFC 9112 6.3).
     if (lower === 'content-length' && te !== undefined) continue
@@ -143,17 +149,26 @@ function framingOf(method: string, head: ResponseHead): Framing | null {
 }
 
 /**
- * The response head for the client: the upstream's status line and fields, hop-by-hop and
- * Connection-named ones dropped. `chunked`: the body goes to the client chunked (the upstream
- * chunked it, or it ends when the upstream closes), so Content-Length goes. `close`: the
- * client connection ends after this answer.
+ * Response fields the gateway does not pass on: its own framing replaces the upstream's
+ * Transfer-Encoding, and a Proxy-Authenticate would be a challenge for the gateway's hop.
+ */
+const RESPONSE_DROPPED = new Set(['transfer-encoding', 'proxy-authenticate'])
+
+/**
+ * The response head for the client: the upstream's status line and fields as the server sent
+ * them. A proxy would drop hop-by-hop fields (Connection, Keep-Alive and those Connection
+ * names), but Chromium with no proxy shows them to webRequest and to a page's fetch(), so the
+ * gateway keeps them; its connection to Chromium follows the same Connection answer.
+ * `chunked`: the body goes to the client chunked (the upstream chunked it, or it ends when the
+ * upstream closes), so Content-Length goes. `close`: the client connection ends after this
+ * answer (the upstream's Connection field gives way to `close`).
  */
 export function responseHeadFor(head: ResponseHead, chunked: boolean, dropLength: boolean, close: boolean): string {
-  const named = head.connection === '' ? null : connectionTokens(head.connection)
   let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`
   for (const [name, value, lower] of head.headers) {
-    if (HOP_HEADERS.has(lower) || named?.has(lower) === true) continue
+    if (RESPONSE_DROPPED.has(lower)) continue
     if (dropLength && lower === 'content-length') continue
+    if (close && lower === 'connection') continue
     text += `${name}: ${value}\r\n`
   }
   if (chunked) text += 'Transfer-Encoding: chunked\r\n'
