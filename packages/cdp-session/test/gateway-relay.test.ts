@@ -124,6 +124,14 @@ async function withRawUpstream(answer: (exchange: RawExchange, socket: Socket) =
   return { ...upstream, url: (path) => `http://127.0.0.1:${upstream.port}${path}` }
 }
 
+/** Writes `parts` one by one, 5 ms apart, so that each arrives as a read of its own. */
+function writeInParts(socket: Socket, parts: (string | Buffer)[]): void {
+  const [part, ...rest] = parts
+  if (part === undefined) return
+  socket.write(part)
+  setTimeout(() => writeInParts(socket, rest), 5)
+}
+
 /** An upstream whose every connection answers its first request, then closes without answering the next. */
 function answerOnceThenClose(): ReturnType<typeof withRawUpstream> {
   const answered = new Set<number>()
@@ -227,14 +235,7 @@ describe('forward relay framing', () => {
         return
       }
       const parts = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5', ';ext=1\r\nhel', 'lo\r', '\n6\r\n wor', 'ld\r\n0\r\nX-Trailer: t\r\n', '\r\n']
-      let i = 0
-      const next = (): void => {
-        const part = parts[i++]
-        if (part === undefined) return
-        socket.write(part)
-        setTimeout(next, 5)
-      }
-      next()
+      writeInParts(socket, parts)
     })
     const gateway = await startGateway()
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -260,14 +261,7 @@ describe('forward relay framing', () => {
       }
       const head = Buffer.from(`HTTP/1.1 200 OK\r\nX-Long: ${'v'.repeat(2000)}\r\nContent-Length: ${body.length}\r\n\r\n`)
       const parts = [head.subarray(0, 7), head.subarray(7, head.length - 3), Buffer.concat([head.subarray(head.length - 3), body.subarray(0, 1000)]), body.subarray(1000)]
-      let i = 0
-      const next = (): void => {
-        const part = parts[i++]
-        if (part === undefined) return
-        socket.write(part)
-        setTimeout(next, 5)
-      }
-      next()
+      writeInParts(socket, parts)
     })
     const gateway = await startGateway()
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
