@@ -73,9 +73,10 @@ const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
  * `body` where the bytes after the blank line start; null while the head is incomplete.
  */
 export function locateHeadEnd(data: Buffer): { end: number; body: number } | null {
-  // '\n\r\n' also finds the usual '\r\n\r\n' (one byte in); '\n\n' is the LF-only form.
+  // '\n\r\n' also finds the usual '\r\n\r\n' (one byte in); '\n\n' is the LF-only form. The
+  // second search stops where the first found the end, so it does not scan the body.
   const crlf = data.indexOf('\n\r\n')
-  const lf = data.indexOf('\n\n')
+  const lf = (crlf < 0 ? data : data.subarray(0, crlf + 1)).indexOf('\n\n')
   if (crlf < 0 && lf < 0) return null
   if (lf >= 0 && (crlf < 0 || lf < crlf)) return { end: lf, body: lf + 2 }
   return { end: crlf, body: crlf + 3 }
