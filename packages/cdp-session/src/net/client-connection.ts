@@ -5,7 +5,7 @@
 // half a millisecond per request when the process wakes from idle (measured: docs/decisions.md);
 // this reads a head with one split and a loop.
 import type { Socket } from 'node:net'
-import { ChunkedDecoder, connectionTokens, endsChunked, splitHead } from './http1.js'
+import { ChunkedDecoder, connectionTokens, endsChunked, splitHead, TOKEN } from './http1.js'
 
 /** A request head as the client sent it. */
 export interface RequestHead {
@@ -33,7 +33,7 @@ const MAX_HELD = 1 << 20
 /** A client connection with no request for this long is closed. */
 const IDLE_MS = 60_000
 
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])\r\n/
+const REQUEST_LINE = new RegExp(`^(${TOKEN}) (\\S+) HTTP\\/1\\.([01])\\r\\n`)
 
 /** Parses a request head (without the blank line); null when it is not valid HTTP/1.x. */
 export function parseRequestHead(text: string): RequestHead | null {

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { readInto, recycle } from './bulk-read.js'
 import type { ClientConnection, RequestHead } from './client-connection.js'
-import { ChunkedDecoder, connectionTokens, endsChunked } from './http1.js'
+import { ChunkedDecoder, connectionTokens, endsChunked, isToken } from './http1.js'
 
 // Headers that belong to one hop (RFC 9110 7.6.1) plus the proxy-only ones. Expect is answered
 // by the gateway itself (it sends 100 Continue to the client), so it is not passed on.
@@ -65,7 +65,6 @@ export interface ResponseHead {
 
 // Chromium reads the version case-insensitively and takes any HTTP/1.x above 1.1 as 1.1.
 const STATUS_LINE = /^HTTP\/1\.(\d{1,3})[ \t]+(\d{3})(?:[ \t]+(.*)|[ \t]*)$/i
-const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /**
  * Where a response head ends: the first empty line, whether lines end in CRLF or in a bare LF
@@ -109,7 +108,7 @@ export function parseResponseHead(text: string): ResponseHead | null {
     const colon = line.indexOf(':')
     if (colon <= 0) continue
     const name = trimSpaces(line.slice(0, colon))
-    if (!FIELD_NAME.test(name)) continue
+    if (!isToken(name)) continue
     fields.push([name, trimSpaces(line.slice(colon + 1))])
   }
   for (const [name, value] of fields) {

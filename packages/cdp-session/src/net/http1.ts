@@ -2,6 +2,15 @@
 // requests, and the forward path that reads responses): field-line splitting, the framing
 // fields' tokens, and incremental chunked decoding (RFC 9112).
 
+/** An RFC 9110 token (a method or a field name), as a RegExp source. */
+export const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const ONLY_TOKEN = new RegExp(`^${TOKEN}$`)
+
+/** Whether `text` is a token: what a field name must be. */
+export function isToken(text: string): boolean {
+  return ONLY_TOKEN.test(text)
+}
+
 /** The lowercased tokens of a comma-separated field (Connection, Proxy-Connection, Expect). */
 export function connectionTokens(value: string | undefined): Set<string> {
   const tokens = new Set<string>()
@@ -23,7 +32,7 @@ export function endsChunked(transferEncoding: string): boolean {
  * whitespace before the colon) and a value of visible characters, spaces and tabs only
  * (RFC 9112 5). One pass over the whole head.
  */
-const FIELD_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/
+const FIELD_LINES = new RegExp(`^(?:${TOKEN}:[\\t\\x20-\\x7e\\x80-\\xff]*\\r\\n)*$`)
 
 /**
  * Splits a message head (without the blank line) into its start line's match and its fields
