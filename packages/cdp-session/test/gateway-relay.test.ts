@@ -461,6 +461,24 @@ describe('forward relay framing', () => {
     }
   })
 
+  it('takes response heads up to Chromium\'s 256 KiB, arriving in pieces, and answers 502 past that', async () => {
+    const upstream = await withRawUpstream((exchange, socket) => {
+      const size = exchange.head.includes('/huge') ? 300_000 : 200_000
+      const head = `HTTP/1.1 200 OK\r\nX-Big: ${'v'.repeat(size)}\r\nContent-Length: 2\r\n\r\nok`
+      writeInParts(socket, [head.slice(0, 70_000), head.slice(70_000, 140_000), head.slice(140_000)])
+    })
+    const gateway = await startGateway()
+    // A raw client: Node's own HTTP client stops at 16 KiB of head.
+    const client = await rawClient(gateway)
+    client.socket.write(`GET ${upstream.url('/big')} HTTP/1.1\r\nProxy-Authorization: ${gateway.authorization}\r\n\r\n`)
+    const head = await client.reader.readUntil('\r\n\r\n')
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    expect(head).toContain(`\r\nX-Big: ${'v'.repeat(200_000)}\r\n`)
+    expect((await client.reader.read(2)).toString()).toBe('ok')
+    client.socket.destroy()
+    expect((await viaGateway(gateway, upstream.url('/huge'))).status).toBe(502)
+  })
+
   it('answers pipelined requests in order', async () => {
     const upstream = await withRawUpstream((exchange, socket) => {
       const path = exchange.head.split(' ')[1] ?? ''
