@@ -139,7 +139,8 @@ export async function launchRaw(extraArgs: readonly string[] = []): Promise<RawB
     if (closed) return
     closed = true
     if (child.exitCode === null && child.signalCode === null) {
-      await quietly(() => withTimeout(connection.send('Browser.close'), 5_000, 'Browser.close'))
+      // The profile is temporary: SIGTERM, Chromium's session-end exit (quicker than Browser.close), as cdp-session does.
+      child.kill('SIGTERM')
       if (!(await waitForExit(child, 5_000))) {
         child.kill('SIGKILL')
         await waitForExit(child, 5_000)

@@ -39,7 +39,7 @@ function contenders(phase: Phase): Contender[] {
       const browser = await launchPuppeteer()
       return () => browser.close()
     }),
-    contender('raw-cdp', 'raw: spawn + Browser.getVersion / Browser.close + exit + profile removed', async () => {
+    contender('raw-cdp', 'raw: spawn + Browser.getVersion / SIGTERM + exit + profile removed', async () => {
       const raw = await launchRaw()
       return () => raw.close()
     }),
@@ -51,7 +51,7 @@ const common =
   'cdp-session: `launch()` (which also starts the default session\'s gateway and attaches to the browser\'s targets) ' +
   'and `browser.close()`; Playwright `chromium.launch()` / `browser.close()`; Puppeteer `launch({ pipe: true })` / ' +
   '`browser.close()`; raw: spawn with `--remote-debugging-pipe` and `about:blank`, until `Browser.getVersion` answers, ' +
-  'and `Browser.close` until the process exited and its temporary profile is removed.'
+  'and SIGTERM until the process exited and its temporary profile is removed. cdp-session closes a browser with a temporary profile with SIGTERM too (Browser.close for a profile that stays); Playwright and Puppeteer send Browser.close.'
 
 export const launchScenario: Scenario = {
   id: 'launch',

@@ -390,8 +390,9 @@ class Launched implements LaunchedChromium {
           resolve('exited')
         })
         if (graceful === undefined) {
-          // SIGTERM makes Chromium shut down cleanly and flush its profile
-          // (cookies, localStorage) like Browser.close does.
+          // SIGTERM is Chromium's session-end shutdown: quick, and it saves localStorage and
+          // IndexedDB, but not cookies written since the store's last flush (measured on 156;
+          // docs/decisions.md). A profile that must keep them is closed with Browser.close.
           this.process.kill('SIGTERM')
         } else {
           Promise.resolve()
