@@ -79,7 +79,12 @@ const hop = (url: string, last: boolean): string[] => {
 }
 
 function expectOwner(details: Details, kind: RequestKind, wc: WebContents): void {
-  if (kind.ofPage) {
+  if (kind.ofPage === 'opened') {
+    // The popup's own WebContents, not its opener's.
+    expect(details.webContentsId).toEqual(expect.any(Number))
+    expect(details.webContentsId).not.toBe(wc.id)
+    expect((details.webContents as WebContents | undefined)?.id).toBe(details.webContentsId)
+  } else if (kind.ofPage) {
     expect(details.webContentsId).toBe(wc.id)
     expect(details.webContents).toBe(wc)
   } else {
@@ -113,7 +118,8 @@ describe('webRequest matrix', () => {
         expect(details).toMatchObject({ url: pass, method: kind.method, resourceType: kind.resourceType })
         expect(details!.id).toBeTypeOf('number')
         expect(details!.timestamp).toBeGreaterThan(Date.UTC(2020, 0))
-        expect(details!.referrer).toEqual(kind.resourceType === 'mainFrame' ? '' : expect.stringMatching(/^http:\/\//))
+        // loadURL sends no referrer; a page's window.open sends its opener's URL
+        expect(details!.referrer).toEqual(kind.ofPage === 'opened' ? wc.getURL() : kind.resourceType === 'mainFrame' ? '' : expect.stringMatching(/^http:\/\//))
         expectOwner(details!, kind, wc)
         if (kind.method === 'POST') expect(details!.uploadData?.map((u) => u.bytes.toString())).toEqual(['payload'])
         else expect(details!.uploadData).toBeUndefined()

@@ -274,6 +274,29 @@ describe('ses.webRequest', () => {
     }
   })
 
+  // Chromium never rebuilds a shared worker's loaders, so interception that goes off and on again
+  // at browser level would lose a running one; each shared worker keeps its own Fetch instead.
+  test('a running shared worker: a hook removed stops seeing its fetches, the next hook set sees them again', async ({ session, server }) => {
+    const seen: string[] = []
+    const hook = (label: string) => (details: WebRequestDetails, callback: (response: { cancel?: boolean }) => void) => {
+      if (details.url.includes('from=shared')) seen.push(label)
+      callback({})
+    }
+    session.webRequest.onBeforeRequest(hook('first'))
+    const wc = await page(session, server, '/worker-probe.html')
+    // A shared worker that stays: the page holds a port of it, and each probe of this name reuses it.
+    await wc.executeJavaScript(`window.keep = new SharedWorker('/shared-worker.js', 'kept'); keep.port.start(); probeSharedWorker('kept')`)
+    expect(seen).toEqual(['first'])
+    session.webRequest.onBeforeRequest(null)
+    await wc.executeJavaScript(`probeSharedWorker('kept')`)
+    expect(seen).toEqual(['first'])
+    session.webRequest.onBeforeRequest(hook('second'))
+    await wc.executeJavaScript(`probeSharedWorker('kept')`)
+    expect(seen).toEqual(['first', 'second'])
+    // One worker all along: its script was fetched once.
+    expect(server.requests.filter((r) => r.path === '/shared-worker.js')).toHaveLength(1)
+  })
+
   // Fetch never pauses a WebSocket handshake (the deciding hooks cannot see it); Network reports it.
   test('WebSocket handshakes: onSendHeaders, onResponseStarted, onCompleted with resourceType webSocket', async ({ session, server }) => {
     const events: string[] = []

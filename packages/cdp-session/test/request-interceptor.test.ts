@@ -7,6 +7,8 @@ import type { TargetManager } from '../src/cdp/target-manager.js'
 /** A browser-level client that records what is sent and lets the test emit Fetch events. */
 class FakeBrowser {
   readonly sent: Array<{ method: string; params: Record<string, unknown> }> = []
+  readonly whenDetached = new Promise<void>(() => undefined)
+  constructor(readonly sessionId = '') {}
   readonly #handlers = new Map<string, (payload: unknown) => void>()
   detached = false
   failAnswers = false
@@ -36,10 +38,20 @@ interface FakeTarget {
   pageFetch: Protocol.Fetch.EnableRequest | undefined
 }
 
+/** A TargetManager for the interceptor: live targets by id, and the attach steps it registers. */
+function fakeTargets(live: FakeTarget[] = [], byId = new Map<string, unknown>()): TargetManager & { attach(target: unknown): unknown[] } {
+  const steps: Array<(target: unknown) => unknown> = []
+  return {
+    target: (id: string) => byId.get(id),
+    liveTargets: () => live,
+    addAttachStep: (step: (target: unknown) => unknown) => steps.push(step),
+    attach: (target: unknown) => steps.map((step) => step(target)).filter((sent) => sent !== undefined),
+  } as unknown as TargetManager & { attach(target: unknown): unknown[] }
+}
+
 function setup(live: FakeTarget[] = []): { browser: FakeBrowser; interceptor: RequestInterceptor } {
   const browser = new FakeBrowser()
-  const targets = { target: () => undefined, liveTargets: () => live } as unknown as TargetManager
-  return { browser, interceptor: new RequestInterceptor(browser as unknown as CdpClient, targets) }
+  return { browser, interceptor: new RequestInterceptor(browser as unknown as CdpClient, fakeTargets(live)) }
 }
 
 function paused(requestId: string, url: string, extra: Partial<Protocol.Fetch.RequestPausedEvent> = {}): Protocol.Fetch.RequestPausedEvent {
@@ -89,6 +101,43 @@ describe('RequestInterceptor', () => {
     expect(browser.sent.at(-1)).toEqual({ method: 'Fetch.disable', params: {} })
     expect(plain.client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.disable', 'Fetch.enable', 'Fetch.disable'])
     expect(armed.client.sent.length).toBe(2)
+  })
+
+  it('a shared worker keeps its own Fetch for life: idle pattern at attach, the union later, never a disable; its pauses are answered on its session', async () => {
+    const browser = new FakeBrowser()
+    const client = new FakeBrowser('W')
+    const worker = { targetId: 'W', kind: 'shared_worker', client, pageFetch: undefined, browserContextId: 'C', closed: false }
+    const targets = fakeTargets([worker], new Map([['W', worker]]))
+    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, targets)
+    expect(targets.attach({ ...worker, kind: 'page' })).toEqual([])
+    expect(targets.attach(worker)).toHaveLength(1)
+    expect(client.enables()).toEqual([{ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] }])
+    await interceptor.sharedWorkersSettled('C')
+    expect(interceptor.sharedWorkersSettled('other context')).toBeUndefined()
+    const seen: Array<string | undefined> = []
+    const registration = interceptor.add({
+      priority: 0,
+      patterns: [{ urlPattern: '*' }],
+      onRequest: (e, target) => {
+        seen.push(`${e.requestId} ${target?.targetId}`)
+        return { kind: 'fail', errorReason: 'BlockedByClient' }
+      },
+    })
+    await registration.ready
+    expect(client.enables().at(-1)).toEqual({ patterns: [{ urlPattern: '*' }] })
+    // Going on rebuilt the other targets' loaders, not the worker's: no Fetch.disable reached it.
+    expect(client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.enable'])
+    client.emit('Fetch.requestPaused', paused('w1', 'http://x/w', { frameId: 'W' }))
+    // The same request paused at browser level too (Fetch was on there at the worker's start): passed on.
+    browser.emit('Fetch.requestPaused', paused('b1', 'http://x/w', { frameId: 'W' }))
+    await settle()
+    expect(seen).toEqual(['w1 W'])
+    expect(client.answers()).toEqual([{ method: 'Fetch.failRequest', params: { requestId: 'w1', errorReason: 'BlockedByClient' } }])
+    expect(browser.answers().filter((a) => a.method !== 'Fetch.disable')).toEqual([{ method: 'Fetch.continueRequest', params: { requestId: 'b1' } }])
+    registration.remove()
+    await settle()
+    expect(client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.enable', 'Fetch.failRequest', 'Fetch.enable'])
+    expect(client.enables().at(-1)).toEqual({ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] })
   })
 
   it('runs handlers in priority order; continue overrides accumulate and later handlers see them', async () => {
@@ -207,7 +256,7 @@ describe('RequestInterceptor', () => {
       }
       return send(method, params)
     }
-    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, { target: () => undefined, liveTargets: () => [] } as unknown as TargetManager)
+    const interceptor = new RequestInterceptor(browser as unknown as CdpClient, fakeTargets())
     interceptor.add({
       priority: 0,
       patterns: [{ urlPattern: '*' }, { urlPattern: '*', requestStage: 'Response' }],

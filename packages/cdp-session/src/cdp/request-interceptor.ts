@@ -121,6 +121,10 @@ const MAX_RESPONSE_WANTED = 10_000
 const REBUILD_TIMEOUT_MS = 5_000
 /** Matches no URL Chromium loads (no such scheme): the page-level Fetch.enable that only rebuilds a target's loaders. */
 const REBUILD_ONLY: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: 'x-cdp-session-rebuild:*' }] }
+/** A shared worker's own Fetch while no handler has a pattern: installed, pausing nothing. */
+const WORKER_IDLE: Protocol.Fetch.EnableRequest = { patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] }
+/** How long the gateway holds a shared worker's script for the worker's Fetch.enable (see sharedWorkersSettled). */
+const WORKER_SETTLE_TIMEOUT_MS = 2_000
 
 interface Entry {
   handler: InterceptionHandler
@@ -150,29 +154,88 @@ interface Entry {
  * 156: main frame, same-site iframe, dedicated worker and image requests of a
  * loaded page are paused after it, none before). Pattern changes while Fetch
  * is on need no rebuild: Chromium updates the installed interception.
+ *
+ * Shared workers are the exception: Chromium never rebuilds a shared worker's loaders
+ * (crbug.com/40154954), so one started while Fetch was off would stay outside every hook set
+ * later, and one started under browser-level Fetch would fall out of it when Fetch goes off.
+ * So each shared worker gets its own (target-level) Fetch at attach, before it runs, and keeps
+ * it for its life: the union of the handlers' patterns, or a pattern that pauses nothing while
+ * there are none (a pattern change applies to the installed interception; a Fetch.disable would
+ * remove it for good, so none is ever sent). Its requests are paused on its own session and
+ * go through the same handlers. Its loaders are built when its script has arrived, so the
+ * target-level Fetch must be on by then: the session gateway holds a shared worker's script
+ * request until sharedWorkersSettled() (measured in a raw CDP probe: with the script answered
+ * at once, an enable sent at attach came too late every time; through this library the enable,
+ * sent first at attach, was in time 10 of 10 with and without a gateway). When browser-level Fetch
+ * was on as well at the worker's start, the worker's requests are paused at both levels: the
+ * worker's level pauses first (nearer the renderer) and decides; the browser level only passes
+ * them on.
  */
 export class RequestInterceptor {
   readonly #browser: CdpClient
   readonly #targets: TargetManager
   readonly #entries: Entry[] = []
   #order = 0
+  /** The browser-level Fetch.enable in force; undefined while Fetch is off. */
+  #params: Protocol.Fetch.EnableRequest | undefined
   /** The last Fetch.enable sent (serialised: Chromium keeps the last one). */
   #enabling: Promise<unknown> = Promise.resolve()
   #sentKey = 'off'
   /** Whether the last command sent was Fetch.enable (false: disabled, or never enabled). */
   #on = false
-  /** Handlers that asked, at the request stage, to see a request's response too. */
+  /** Handlers that asked, at the request stage, to see a request's response too (by pausedKey). */
   readonly #responseWanted = new Map<string, Set<InterceptionHandler>>()
+  /** Shared workers with their own Fetch (see the class comment), with its first answer. */
+  readonly #workers = new Map<TargetSession, Promise<unknown>>()
 
   constructor(browser: CdpClient, targets: TargetManager) {
     this.#browser = browser
     this.#targets = targets
     browser.on('Fetch.requestPaused', (event) => {
-      detach(this.#onPaused(event), 'Fetch.requestPaused')
+      detach(this.#onPaused(event, browser, undefined), 'Fetch.requestPaused')
     })
     browser.on('Fetch.authRequired', (event) => {
-      detach(this.#onAuth(event), 'Fetch.authRequired')
+      detach(this.#onAuth(event, browser, this.#targets.target(event.frameId)), 'Fetch.authRequired')
     })
+    targets.addAttachStep((target) => (target.kind === 'shared_worker' ? this.#adoptWorker(target) : undefined))
+  }
+
+  /**
+   * Resolves once every shared worker of the context that has attached has its own Fetch on
+   * (bounded): the gateway holds a shared worker's script request until then.
+   */
+  sharedWorkersSettled(browserContextId: string | undefined): Promise<void> | undefined {
+    const waiting: Array<Promise<unknown>> = []
+    for (const [target, enabled] of this.#workers) if (target.browserContextId === browserContextId) waiting.push(enabled)
+    if (waiting.length === 0) return undefined
+    return within(Promise.all(waiting).then(() => undefined, () => undefined), WORKER_SETTLE_TIMEOUT_MS).then(() => undefined)
+  }
+
+  /** The attach-time step for a shared worker: its own Fetch, sent first, for its whole life. */
+  #adoptWorker(target: TargetSession): Promise<unknown> {
+    const { client } = target
+    client.on('Fetch.requestPaused', (event) => {
+      detach(this.#onPaused(event, client, target), 'Fetch.requestPaused (shared worker)')
+    })
+    client.on('Fetch.authRequired', (event) => {
+      detach(this.#onAuth(event, client, target), 'Fetch.authRequired (shared worker)')
+    })
+    const enabled = client.send('Fetch.enable', this.#workerParams())
+    const settled = enabled.then(
+      () => undefined,
+      (error: unknown) => debug('Fetch.enable on shared worker %s failed: %s', target.targetId, String(error)),
+    )
+    this.#workers.set(target, settled)
+    detach(
+      client.whenDetached.then(() => this.#workers.delete(target)),
+      'shared worker detached',
+    )
+    return enabled
+  }
+
+  /** What a shared worker's own Fetch is set to now. */
+  #workerParams(): Protocol.Fetch.EnableRequest {
+    return this.#params ?? WORKER_IDLE
   }
 
   /** Registers a handler; see InterceptionRegistration. */
@@ -239,17 +302,32 @@ export class RequestInterceptor {
     const switched = on !== this.#on
     this.#on = on
     const params: Protocol.Fetch.EnableRequest = handleAuthRequests ? { patterns, handleAuthRequests } : { patterns }
+    this.#params = on ? params : undefined
     // Sent at once (Chromium applies the browser session's commands in order); the rebuild
     // waits for the answer, so the rebuilt loaders include the new state.
     const sent = on ? this.#browser.send('Fetch.enable', params) : this.#browser.send('Fetch.disable')
     // Callers await `ready`; a failure there is theirs to see, not an unhandled rejection.
     sent.then(undefined, (error: unknown) => debug('%s failed: %s', on ? 'Fetch.enable' : 'Fetch.disable', String(error)))
-    const done = switched ? sent.then(() => this.#rebuildLoaders()) : sent
+    const workers = this.#updateWorkers()
+    const done = Promise.all([switched ? sent.then(() => this.#rebuildLoaders()) : sent, workers])
     this.#enabling = this.#enabling.then(
       () => done,
       () => done,
     )
     return this.#enabling
+  }
+
+  /** Every shared worker's own Fetch follows the browser-level patterns (see the class comment). */
+  #updateWorkers(): Promise<unknown> {
+    const params = this.#workerParams()
+    return Promise.all(
+      [...this.#workers.keys()].map((target) =>
+        within(
+          target.client.send('Fetch.enable', params).catch((error: unknown) => debug('Fetch.enable on shared worker: %s', String(error))),
+          REBUILD_TIMEOUT_MS,
+        ),
+      ),
+    )
   }
 
   /** See the class comment: a page-level Fetch round trip on every live target. */
@@ -258,6 +336,8 @@ export class RequestInterceptor {
     const bounded = (what: Promise<unknown>): Promise<unknown> => within(what.catch((error: unknown) => debug('rebuilding loaders: %s', String(error))), REBUILD_TIMEOUT_MS)
     await Promise.all(
       this.#targets.liveTargets().map((target) => {
+        // A shared worker's loaders are never rebuilt, and a Fetch.disable would end its own Fetch.
+        if (this.#workers.has(target)) return undefined
         const { client, pageFetch } = target
         // A target with its own page-level Fetch keeps it: re-sending it rebuilds the loaders too.
         if (pageFetch) return bounded(client.send('Fetch.enable', pageFetch))
@@ -266,29 +346,42 @@ export class RequestInterceptor {
     )
   }
 
-  async #onPaused(event: Protocol.Fetch.RequestPausedEvent): Promise<void> {
-    const target = this.#targets.target(event.frameId)
+  /**
+   * A request paused on `client`: the browser's session (`worker` undefined) or a shared
+   * worker's own (see the class comment). Answers go back on the same session.
+   */
+  async #onPaused(event: Protocol.Fetch.RequestPausedEvent, client: CdpClient, worker: TargetSession | undefined): Promise<void> {
+    const target = worker ?? this.#targets.target(event.frameId)
     const responseStage = event.responseStatusCode !== undefined || event.responseErrorReason !== undefined
     try {
-      if (responseStage) await this.#responseStage(event, target)
-      else await this.#requestStage(event, target)
+      if (worker === undefined && target !== undefined && this.#workers.has(target)) await this.#passOn(event, responseStage)
+      else if (responseStage) await this.#responseStage(event, target, client)
+      else await this.#requestStage(event, target, client)
     } catch (error) {
       // Only our own bugs land here; the request still gets its one answer below.
       debug('interception of %s failed: %s', event.request.url, String(error))
-      await this.#send('Fetch.continueRequest', { requestId: event.requestId })
+      await this.#send(client, 'Fetch.continueRequest', { requestId: event.requestId })
     }
   }
 
-  async #requestStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<void> {
+  /** A shared worker's request paused at browser level too: its own level has decided it. */
+  async #passOn(event: Protocol.Fetch.RequestPausedEvent, responseStage: boolean): Promise<void> {
+    const { requestId } = event
+    if (!responseStage) await this.#send(this.#browser, 'Fetch.continueRequest', { requestId })
+    else if (event.responseErrorReason !== undefined) await this.#send(this.#browser, 'Fetch.failRequest', { requestId, errorReason: event.responseErrorReason })
+    else await this.#send(this.#browser, 'Fetch.continueResponse', { requestId })
+  }
+
+  async #requestStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined, client: CdpClient): Promise<void> {
     const overrides: { url?: string; method?: string; postData?: string; headers?: HeaderEntry[]; interceptResponse?: boolean } = {}
     let current = event
-    for (const entry of this.#matching(event, 'Request')) {
+    for (const entry of this.#matching(event, 'Request', client)) {
       const { handler } = entry
       if (!handler.onRequest) continue
       const decision = await this.#call(handler, () => handler.onRequest!(current, target), event.request.url)
       if (!decision) continue
       if (decision.kind !== 'continue') {
-        await this.#finish(event.requestId, decision)
+        await this.#finish(client, event.requestId, decision)
         return
       }
       if (decision.url !== undefined) overrides.url = decision.url
@@ -297,40 +390,41 @@ export class RequestInterceptor {
       if (decision.headers !== undefined) overrides.headers = decision.headers
       if (decision.interceptResponse) {
         overrides.interceptResponse = true
-        let wanted = this.#responseWanted.get(event.requestId)
-        if (!wanted) this.#responseWanted.set(event.requestId, (wanted = new Set()))
+        const key = pausedKey(client, event.requestId)
+        let wanted = this.#responseWanted.get(key)
+        if (!wanted) this.#responseWanted.set(key, (wanted = new Set()))
         wanted.add(handler)
         // A request that fails before its response never comes back: forget the oldest.
         if (this.#responseWanted.size > MAX_RESPONSE_WANTED) this.#responseWanted.delete(this.#responseWanted.keys().next().value!)
       }
       current = withRequestOverrides(current, decision)
     }
-    if (await this.#send('Fetch.continueRequest', { requestId: event.requestId, ...overrides })) return
+    if (await this.#send(client, 'Fetch.continueRequest', { requestId: event.requestId, ...overrides })) return
     // Refused (e.g. a header name Chromium cannot send): unchanged rather than paused for good.
     debug('the changed request %s was refused; it goes unchanged', event.request.url)
-    if (await this.#send('Fetch.continueRequest', { requestId: event.requestId })) return
-    await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Failed' })
+    if (await this.#send(client, 'Fetch.continueRequest', { requestId: event.requestId })) return
+    await this.#send(client, 'Fetch.failRequest', { requestId: event.requestId, errorReason: 'Failed' })
   }
 
   /** Carries out a decision that ends the chain (the same at both stages). */
-  async #finish(requestId: string, decision: Exclude<RequestDecision | ResponseDecision, { kind: 'continue' }>): Promise<void> {
-    if (decision.kind === 'fail') await this.#send('Fetch.failRequest', { requestId, errorReason: decision.errorReason })
+  async #finish(client: CdpClient, requestId: string, decision: Exclude<RequestDecision | ResponseDecision, { kind: 'continue' }>): Promise<void> {
+    if (decision.kind === 'fail') await this.#send(client, 'Fetch.failRequest', { requestId, errorReason: decision.errorReason })
     else if (decision.kind === 'fulfill') {
       const { kind: _kind, ...rest } = decision
-      if (!(await this.#send('Fetch.fulfillRequest', { requestId, ...rest }))) await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
+      if (!(await this.#send(client, 'Fetch.fulfillRequest', { requestId, ...rest }))) await this.#send(client, 'Fetch.failRequest', { requestId, errorReason: 'Failed' })
     }
   }
 
-  async #responseStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined): Promise<void> {
+  async #responseStage(event: Protocol.Fetch.RequestPausedEvent, target: TargetSession | undefined, client: CdpClient): Promise<void> {
     const overrides: { responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] } = {}
     let current = event
-    for (const entry of this.#matching(event, 'Response')) {
+    for (const entry of this.#matching(event, 'Response', client)) {
       const { handler } = entry
       if (!handler.onResponse) continue
       const decision = await this.#call(handler, () => handler.onResponse!(current, target), event.request.url)
       if (!decision) continue
       if (decision.kind !== 'continue') {
-        await this.#finish(event.requestId, decision)
+        await this.#finish(client, event.requestId, decision)
         return
       }
       if (decision.responseCode !== undefined) overrides.responseCode = decision.responseCode
@@ -345,10 +439,10 @@ export class RequestInterceptor {
     }
     if (event.responseErrorReason !== undefined) {
       // A network error paused at the response stage can only be passed on as that error.
-      await this.#send('Fetch.failRequest', { requestId: event.requestId, errorReason: event.responseErrorReason })
+      await this.#send(client, 'Fetch.failRequest', { requestId: event.requestId, errorReason: event.responseErrorReason })
       return
     }
-    await this.#continueResponse(event, overrides)
+    await this.#continueResponse(client, event, overrides)
   }
 
   /**
@@ -362,12 +456,13 @@ export class RequestInterceptor {
    * through unchanged, or failing that, the request fails.
    */
   async #continueResponse(
+    client: CdpClient,
     event: Protocol.Fetch.RequestPausedEvent,
     overrides: { responseCode?: number; responsePhrase?: string; responseHeaders?: HeaderEntry[] },
   ): Promise<void> {
     const { requestId } = event
     if (overrides.responseCode === undefined && overrides.responseHeaders === undefined && overrides.responsePhrase === undefined) {
-      if (!(await this.#send('Fetch.continueResponse', { requestId }))) await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
+      if (!(await this.#send(client, 'Fetch.continueResponse', { requestId }))) await this.#send(client, 'Fetch.failRequest', { requestId, errorReason: 'Failed' })
       return
     }
     const complete = {
@@ -376,14 +471,13 @@ export class RequestInterceptor {
       responseHeaders: overrides.responseHeaders ?? event.responseHeaders ?? [],
       ...(overrides.responsePhrase !== undefined ? { responsePhrase: overrides.responsePhrase } : {}),
     }
-    if (await this.#send('Fetch.continueResponse', complete)) return
+    if (await this.#send(client, 'Fetch.continueResponse', complete)) return
     debug('the changed response of %s was refused; it goes through unchanged', event.request.url)
-    if (await this.#send('Fetch.continueResponse', { requestId })) return
-    await this.#send('Fetch.failRequest', { requestId, errorReason: 'Failed' })
+    if (await this.#send(client, 'Fetch.continueResponse', { requestId })) return
+    await this.#send(client, 'Fetch.failRequest', { requestId, errorReason: 'Failed' })
   }
 
-  async #onAuth(event: Protocol.Fetch.AuthRequiredEvent): Promise<void> {
-    const target = this.#targets.target(event.frameId)
+  async #onAuth(event: Protocol.Fetch.AuthRequiredEvent, client: CdpClient, target: TargetSession | undefined): Promise<void> {
     // Nobody answered: cancel, as Electron does for a 'login' nobody takes, so the page shows
     // the server's 401/407 answer. 'Default' would hand it to the embedder, which in a
     // headless or CDP-driven browser fails the load with ERR_INVALID_AUTH_CREDENTIALS.
@@ -396,13 +490,14 @@ export class RequestInterceptor {
         break
       }
     }
-    await this.#send('Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: response })
+    await this.#send(client, 'Fetch.continueWithAuth', { requestId: event.requestId, authChallengeResponse: response })
   }
 
   /** Handlers (in order) that want this paused request at this stage. */
-  #matching(event: Protocol.Fetch.RequestPausedEvent, stage: Protocol.Fetch.RequestStage): Entry[] {
-    const wanted = stage === 'Response' ? this.#responseWanted.get(event.requestId) : undefined
-    if (wanted) this.#responseWanted.delete(event.requestId)
+  #matching(event: Protocol.Fetch.RequestPausedEvent, stage: Protocol.Fetch.RequestStage, client: CdpClient): Entry[] {
+    const key = pausedKey(client, event.requestId)
+    const wanted = stage === 'Response' ? this.#responseWanted.get(key) : undefined
+    if (wanted) this.#responseWanted.delete(key)
     return this.#entries.filter(
       (entry) => wanted?.has(entry.handler) || entry.patterns.some((pattern) => fetchPatternMatches(pattern, event.request.url, event.resourceType, stage)),
     )
@@ -435,17 +530,22 @@ export class RequestInterceptor {
    * Answers a paused request; true when Chromium took the answer. A target or
    * browser that went away meanwhile is not an error (nothing is left to answer).
    */
-  async #send<M extends AnswerCommand>(method: M, ...params: CommandParams<M>): Promise<boolean> {
-    if (this.#browser.detached) return true
+  async #send<M extends AnswerCommand>(client: CdpClient, method: M, ...params: CommandParams<M>): Promise<boolean> {
+    if (client.detached) return true
     try {
-      await this.#browser.send(method, ...params)
+      await client.send(method, ...params)
       return true
     } catch (error) {
       debug('%s failed: %s', method, String(error))
       // "Invalid InterceptionId": the request is gone (its target closed, or it was already answered).
-      return this.#browser.detached || /Invalid InterceptionId|Target closed|Session closed/i.test(String(error))
+      return client.detached || /Invalid InterceptionId|Target closed|Session closed/i.test(String(error))
     }
   }
+}
+
+/** A paused request's key across sessions: each session numbers its interceptions itself. */
+function pausedKey(client: CdpClient, requestId: string): string {
+  return client.sessionId === '' ? requestId : `${client.sessionId}/${requestId}`
 }
 
 /** The paused event as later handlers see it after a 'continue' with overrides. */

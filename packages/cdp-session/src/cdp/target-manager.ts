@@ -55,6 +55,7 @@ export class TargetManager {
    */
   readonly #holding = new Map<string, { count: number; held: Array<() => void> }>()
   readonly #internal = new Map<string, Deferred<CdpClient>>()
+  readonly #attachSteps: Array<(target: TargetSession) => Promise<unknown> | undefined> = []
 
   constructor(
     connection: CdpConnection,
@@ -159,6 +160,14 @@ export class TargetManager {
   }
 
   /** Live targets of one owner, in attach order. */
+  /**
+   * A browser-wide setup command for every new target of any owner, sent first in the batch
+   * of its attach (before the owner's, while the target is paused); undefined: none for it.
+   */
+  addAttachStep(step: (target: TargetSession) => Promise<unknown> | undefined): void {
+    this.#attachSteps.push(step)
+  }
+
   targetsOf(owner: TargetOwner): TargetSession[] {
     const result: TargetSession[] = []
     for (const [target, o] of this.#owners) if (o === owner && !target.closed) result.push(target)
@@ -224,6 +233,10 @@ export class TargetManager {
     )
 
     const steps: Array<Promise<unknown>> = []
+    for (const step of this.#attachSteps) {
+      const sent = step(target)
+      if (sent) steps.push(sent)
+    }
     if (hasFrames(kind)) {
       this.#listen(client, target)
       steps.push(

@@ -4,15 +4,17 @@
 // and page of that context; a 407 that still arrives (a request sent before) is answered from
 // that cache by the network stack itself. It only learns them by answering a 407, and CDP only
 // lets us answer (Fetch.authRequired) for requests we intercept. So while the session is not yet
-// "seeded", every new page (and service/shared worker) of it starts with page-level Fetch
+// "seeded", every new page (and service worker) of it starts with page-level Fetch
 // interception that continues each request untouched and answers the gateway's 407 with its
 // credentials. Once the gateway has seen one authorised request, the context's cache holds the
 // credentials, and the armed targets' interception is switched off as soon as nothing is left
 // to answer: no paused request or challenge of an armed target waiting for our answer, and no
 // 407 the gateway sent whose challenge has not reached us yet (switched off under a challenge
 // on its way, Chromium fails that request with ERR_INVALID_AUTH_CREDENTIALS: measured with five
-// pages loading at once). Measured routes that need no Fetch at all, and why they are not
-// taken: docs/decisions.md.
+// pages loading at once). A shared worker is not armed: it has its own Fetch for its whole life
+// (request-interceptor.ts), which a disarming Fetch.disable would end; its page, which loaded
+// its script through the gateway, has seeded the context by then. Measured routes that need no
+// Fetch at all, and why they are not taken: docs/decisions.md.
 import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
 import type { InterceptionHandler } from '../cdp/request-interceptor.js'
@@ -59,7 +61,7 @@ export class ProxyAuthSeeder {
   /** The attach-time step: arms targets that can make requests while the session is not seeded. */
   apply(target: TargetSession): Array<Promise<unknown>> {
     if (this.#seeded || target.closed || this.#armed.has(target)) return []
-    if (target.kind !== 'page' && target.kind !== 'service_worker' && target.kind !== 'shared_worker') return []
+    if (target.kind !== 'page' && target.kind !== 'service_worker') return []
     const { client } = target
     const armed: Armed = { off: [], answers: 0, waiting: 0 }
     this.#armed.set(target, armed)
