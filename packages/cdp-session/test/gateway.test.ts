@@ -295,6 +295,27 @@ describe('forwarding', () => {
       agent.destroy()
     }
   })
+
+  it('a request hold keeps the request from the server until it settles; others pass at once', async () => {
+    let release!: () => void
+    const asked: string[] = []
+    const gateway = await startGateway()
+    server.setContent('/hello.txt', 'hello')
+    gateway.setRequestHold((head) => {
+      asked.push(head.url)
+      return head.url.includes('held') ? new Promise<void>((resolve) => (release = resolve)) : undefined
+    })
+    const held = viaGateway(gateway, server.url('/hello.txt?held'))
+    expect((await viaGateway(gateway, server.url('/hello.txt?free'))).status).toBe(200)
+    expect(server.requests.map((r) => r.url)).toEqual([server.url('/hello.txt?free')])
+    release()
+    expect((await held).status).toBe(200)
+    expect(server.requests.map((r) => r.url)).toEqual([server.url('/hello.txt?free'), server.url('/hello.txt?held')])
+    expect(asked.sort()).toEqual([server.url('/hello.txt?free'), server.url('/hello.txt?held')])
+    gateway.setRequestHold(null)
+    expect((await viaGateway(gateway, server.url('/hello.txt?after'))).status).toBe(200)
+    expect(asked).toHaveLength(2)
+  })
 })
 
 describe('with a PAC script as the route', () => {

@@ -21,6 +21,7 @@ import * as network from './network.js'
 import { Preloads } from './preloads.js'
 import { Protocol } from './protocol.js'
 import { seedGatewayCredentials } from './proxy-auth.js'
+import { holdSharedWorkerScripts } from './shared-worker-hold.js'
 import * as storage from './storage.js'
 import { UserAgent } from './user-agent.js'
 import { pageControl, WebContents } from './web-contents.js'
@@ -87,7 +88,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#userAgent = new UserAgent(core)
     this.#emulation = new NetworkEmulation(core)
     this.#preloads = new Preloads(core)
-    if (init.gateway) seedGatewayCredentials(core)
+    if (init.gateway) {
+      seedGatewayCredentials(core)
+      holdSharedWorkerScripts(core)
+    }
     this.cookies = new Cookies(core)
     this.webRequest = new WebRequest(core)
     this.#login = new LoginHook(core)

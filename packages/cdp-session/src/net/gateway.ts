@@ -43,6 +43,9 @@ export interface HeldTunnel {
   refuse(error: unknown): void
 }
 
+/** See GatewayOptions.hold. */
+export type RequestHold = (head: RequestHead) => Promise<void> | undefined
+
 /** Takes over CONNECT tunnels (a certificate verify proc); null: tunnels are spliced as they come. */
 export type TunnelHook = (tunnel: HeldTunnel) => Promise<void>
 
@@ -70,6 +73,12 @@ export interface GatewayOptions {
   /** How long a proxy that could not be reached is tried last (Chromium: 5 minutes). */
   badProxyRetryMs?: number
   onEvent?: (event: GatewayEvent) => void
+  /**
+   * Asked about each authorised forward request before it is routed: a promise holds the
+   * request until it settles (the session holds a shared worker's script until the worker's
+   * own interception is on); undefined sends it at once. Replaceable with setRequestHold().
+   */
+  hold?: RequestHold
   /**
    * How a forward request that no route could carry is answered: 'page' (default) with a 502
    * page, as proxies do; 'network-error' by closing the client connection without an answer,
@@ -146,10 +155,12 @@ export class SessionGateway {
   private readonly lastChoice = new Map<number, ProxyChoice>()
   private listeningPort = 0
   private tunnelHook: TunnelHook | null = null
+  private requestHold: RequestHold | undefined
   private closing: Promise<void> | undefined
 
   private constructor(private readonly server: Server, private readonly options: GatewayOptions) {
     this.route = options.route
+    this.requestHold = options.hold
     this.host = options.host ?? '127.0.0.1'
     this.resolverCache = new CachingResolver(options.lookup)
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000
@@ -221,6 +232,11 @@ export class SessionGateway {
   /** Hands every new CONNECT tunnel to `hook` (null: none). Tunnels already open are left alone. */
   setTunnelHook(hook: TunnelHook | null): void {
     this.tunnelHook = hook
+  }
+
+  /** Replaces GatewayOptions.hold (null: no request is held). */
+  setRequestHold(hold: RequestHold | null): void {
+    this.requestHold = hold ?? undefined
   }
 
   clearHostResolverCache(): void {
@@ -357,6 +373,8 @@ export class SessionGateway {
     }
     this.emit({ type: 'request', id, kind: 'forward', url: url.href })
     client.whenDone(() => this.emit({ type: 'closed', id }))
+    const held = this.requestHold?.(head)
+    if (held) await held.catch(() => undefined)
     const dest = destinationOf(url)
     // Without a body a request can be sent again when a pooled connection turns out stale.
     const replay = replayable(head)
