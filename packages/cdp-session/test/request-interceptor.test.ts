@@ -138,6 +138,12 @@ describe('RequestInterceptor', () => {
     await settle()
     expect(client.sent.map((s) => s.method)).toEqual(['Fetch.enable', 'Fetch.enable', 'Fetch.failRequest', 'Fetch.enable'])
     expect(client.enables().at(-1)).toEqual({ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] })
+    // Armed by the credential seeder: every request and its challenges too, then back.
+    await interceptor.armWorker(worker as never, true)
+    expect(client.enables().at(-1)).toEqual({ patterns: [{ urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true })
+    await interceptor.armWorker(worker as never, false)
+    expect(client.enables().at(-1)).toEqual({ patterns: [{ urlPattern: 'x-cdp-session-idle:*' }] })
+    expect(client.sent.map((s) => s.method)).not.toContain('Fetch.disable')
   })
 
   it('runs handlers in priority order; continue overrides accumulate and later handlers see them', async () => {

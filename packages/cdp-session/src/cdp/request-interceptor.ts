@@ -187,6 +187,8 @@ export class RequestInterceptor {
   readonly #responseWanted = new Map<string, Set<InterceptionHandler>>()
   /** Shared workers with their own Fetch (see the class comment), with its first answer. */
   readonly #workers = new Map<TargetSession, Promise<unknown>>()
+  /** Shared workers whose Fetch also pauses every request and its auth challenges (armWorker). */
+  readonly #armedWorkers = new Set<TargetSession>()
 
   constructor(browser: CdpClient, targets: TargetManager) {
     this.#browser = browser
@@ -220,22 +222,38 @@ export class RequestInterceptor {
     client.on('Fetch.authRequired', (event) => {
       detach(this.#onAuth(event, client, target), 'Fetch.authRequired (shared worker)')
     })
-    const enabled = client.send('Fetch.enable', this.#workerParams())
+    const enabled = client.send('Fetch.enable', this.#workerParams(target))
     const settled = enabled.then(
       () => undefined,
       (error: unknown) => debug('Fetch.enable on shared worker %s failed: %s', target.targetId, String(error)),
     )
     this.#workers.set(target, settled)
     detach(
-      client.whenDetached.then(() => this.#workers.delete(target)),
+      client.whenDetached.then(() => {
+        this.#workers.delete(target)
+        this.#armedWorkers.delete(target)
+      }),
       'shared worker detached',
     )
     return enabled
   }
 
+  /**
+   * While `on`, a shared worker's own Fetch also pauses every request of it with its auth
+   * challenges (requests no handler wants go on unchanged): the gateway credential seeder's
+   * arming of a target, for a worker whose Fetch must never be switched off (proxy-auth.ts).
+   */
+  armWorker(target: TargetSession, on: boolean): Promise<unknown> {
+    if (!this.#workers.has(target) || on === this.#armedWorkers.has(target)) return Promise.resolve()
+    if (on) this.#armedWorkers.add(target)
+    else this.#armedWorkers.delete(target)
+    return target.client.send('Fetch.enable', this.#workerParams(target))
+  }
+
   /** What a shared worker's own Fetch is set to now. */
-  #workerParams(): Protocol.Fetch.EnableRequest {
-    return this.#params ?? WORKER_IDLE
+  #workerParams(target: TargetSession): Protocol.Fetch.EnableRequest {
+    if (!this.#armedWorkers.has(target)) return this.#params ?? WORKER_IDLE
+    return { patterns: [...(this.#params?.patterns ?? []), { urlPattern: '*', requestStage: 'Request' }], handleAuthRequests: true }
   }
 
   /** Registers a handler; see InterceptionRegistration. */
@@ -319,11 +337,10 @@ export class RequestInterceptor {
 
   /** Every shared worker's own Fetch follows the browser-level patterns (see the class comment). */
   #updateWorkers(): Promise<unknown> {
-    const params = this.#workerParams()
     return Promise.all(
       [...this.#workers.keys()].map((target) =>
         within(
-          target.client.send('Fetch.enable', params).catch((error: unknown) => debug('Fetch.enable on shared worker: %s', String(error))),
+          target.client.send('Fetch.enable', this.#workerParams(target)).catch((error: unknown) => debug('Fetch.enable on shared worker: %s', String(error))),
           REBUILD_TIMEOUT_MS,
         ),
       ),

@@ -4,20 +4,21 @@
 // and page of that context; a 407 that still arrives (a request sent before) is answered from
 // that cache by the network stack itself. It only learns them by answering a 407, and CDP only
 // lets us answer (Fetch.authRequired) for requests we intercept. So while the session is not yet
-// "seeded", every new page (and service worker) of it starts with page-level Fetch
-// interception that continues each request untouched and answers the gateway's 407 with its
-// credentials. Once the gateway has seen one authorised request, the context's cache holds the
+// "seeded", every new page, cross-site iframe, service and shared worker of it starts with
+// page-level Fetch interception that continues each request untouched and answers the gateway's
+// 407 with its credentials. Once the gateway has seen one authorised request, the context's cache holds the
 // credentials, and the armed targets' interception is switched off as soon as nothing is left
 // to answer: no paused request or challenge of an armed target waiting for our answer, and no
 // 407 the gateway sent whose challenge has not reached us yet (switched off under a challenge
 // on its way, Chromium fails that request with ERR_INVALID_AUTH_CREDENTIALS: measured with five
-// pages loading at once). A shared worker is not armed: it has its own Fetch for its whole life
-// (request-interceptor.ts), which a disarming Fetch.disable would end; its page, which loaded
-// its script through the gateway, has seeded the context by then. Measured routes that need no
-// Fetch at all, and why they are not taken: docs/decisions.md.
+// pages loading at once). A shared worker has its own Fetch for its whole life
+// (request-interceptor.ts), which a disarming Fetch.disable would end, so the interceptor arms
+// and disarms it instead (its pauses and challenges go through the interceptor's handlers, this
+// seeder's browser-level handler among them). Measured routes that need no Fetch at all, and why
+// they are not taken: docs/decisions.md.
 import type { Protocol } from 'devtools-protocol'
 import { debug, detach } from '../common/util.js'
-import type { InterceptionHandler } from '../cdp/request-interceptor.js'
+import type { InterceptionHandler, RequestInterceptor } from '../cdp/request-interceptor.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
 
@@ -43,10 +44,14 @@ interface Armed {
   answers: number
   /** Paused requests and challenges of this target not answered yet. */
   waiting: number
+  /** The target's Fetch is this seeder's (false: a shared worker's, the interceptor's). */
+  own: boolean
 }
 
 export class ProxyAuthSeeder {
   #credentials: GatewayCredentials | undefined
+  /** Arms shared workers (their Fetch belongs to it); known once the session is bound. */
+  #interceptor: RequestInterceptor | undefined
   readonly #armed = new Map<TargetSession, Armed>()
   #seeded = false
   /** When the gateway sent each 407 whose challenge has not reached us yet (oldest first). */
@@ -54,16 +59,25 @@ export class ProxyAuthSeeder {
   #recheck: NodeJS.Timeout | undefined
 
   /** Known once the gateway listens; targets may be armed before (they make no request yet). */
-  setCredentials(credentials: GatewayCredentials): void {
+  setCredentials(credentials: GatewayCredentials, interceptor: RequestInterceptor): void {
     this.#credentials = credentials
+    this.#interceptor = interceptor
   }
 
   /** The attach-time step: arms targets that can make requests while the session is not seeded. */
   apply(target: TargetSession): Array<Promise<unknown>> {
     if (this.#seeded || target.closed || this.#armed.has(target)) return []
-    if (target.kind !== 'page' && target.kind !== 'service_worker') return []
+    if (target.kind === 'shared_worker') {
+      const interceptor = this.#interceptor
+      if (!interceptor) return []
+      this.#armed.set(target, { off: [() => detach(interceptor.armWorker(target, false), 'proxy-auth disarm shared worker')], answers: 0, waiting: 0, own: false })
+      detach(target.client.whenDetached.then(() => this.#disarm(target)), 'proxy-auth detach')
+      return [interceptor.armWorker(target, true)]
+    }
+    // A cross-site iframe has a Fetch of its own: its page's does not see its requests.
+    if (target.kind !== 'page' && target.kind !== 'iframe' && target.kind !== 'service_worker') return []
     const { client } = target
-    const armed: Armed = { off: [], answers: 0, waiting: 0 }
+    const armed: Armed = { off: [], answers: 0, waiting: 0, own: true }
     this.#armed.set(target, armed)
     const answer = (sent: Promise<unknown>, what: string): void => {
       armed.waiting++
@@ -167,6 +181,7 @@ export class ProxyAuthSeeder {
     if (!armed) return
     this.#armed.delete(target)
     for (const off of armed.off) off()
+    if (!armed.own) return
     target.pageFetch = undefined
     if (!target.closed) detach(target.client.send('Fetch.disable'), 'proxy-auth Fetch.disable')
   }
@@ -188,7 +203,7 @@ export function seedGatewayCredentials(core: SessionContext): void {
     core.binding.then((b) => {
       if (typeof b.proxy === 'string' || core.closed) return
       const { gateway } = b.proxy
-      seeder.setCredentials({ origin: `http://${gateway.proxyServer}`, username: gateway.username, password: gateway.password })
+      seeder.setCredentials({ origin: `http://${gateway.proxyServer}`, username: gateway.username, password: gateway.password }, b.interceptor)
       b.proxy.onEvent((event) => {
         if (event.type === 'request') seeder.markSeeded()
         else if (event.type === 'rejected' && event.reason === 'auth') seeder.challengeSent()
