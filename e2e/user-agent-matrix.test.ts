@@ -1,0 +1,49 @@
+// ses.setUserAgent(ua, acceptLanguages) over every kind of request a session makes (the webRequest
+// matrix's kinds, e2e/fixtures/web-request-kinds.ts): the User-Agent and Accept-Language headers the
+// server receives for a page opened after the call, after a second call replaced the first, and
+// beside a webRequest hook that changes another header. A page opened before keeps the browser's
+// user agent (Electron: existing WebContents keep theirs; e2e/user-agent.test.ts).
+import { describe, expect, test } from './fixtures/test.js'
+import type { TestServer } from './fixtures/server.js'
+import { KINDS, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
+
+const CELL = { timeout: 20_000 }
+
+/** The request the server received for `url` (matched by its unique query). */
+function received(server: TestServer, url: string) {
+  const { search } = new URL(url)
+  const found = server.requests.find((r) => r.path === new URL(url).pathname && r.url.endsWith(search))
+  if (!found) throw new Error(`the server received no ${url}`)
+  return found
+}
+
+describe('ses.setUserAgent over every request kind', () => {
+  for (const kind of KINDS) {
+    describe(kind.name, () => {
+      test('set before the page, then replaced: the request carries the second user agent and languages', CELL, async ({ session, server }) => {
+        serveMatrix(server)
+        session.setUserAgent('first-agent/1.0', 'de')
+        session.setUserAgent('matrix-agent/2.0', 'fr-CA,fr')
+        const wc = await kind.open(session, server)
+        const url = targetUrl(kind, server, 'pass')
+        expect((await kind.run(wc, url)).ok).toBe(true)
+        const { headers } = received(server, url)
+        expect(headers['user-agent']).toBe('matrix-agent/2.0')
+        expect(headers['accept-language']).toMatch(/^fr-CA,fr(;|$)/)
+        expect(session.getUserAgent()).toBe('matrix-agent/2.0')
+      })
+
+      test('beside a webRequest hook that adds a header: both reach the server', CELL, async ({ session, server }) => {
+        serveMatrix(server)
+        session.setUserAgent('matrix-agent/3.0')
+        session.webRequest.onBeforeSendHeaders({ urls: ['*://*/m/t/*'] }, (details, callback) => callback({ requestHeaders: { ...details.requestHeaders, 'X-Matrix': 'yes' } }))
+        const wc = await kind.open(session, server)
+        const url = targetUrl(kind, server, 'pass')
+        expect((await kind.run(wc, url)).ok).toBe(true)
+        const { headers } = received(server, url)
+        expect(headers['user-agent']).toBe('matrix-agent/3.0')
+        expect(headers['x-matrix']).toBe('yes')
+      })
+    })
+  }
+})
