@@ -108,7 +108,8 @@ const CDP_TYPES: Partial<Record<WebRequestResourceType, Protocol.Network.Resourc
   mainFrame: ['Document'],
   subFrame: ['Document'],
   stylesheet: ['Stylesheet'],
-  script: ['Script'],
+  // Fetch reports every worker's main script as 'Other'; we call it 'script' (web-request.ts).
+  script: ['Script', 'Other'],
   image: ['Image'],
   font: ['Font'],
   xhr: ['XHR', 'Fetch', 'EventSource'],
