@@ -11,6 +11,7 @@ import { getBlobData } from './blob.js'
 import type { SessionContext } from './context.js'
 import { Cookies } from './cookies.js'
 import { Downloads, type CreateInterruptedDownloadOptions, type DownloadURLOptions } from './downloads/downloads.js'
+import { sessionFetch, type SessionFetchInit } from './session-fetch.js'
 import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
@@ -291,6 +292,18 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   getPreloads(): string[] {
     return this.#preloads.get()
+  }
+
+  // ---- fetch (session-fetch.ts) -------------------------------------------------------------
+
+  /**
+   * A request made as this session (its cookies, user agent and languages, proxy route), as
+   * newer Electron's `ses.fetch`: resolves with a standard Response; the response's cookies are
+   * stored in the session; no CORS. Sent by Node, not by Chromium: webRequest hooks and protocol
+   * handlers do not see it (docs/feature-matrix.md).
+   */
+  fetch(input: RequestInfo | URL, init?: SessionFetchInit): Promise<Response> {
+    return sessionFetch(this.#core, () => ({ userAgent: this.#userAgent.get(), acceptLanguages: this.#userAgent.acceptLanguages }), input, init)
   }
 
   // ---- downloads (downloads/) -------------------------------------------------------------

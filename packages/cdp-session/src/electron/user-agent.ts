@@ -54,6 +54,11 @@ export class UserAgent {
     return this.#override?.userAgent ?? this.#core.init.defaultUserAgent
   }
 
+  /** The languages setUserAgent gave ('en-US,fr'), or undefined: the browser's own. */
+  get acceptLanguages(): string | undefined {
+    return this.#override?.acceptLanguage
+  }
+
   /**
    * A service worker's own script is fetched by the browser for the registration: no target's
    * UA override applies to it (Chromium 156 sends it without our User-Agent). The paused

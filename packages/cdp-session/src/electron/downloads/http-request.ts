@@ -60,7 +60,7 @@ export async function openDownload(net: SessionNet, url: string, options: OpenOp
       headers.range = `bytes=${options.range.offset}-`
       if (options.range.ifRange) headers['if-range'] = options.range.ifRange
     }
-    const { response, request } = await sendOnce(net, current, headers, options.signal)
+    const { response, request } = await sendOnce(net, current, { method: 'GET', headers, signal: options.signal })
     const status = response.statusCode ?? 0
     const location = response.headers.location
     if ([301, 302, 303, 307, 308].includes(status) && location) {
@@ -76,13 +76,22 @@ export async function openDownload(net: SessionNet, url: string, options: OpenOp
   }
 }
 
-async function sendOnce(net: SessionNet, url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: IncomingMessage; request: ClientRequest }> {
+export interface SendOptions {
+  method: string
+  headers: Record<string, string>
+  body?: Buffer
+  signal: AbortSignal
+}
+
+/** One request (no redirect followed) through the session's route; resolves with the response head, its body not read yet. */
+export async function sendOnce(net: SessionNet, url: URL, options: SendOptions): Promise<{ response: IncomingMessage; request: ClientRequest }> {
+  const { headers, signal } = options
   const { socket, absoluteForm } = await connect(net, url, signal)
   return await new Promise((resolve, reject) => {
     const request = httpRequest({
       // No agent: with one (even agent: false) Node dials by itself and createConnection is ignored.
       createConnection: () => socket,
-      method: 'GET',
+      method: options.method,
       host: url.hostname,
       port: url.port,
       path: absoluteForm ? url.href : `${url.pathname}${url.search}`,
@@ -100,7 +109,7 @@ async function sendOnce(net: SessionNet, url: URL, headers: Record<string, strin
       socket.destroy()
       reject(signal.aborted ? error : new DownloadNetworkError(`request to ${url.origin} failed: ${error.message}`, { cause: error }))
     })
-    request.end()
+    request.end(options.body)
   })
 }
 
