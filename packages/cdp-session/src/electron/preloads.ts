@@ -1,22 +1,57 @@
-// ses.setPreloads / getPreloads: scripts that run in every frame of every new document of the
-// session before the page's own scripts; a file edited on disk applies to the next document.
+// Session preload scripts: ses.setPreloads / getPreloads (Electron 5/6) and newer Electron's
+// registerPreloadScript / unregisterPreloadScript / getPreloadScripts, one list underneath, as in
+// Electron (setPreloads registers its paths as 'frame' scripts). 'frame' scripts run in every frame
+// of every new document of the session before the page's own scripts (Page.addScriptToEvaluate-
+// OnNewDocument); 'service-worker' scripts run in every service worker the session starts, before
+// its own script (evaluated while the worker is paused at attach). Both run in the page's or
+// worker's own global scope, each in its own function scope (Electron runs them in a preload
+// world; there is no Node there either way). A file edited on disk applies to the next document
+// or worker ('preloads-updated' tells when).
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isAbsolute } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import { z } from 'zod'
 import { ValidationError } from '../common/errors.js'
+import { ginConversionError, quote, warnIgnoredInput } from '../common/input-policy.js'
 import { ElectronEvent } from '../common/event.js'
 import { debug, detach } from '../common/util.js'
 import { validateArg } from '../common/validate.js'
 import { hasFrames, type TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
 
+export type PreloadScriptType = 'frame' | 'service-worker'
+
+/** registerPreloadScript's argument (Electron's PreloadScriptRegistration). */
+export interface PreloadScriptRegistration {
+  type: PreloadScriptType
+  /** Default: a random UUID. */
+  id?: string
+  /** An absolute path. */
+  filePath: string
+}
+
+/** What getPreloadScripts lists (Electron's PreloadScript). */
+export interface PreloadScript {
+  type: PreloadScriptType
+  id: string
+  filePath: string
+}
+
+interface Entry extends PreloadScript {
+  /** Registered by setPreloads (replaced by its next call). */
+  fromSetPreloads: boolean
+  /** The last good text of the file ('' while it could not be read). */
+  source: string
+}
+
 const preloadsSchema = z.array(z.string().refine(isAbsolute, 'not an absolute path'))
+const registrationSchema = z.object({ type: z.enum(['frame', 'service-worker']), id: z.string().optional(), filePath: z.string() }).passthrough()
+const REGISTRATION_KEYS = new Set(['type', 'id', 'filePath'])
 
 export class Preloads {
   readonly #core: SessionContext
-  #paths: string[] = []
-  #source = ''
+  #scripts: Entry[] = []
   #watcher: FSWatcher | undefined
   #queue: Promise<void> = Promise.resolve()
 
@@ -28,10 +63,7 @@ export class Preloads {
     })
   }
 
-  /**
-   * Runs in the page's main world, each script wrapped in its own function scope; editing a
-   * file on disk applies to the next document ('preloads-updated' tells when).
-   */
+  /** Electron 5/6: replaces the scripts an earlier call set (registered ones stay); every file must be readable. */
   set(paths: string[]): void {
     const api = 'session.setPreloads'
     this.#core.assertOpen(api)
@@ -43,21 +75,73 @@ export class Preloads {
         throw new ValidationError(api, 'preloads', path, `a readable file (${(error as Error).message})`)
       }
     })
-    this.#paths = [...parsed]
-    this.#source = combinePreloads(parsed, sources)
+    this.#scripts = [
+      ...this.#scripts.filter((s) => !s.fromSetPreloads),
+      ...parsed.map((filePath, i) => ({ type: 'frame' as const, id: randomUUID(), filePath, fromSetPreloads: true, source: sources[i]! })),
+    ]
+    this.#changed()
+  }
+
+  /** The file paths of the session's 'frame' scripts, in the order they run. */
+  get(): string[] {
+    return this.#scripts.filter((s) => s.type === 'frame').map((s) => s.filePath)
+  }
+
+  /** Adds a script for the session's next documents or service workers; returns its id. Electron's errors for a taken id or a relative path. */
+  register(script: PreloadScriptRegistration): string {
+    const api = 'session.registerPreloadScript'
+    this.#core.assertOpen(api)
+    // What gin cannot convert to Electron's PreloadScript (no type of the two, no filePath string) is its TypeError.
+    const result = registrationSchema.safeParse(script)
+    if (!result.success) throw ginConversionError(api, 0, 'script', script)
+    const parsed = result.data
+    for (const key of Object.keys(parsed)) {
+      if (!REGISTRATION_KEYS.has(key)) warnIgnoredInput(api, `the option ${quote(key)} of script`, "Electron's PreloadScriptRegistration has only type, id and filePath")
+    }
+    const id = parsed.id ?? randomUUID()
+    if (this.#scripts.some((s) => s.id === id)) throw new Error(`Cannot register preload script with existing ID '${id}'`)
+    if (!isAbsolute(parsed.filePath)) throw new Error(`Preload script must have absolute path: ${parsed.filePath}`)
+    // Electron reads the file when a document loads; one that cannot be read is reported then ('preload-error').
+    const entry: Entry = { type: parsed.type, id, filePath: parsed.filePath, fromSetPreloads: false, source: this.#read(parsed.filePath) ?? '' }
+    this.#scripts = [...this.#scripts, entry]
+    this.#changed()
+    return id
+  }
+
+  unregister(id: string): void {
+    const api = 'session.unregisterPreloadScript'
+    this.#core.assertOpen(api)
+    validateArg(api, 'id', z.string(), id, 'a preload script id (a string)')
+    if (!this.#scripts.some((s) => s.id === id)) throw new Error(`Cannot unregister preload script with non-existing ID '${id}'`)
+    this.#scripts = this.#scripts.filter((s) => s.id !== id)
+    this.#changed()
+  }
+
+  list(): PreloadScript[] {
+    return this.#scripts.map(({ type, id, filePath }) => ({ type, id, filePath }))
+  }
+
+  /** The file's text, or undefined (then 'preload-error' was emitted). */
+  #read(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8')
+    } catch (error) {
+      this.#core.facade.emit('preload-error', new ElectronEvent(this.#core.facade), path, error as Error)
+      return undefined
+    }
+  }
+
+  #changed(): void {
     this.#closeWatcher()
-    if (parsed.length > 0) {
-      const watcher = watch(parsed, { ignoreInitial: true })
-      watcher.on('change', () => this.#reload())
-      watcher.on('add', () => this.#reload())
+    const paths = [...new Set(this.#scripts.map((s) => s.filePath))]
+    if (paths.length > 0) {
+      const watcher = watch(paths, { ignoreInitial: true })
+      watcher.on('change', (path) => this.#reload(path))
+      watcher.on('add', (path) => this.#reload(path))
       watcher.on('error', (error) => debug('preload watcher: %s', String(error)))
       this.#watcher = watcher
     }
     this.#queueApply()
-  }
-
-  get(): string[] {
-    return [...this.#paths]
   }
 
   #closeWatcher(): void {
@@ -65,23 +149,16 @@ export class Preloads {
     this.#watcher = undefined
   }
 
-  #reload(): void {
-    const sources: string[] = []
-    for (const path of this.#paths) {
-      try {
-        sources.push(readFileSync(path, 'utf8'))
-      } catch (error) {
-        // Mid-save (an editor replaced the file): keep the last good source.
-        this.#core.facade.emit('preload-error', new ElectronEvent(this.#core.facade), path, error as Error)
-        return
-      }
-    }
-    this.#source = combinePreloads(this.#paths, sources)
+  #reload(path: string): void {
+    // Mid-save (an editor replaced the file): keep the last good source.
+    const source = this.#read(path)
+    if (source === undefined) return
+    for (const script of this.#scripts) if (script.filePath === path) script.source = source
     this.#queueApply()
   }
 
   #queueApply(): void {
-    const paths = [...this.#paths]
+    const paths = this.get()
     this.#queue = this.#queue
       .then(() => this.#core.forEachTarget((t) => this.#apply(t)))
       .then(
@@ -92,9 +169,19 @@ export class Preloads {
       )
   }
 
+  #combined(type: PreloadScriptType): string {
+    return combinePreloads(this.#scripts.filter((s) => s.type === type && s.source !== ''))
+  }
+
   #apply(target: TargetSession): Array<Promise<unknown>> {
+    // A service worker runs the scripts once, as it starts (the attach step, before it runs).
+    if (target.kind === 'service_worker') {
+      if (target.applied.has('ready')) return []
+      const source = this.#combined('service-worker')
+      return source ? [target.client.send('Runtime.evaluate', { expression: source })] : []
+    }
     if (!hasFrames(target.kind)) return []
-    const source = this.#source
+    const source = this.#combined('frame')
     const previous = target.applied.get('preload') as { source: string; id: Promise<string> } | undefined
     if (previous?.source === source || (!previous && !source)) return []
     const steps: Array<Promise<unknown>> = []
@@ -113,8 +200,8 @@ export class Preloads {
   }
 }
 
-function combinePreloads(paths: readonly string[], sources: readonly string[]): string {
-  return sources
-    .map((source, i) => `;(() => {\ntry {\n${source}\n} catch (error) { console.error(${JSON.stringify(`preload ${paths[i]} threw:`)}, error) }\n})();`)
+function combinePreloads(scripts: readonly Entry[]): string {
+  return scripts
+    .map((script) => `;(() => {\ntry {\n${script.source}\n} catch (error) { console.error(${JSON.stringify(`preload ${script.filePath} threw:`)}, error) }\n})();`)
     .join('\n')
 }

@@ -19,7 +19,7 @@ import { NetLog } from './net-log.js'
 import { Permissions, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
 import * as integratedAuth from './integrated-auth.js'
 import * as network from './network.js'
-import { Preloads } from './preloads.js'
+import { Preloads, type PreloadScript, type PreloadScriptRegistration } from './preloads.js'
 import { Protocol } from './protocol.js'
 import { seedGatewayCredentials } from './proxy-auth.js'
 import { holdSharedWorkerScripts } from './shared-worker-hold.js'
@@ -292,6 +292,23 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   getPreloads(): string[] {
     return this.#preloads.get()
+  }
+
+  /**
+   * Newer Electron: a 'frame' script runs in every frame of the session's next documents, a
+   * 'service-worker' script in every service worker it starts, before their own scripts; returns
+   * the script's id (`script.id`, or a random UUID).
+   */
+  registerPreloadScript(script: PreloadScriptRegistration): string {
+    return this.#preloads.register(script)
+  }
+
+  unregisterPreloadScript(id: string): void {
+    this.#preloads.unregister(id)
+  }
+
+  getPreloadScripts(): PreloadScript[] {
+    return this.#preloads.list()
   }
 
   // ---- fetch (session-fetch.ts) -------------------------------------------------------------
