@@ -41,7 +41,7 @@ const TLS_ERRORS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'ERR_CERT_COMMON_NAME_INVALID',
 }
 
-export async function sessionFetch(core: SessionContext, userAgent: () => { userAgent: string; acceptLanguages: string | undefined }, input: RequestInfo | URL, init?: SessionFetchInit): Promise<Response> {
+export async function sessionFetch(core: SessionContext, userAgent: () => { userAgent: string; acceptLanguages: string | undefined }, input: string | URL | Request, init?: SessionFetchInit): Promise<Response> {
   const api = 'session.fetch'
   core.assertOpen(api)
   const session = core.facade

@@ -319,7 +319,7 @@ export class Session extends TypedEmitter<SessionEvents> {
    * stored in the session; no CORS. Sent by Node, not by Chromium: webRequest hooks and protocol
    * handlers do not see it (docs/feature-matrix.md).
    */
-  fetch(input: RequestInfo | URL, init?: SessionFetchInit): Promise<Response> {
+  fetch(input: string | URL | Request, init?: SessionFetchInit): Promise<Response> {
     return sessionFetch(this.#core, () => ({ userAgent: this.#userAgent.get(), acceptLanguages: this.#userAgent.acceptLanguages }), input, init)
   }
 
