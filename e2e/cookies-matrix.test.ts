@@ -5,17 +5,9 @@
 // Chromium's SameSite=Lax default, Electron's too: such a cookie is neither sent nor stored there.
 import type { Cookie } from 'cdp-session'
 import { describe, expect, test } from './fixtures/test.js'
-import type { TestServer } from './fixtures/server.js'
-import { KINDS, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
+import { KINDS, receivedFor, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
 
 const CELL = { timeout: 20_000 }
-
-function received(server: TestServer, url: string) {
-  const { pathname, search } = new URL(url)
-  const found = server.requests.find((r) => r.path === pathname && r.url.endsWith(search))
-  if (!found) throw new Error(`the server received no ${url}`)
-  return found
-}
 
 describe('ses.cookies over every request kind', () => {
   for (const kind of KINDS) {
@@ -26,7 +18,7 @@ describe('ses.cookies over every request kind', () => {
         await session.cookies.set({ url: new URL(url).origin, name: 'matrix', value: 'sent', sameSite: 'lax' })
         const wc = await kind.open(session, server)
         expect((await kind.run(wc, url)).ok).toBe(true)
-        const cookie = received(server, url).headers.cookie ?? ''
+        const cookie = receivedFor(server, url).headers.cookie ?? ''
         if (kind.crossSite) expect(cookie).not.toContain('matrix=sent')
         else expect(cookie).toContain('matrix=sent')
       })
@@ -45,7 +37,7 @@ describe('ses.cookies over every request kind', () => {
         const wc = await kind.open(session, server)
         const url = `${targetUrl(kind, server, 'pass')}&c=${name}`
         expect((await kind.run(wc, url)).ok).toBe(true)
-        expect(received(server, url)).toBeDefined()
+        expect(receivedFor(server, url)).toBeDefined()
         if (kind.crossSite) {
           // No event can prove a negative by waiting; the store is read after the response arrived.
           expect(await session.cookies.get({ name })).toEqual([])

@@ -4,18 +4,9 @@
 // beside a webRequest hook that changes another header. A page opened before keeps the browser's
 // user agent (Electron: existing WebContents keep theirs; e2e/user-agent.test.ts).
 import { describe, expect, test } from './fixtures/test.js'
-import type { TestServer } from './fixtures/server.js'
-import { KINDS, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
+import { KINDS, receivedFor, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
 
 const CELL = { timeout: 20_000 }
-
-/** The request the server received for `url` (matched by its unique query). */
-function received(server: TestServer, url: string) {
-  const { search } = new URL(url)
-  const found = server.requests.find((r) => r.path === new URL(url).pathname && r.url.endsWith(search))
-  if (!found) throw new Error(`the server received no ${url}`)
-  return found
-}
 
 describe('ses.setUserAgent over every request kind', () => {
   for (const kind of KINDS) {
@@ -27,7 +18,7 @@ describe('ses.setUserAgent over every request kind', () => {
         const wc = await kind.open(session, server)
         const url = targetUrl(kind, server, 'pass')
         expect((await kind.run(wc, url)).ok).toBe(true)
-        const { headers } = received(server, url)
+        const { headers } = receivedFor(server, url)
         expect(headers['user-agent']).toBe('matrix-agent/2.0')
         expect(headers['accept-language']).toMatch(/^fr-CA,fr(;|$)/)
         expect(session.getUserAgent()).toBe('matrix-agent/2.0')
@@ -40,7 +31,7 @@ describe('ses.setUserAgent over every request kind', () => {
         const wc = await kind.open(session, server)
         const url = targetUrl(kind, server, 'pass')
         expect((await kind.run(wc, url)).ok).toBe(true)
-        const { headers } = received(server, url)
+        const { headers } = receivedFor(server, url)
         expect(headers['user-agent']).toBe('matrix-agent/3.0')
         expect(headers['x-matrix']).toBe('yes')
       })
