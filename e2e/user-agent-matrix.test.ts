@@ -1,8 +1,9 @@
 // ses.setUserAgent(ua, acceptLanguages) over every kind of request a session makes (the webRequest
 // matrix's kinds, e2e/fixtures/web-request-kinds.ts): the User-Agent and Accept-Language headers the
-// server receives for a page opened after the call, after a second call replaced the first, and
-// beside a webRequest hook that changes another header. A page opened before keeps the browser's
-// user agent (Electron: existing WebContents keep theirs; e2e/user-agent.test.ts).
+// server receives for a page opened after the call, after a second call replaced the first, for a
+// page opened before the call (it keeps the browser's user agent, as Electron's existing WebContents
+// keep theirs; a popup it opens afterwards is a new WebContents), and beside a webRequest hook that
+// changes another header.
 import { describe, expect, test } from './fixtures/test.js'
 import { KINDS, receivedFor, serveMatrix, targetUrl } from './fixtures/web-request-kinds.js'
 
@@ -22,6 +23,17 @@ describe('ses.setUserAgent over every request kind', () => {
         expect(headers['user-agent']).toBe('matrix-agent/2.0')
         expect(headers['accept-language']).toMatch(/^fr-CA,fr(;|$)/)
         expect(session.getUserAgent()).toBe('matrix-agent/2.0')
+      })
+
+      // Electron: existing WebContents keep their user agent (their frames and workers too); a popup
+      // opened afterwards is a new WebContents and gets the session's new one.
+      test(kind.ofPage === 'opened' ? 'set after its opener exists: the popup, a new WebContents, gets the new user agent' : 'set after the page exists: the page keeps its user agent for this request', CELL, async ({ browser, session, server }) => {
+        serveMatrix(server)
+        const wc = await kind.open(session, server)
+        session.setUserAgent('later-agent/1.0')
+        const url = targetUrl(kind, server, 'pass')
+        expect((await kind.run(wc, url)).ok).toBe(true)
+        expect(receivedFor(server, url).headers['user-agent']).toBe(kind.ofPage === 'opened' ? 'later-agent/1.0' : browser.userAgent)
       })
 
       test('beside a webRequest hook that adds a header: both reach the server', CELL, async ({ session, server }) => {
