@@ -44,16 +44,41 @@ function intercept(session: Session, server: TestServer, kind: RequestKind, mark
   })
 }
 
+/** The same with newer Electron's protocol.handle: a Response, and a fetch() for what is passed on. */
+function handle(session: Session, server: TestServer, kind: RequestKind, marker: string, served: string[]): Promise<void> {
+  session.protocol.handle('http', async (request) => {
+    const url = new URL(request.url)
+    if (!url.pathname.startsWith('/m/t/')) return fetch(`${server.origin}${url.pathname}${url.search}`, { method: request.method })
+    served.push(`${marker} ${url.pathname}`)
+    const { contentType, payload } = targetBody(marker, kind.body as Body)
+    return new Response(payload, { status: 200, headers: { 'Content-Type': contentType, 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' } })
+  })
+  // No completion callback: loadURL, createWebContents and executeJavaScript wait for the change.
+  return Promise.resolve()
+}
+
+const APIS = [
+  { name: 'interceptBufferProtocol', set: intercept, remove: (session: Session) => session.protocol.uninterceptProtocol('http') },
+  {
+    name: 'handle',
+    set: handle,
+    remove: (session: Session) => {
+      session.protocol.unhandle('http')
+      return true
+    },
+  },
+]
+
 /** What the page sees of a target its handler answered with `marker`. */
 const handled = (kind: RequestKind, marker: string): Partial<Outcome> => (kind.body === 'img' ? { ok: true } : { ok: true, marker })
 
-describe('ses.protocol matrix: interceptBufferProtocol("http") over every request kind', () => {
+for (const api of APIS) describe(`ses.protocol matrix: ${api.name}('http') over every request kind`, () => {
   for (const kind of KINDS) {
     describe(kind.name, () => {
       test('set before the page exists: the handler answers, the server sees nothing; uninterceptProtocol restores the server', CELL, async ({ session, server }) => {
         serveMatrix(server)
         const served: string[] = []
-        await intercept(session, server, kind, 'handled', served)
+        await api.set(session, server, kind, 'handled', served)
         const wc = await kind.open(session, server)
         const first = targetUrl(kind, server, 'pass')
         expect(await kind.run(wc, first)).toMatchObject(handled(kind, 'handled'))
@@ -61,7 +86,7 @@ describe('ses.protocol matrix: interceptBufferProtocol("http") over every reques
         expect(server.requestCount('/m/t/pass')).toBe(0)
 
         // Takes effect a moment later; executeJavaScript and loadURL wait for it.
-        expect(session.protocol.uninterceptProtocol('http')).toBe(true)
+        expect(api.remove(session)).toBe(true)
         expect(await kind.run(wc, targetUrl(kind, server, 'pass'))).toMatchObject(handled(kind, 'pass'))
         expect(server.requestCount('/m/t/pass')).toBe(1)
         expect(served).toHaveLength(1)
@@ -71,11 +96,11 @@ describe('ses.protocol matrix: interceptBufferProtocol("http") over every reques
         serveMatrix(server)
         const wc = await kind.open(session, server)
         const served: string[] = []
-        await intercept(session, server, kind, 'first', served)
+        await api.set(session, server, kind, 'first', served)
         expect(await kind.run(wc, targetUrl(kind, server, 'pass'))).toMatchObject(handled(kind, 'first'))
-        session.protocol.uninterceptProtocol('http')
+        api.remove(session)
         expect(await kind.run(wc, targetUrl(kind, server, 'pass'))).toMatchObject(handled(kind, 'pass'))
-        await intercept(session, server, kind, 'second', served)
+        await api.set(session, server, kind, 'second', served)
         expect(await kind.run(wc, targetUrl(kind, server, 'pass'))).toMatchObject(handled(kind, 'second'))
         expect(served).toEqual(['first /m/t/pass', 'second /m/t/pass'])
         expect(server.requestCount('/m/t/pass')).toBe(1)
@@ -89,7 +114,7 @@ describe('ses.protocol matrix: interceptBufferProtocol("http") over every reques
           callback(details.url.includes('/m/t/cancel') ? { cancel: true } : {})
         })
         const served: string[] = []
-        await intercept(session, server, kind, 'handled', served)
+        await api.set(session, server, kind, 'handled', served)
         const wc = await kind.open(session, server)
         expect(await kind.run(wc, targetUrl(kind, server, 'pass'))).toMatchObject(handled(kind, 'handled'))
         expect((await kind.run(wc, targetUrl(kind, server, 'cancel'), false)).ok).toBe(false)

@@ -370,7 +370,7 @@ export class Protocol {
     const entry = this.#intercepted.get(scheme) ?? this.#registered.get(scheme)
     if (!entry) return undefined
     const plan = entry.kind === 'handle' ? this.#boundFetchHandler(entry.handler as FetchHandler, event) : this.#callHandler(entry, event, scheme)
-    return plan.then((p) => this.#decide(p, event))
+    return plan.then((p) => this.#decide(p, event, isServiceWorkerScript(event, target)))
   }
 
   #report(fault: HandlerFault, url: string, outcome: string, error: unknown): void {
@@ -490,22 +490,27 @@ export class Protocol {
     return { type: 'stream', statusCode: response.status, headers, stream: Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]) }
   }
 
-  async #decide(plan: ResponsePlan, event: Cdp.Fetch.RequestPausedEvent): Promise<RequestDecision> {
+  /**
+   * `whole`: the request cannot be sent on to another URL (a service worker's main script: Chromium
+   * refuses a redirected one, and the loopback hand-over is one), so a stream or a large file is
+   * read and fulfilled instead.
+   */
+  async #decide(plan: ResponsePlan, event: Cdp.Fetch.RequestPausedEvent, whole: boolean): Promise<RequestDecision> {
     switch (plan.type) {
       case 'fail':
         return { kind: 'fail', errorReason: plan.errorReason }
       case 'body':
         return fulfill(plan.statusCode, plan.headers, plan.body)
       case 'file':
-        return this.#serveFile(plan)
+        return this.#serveFile(plan, whole)
       case 'stream':
-        return this.#serveStream(plan.statusCode, plan.headers, plan.stream, event.request.url)
+        return this.#serveStream(plan.statusCode, plan.headers, plan.stream, event.request.url, whole)
       case 'http':
-        return this.#serveHttp(plan, event)
+        return this.#serveHttp(plan, event, whole)
     }
   }
 
-  async #serveFile(plan: Extract<ResponsePlan, { type: 'file' }>): Promise<RequestDecision> {
+  async #serveFile(plan: Extract<ResponsePlan, { type: 'file' }>, whole: boolean): Promise<RequestDecision> {
     let size: number
     try {
       const info = await stat(plan.path)
@@ -517,7 +522,7 @@ export class Protocol {
     }
     const file = await open(plan.path).catch(() => undefined)
     if (!file) return { kind: 'fail', errorReason: 'AccessDenied' }
-    if (size <= FULFILL_FILE_LIMIT) {
+    if (size <= FULFILL_FILE_LIMIT || whole) {
       try {
         return fulfill(plan.statusCode, plan.headers, await file.readFile())
       } finally {
@@ -532,10 +537,11 @@ export class Protocol {
    * is never buffered. Two exceptions are fulfilled with the body read, because
    * Chromium applies them to the URL it actually fetched (the loopback one): a
    * redirect (its Location would resolve against it) and Set-Cookie (the
-   * cookie would be stored for 127.0.0.1; measured).
+   * cookie would be stored for 127.0.0.1; measured). So is a service worker's
+   * main script (`whole`), which Chromium fails when it comes from another URL.
    */
-  async #serveStream(statusCode: number, headers: HeaderEntry[], stream: Readable, url: string): Promise<RequestDecision> {
-    if ((statusCode >= 300 && statusCode < 400) || headers.some((h) => h.name.toLowerCase() === 'set-cookie')) {
+  async #serveStream(statusCode: number, headers: HeaderEntry[], stream: Readable, url: string, whole: boolean): Promise<RequestDecision> {
+    if (whole || (statusCode >= 300 && statusCode < 400) || headers.some((h) => h.name.toLowerCase() === 'set-cookie')) {
       const chunks: Buffer[] = []
       for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array))
       const absolute = headers.map((h) => (h.name.toLowerCase() === 'location' && URL.canParse(h.value, url) ? { name: h.name, value: new URL(h.value, url).href } : h))
@@ -560,7 +566,7 @@ export class Protocol {
    * cookies and proxy. `session: null` is Electron's "no session": Node fetches
    * it (no cookies) and the answer is streamed back.
    */
-  async #serveHttp(plan: Extract<ResponsePlan, { type: 'http' }>, event: Cdp.Fetch.RequestPausedEvent): Promise<RequestDecision> {
+  async #serveHttp(plan: Extract<ResponsePlan, { type: 'http' }>, event: Cdp.Fetch.RequestPausedEvent, whole: boolean): Promise<RequestDecision> {
     const method = plan.method ?? event.request.method
     if (plan.session === undefined || plan.session === this.#session.facade) {
       const decision: RequestDecision = { kind: 'continue', url: plan.url, method }
@@ -591,7 +597,7 @@ export class Protocol {
       if (name !== 'content-encoding' && name !== 'content-length' && name !== 'set-cookie') headers.push({ name, value })
     })
     if (!response.body) return fulfill(response.status, headers, Buffer.alloc(0))
-    return this.#serveStream(response.status, headers, Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]), event.request.url)
+    return this.#serveStream(response.status, headers, Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]), event.request.url, whole)
   }
 }
 
@@ -625,4 +631,12 @@ function responseFromLike(value: unknown): Response {
 
 function fulfill(responseCode: number, responseHeaders: HeaderEntry[], body: Buffer): RequestDecision {
   return { kind: 'fulfill', responseCode, responseHeaders, body: body.toString('base64') }
+}
+
+/**
+ * A service worker's own script: Fetch reports it as 'Other' for the worker's target, which is
+ * attached (paused) with the script's URL while the browser fetches it.
+ */
+function isServiceWorkerScript(event: Cdp.Fetch.RequestPausedEvent, target: TargetSession | undefined): boolean {
+  return event.resourceType === 'Other' && target?.kind === 'service_worker' && target.initialUrl === event.request.url
 }
