@@ -51,7 +51,7 @@ function handle(session: Session, server: TestServer, kind: RequestKind, marker:
     if (!url.pathname.startsWith('/m/t/')) return fetch(`${server.origin}${url.pathname}${url.search}`, { method: request.method })
     served.push(`${marker} ${url.pathname}`)
     const { contentType, payload } = targetBody(marker, kind.body as Body)
-    return new Response(payload, { status: 200, headers: { 'Content-Type': contentType, 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' } })
+    return new Response(typeof payload === 'string' ? payload : new Uint8Array(payload), { status: 200, headers: { 'Content-Type': contentType, 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' } })
   })
   // No completion callback: loadURL, createWebContents and executeJavaScript wait for the change.
   return Promise.resolve()
