@@ -159,7 +159,6 @@ export class TargetManager {
     return waiter.promise
   }
 
-  /** Live targets of one owner, in attach order. */
   /**
    * A browser-wide setup command for every new target of any owner, sent first in the batch
    * of its attach (before the owner's, while the target is paused); undefined: none for it.
@@ -167,6 +166,8 @@ export class TargetManager {
   addAttachStep(step: (target: TargetSession) => Promise<unknown> | undefined): void {
     this.#attachSteps.push(step)
   }
+
+  /** Live targets of one owner, in attach order. */
 
   targetsOf(owner: TargetOwner): TargetSession[] {
     const result: TargetSession[] = []

@@ -19,7 +19,7 @@ import { DIRECT } from '../net/proxy-server.js'
 import { CachingResolver } from '../net/resolver.js'
 import { netErrorForFailure } from '../net/session-proxy.js'
 import { UpstreamError } from '../net/upstream.js'
-import { sendOnce, type SessionNet } from './downloads/http-request.js'
+import { sendOnce, type SessionDialer } from './downloads/http-request.js'
 import type { SessionContext } from './context.js'
 
 /** Electron's extra option: ours has no protocol handler in this path, so it changes nothing. */
@@ -54,7 +54,7 @@ export async function sessionFetch(core: SessionContext, userAgent: () => { user
   }
   const binding = await core.bindingFor(api)
   const proxy = typeof binding.proxy === 'string' ? undefined : binding.proxy
-  const net: Omit<SessionNet, 'headers'> = {
+  const net: SessionDialer = {
     route: async (target) => (proxy ? await proxy.route(target) : [DIRECT]),
     resolver: proxy?.gateway.resolver ?? new CachingResolver(),
   }
@@ -68,7 +68,7 @@ export async function sessionFetch(core: SessionContext, userAgent: () => { user
     if (body) headers['content-length'] = String(body.length)
     let response: IncomingMessage
     try {
-      ;({ response } = await sendOnce({ ...net, headers: async () => ({}) }, url, { method, headers, ...(body ? { body } : {}), signal: request.signal }))
+      ;({ response } = await sendOnce(net, url, { method, headers, ...(body ? { body } : {}), signal: request.signal }))
     } catch (error) {
       if (request.signal.aborted) throw request.signal.reason
       throw networkError(url, error)

@@ -83,8 +83,11 @@ export interface SendOptions {
   signal: AbortSignal
 }
 
+/** The part of SessionNet that dials: the route and the resolver. */
+export type SessionDialer = Pick<SessionNet, 'route' | 'resolver'>
+
 /** One request (no redirect followed) through the session's route; resolves with the response head, its body not read yet. */
-export async function sendOnce(net: SessionNet, url: URL, options: SendOptions): Promise<{ response: IncomingMessage; request: ClientRequest }> {
+export async function sendOnce(net: SessionDialer, url: URL, options: SendOptions): Promise<{ response: IncomingMessage; request: ClientRequest }> {
   const { headers, signal } = options
   const { socket, absoluteForm } = await connect(net, url, signal)
   return await new Promise((resolve, reject) => {
@@ -114,7 +117,7 @@ export async function sendOnce(net: SessionNet, url: URL, options: SendOptions):
 }
 
 /** A connection to `url`'s server through the first route choice that works (TLS for https). */
-async function connect(net: SessionNet, url: URL, signal: AbortSignal): Promise<{ socket: Socket; absoluteForm: boolean }> {
+async function connect(net: SessionDialer, url: URL, signal: AbortSignal): Promise<{ socket: Socket; absoluteForm: boolean }> {
   const secure = url.protocol === 'https:'
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   const dest = { host, port: url.port === '' ? (secure ? 443 : 80) : Number(url.port) }
