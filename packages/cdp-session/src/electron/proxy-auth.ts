@@ -6,9 +6,9 @@
 // lets us answer (Fetch.authRequired) for requests we intercept. So while the session is not yet
 // "seeded", every new page, cross-site iframe, service and shared worker of it starts with
 // page-level Fetch interception that continues each request untouched and answers the gateway's
-// 407 with its credentials. Once the gateway has seen one authorised request, the context's cache holds the
-// credentials, and the armed targets' interception is switched off as soon as nothing is left
-// to answer: no paused request or challenge of an armed target waiting for our answer, and no
+// 407 with its credentials. Once the gateway has seen one authorised request, the context's cache
+// holds the credentials, and the armed targets' interception is switched off as soon as nothing
+// is left to answer: no paused request or challenge of an armed target waiting for our answer, and no
 // 407 the gateway sent whose challenge has not reached us yet (switched off under a challenge
 // on its way, Chromium fails that request with ERR_INVALID_AUTH_CREDENTIALS: measured with five
 // pages loading at once). A shared worker has its own Fetch for its whole life

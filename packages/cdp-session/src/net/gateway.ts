@@ -43,7 +43,11 @@ export interface HeldTunnel {
   refuse(error: unknown): void
 }
 
-/** See GatewayOptions.hold. */
+/**
+ * Asked about each authorised forward request before it is routed: a promise holds the request
+ * until it settles (the session holds a shared worker's script until the worker's own
+ * interception is on); undefined sends it at once. Set with setRequestHold().
+ */
 export type RequestHold = (head: RequestHead) => Promise<void> | undefined
 
 /** Takes over CONNECT tunnels (a certificate verify proc); null: tunnels are spliced as they come. */
@@ -73,12 +77,6 @@ export interface GatewayOptions {
   /** How long a proxy that could not be reached is tried last (Chromium: 5 minutes). */
   badProxyRetryMs?: number
   onEvent?: (event: GatewayEvent) => void
-  /**
-   * Asked about each authorised forward request before it is routed: a promise holds the
-   * request until it settles (the session holds a shared worker's script until the worker's
-   * own interception is on); undefined sends it at once. Replaceable with setRequestHold().
-   */
-  hold?: RequestHold
   /**
    * How a forward request that no route could carry is answered: 'page' (default) with a 502
    * page, as proxies do; 'network-error' by closing the client connection without an answer,
@@ -160,7 +158,6 @@ export class SessionGateway {
 
   private constructor(private readonly server: Server, private readonly options: GatewayOptions) {
     this.route = options.route
-    this.requestHold = options.hold
     this.host = options.host ?? '127.0.0.1'
     this.resolverCache = new CachingResolver(options.lookup)
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000
@@ -234,7 +231,7 @@ export class SessionGateway {
     this.tunnelHook = hook
   }
 
-  /** Replaces GatewayOptions.hold (null: no request is held). */
+  /** Holds forward requests as `hold` says (null: none is held). */
   setRequestHold(hold: RequestHold | null): void {
     this.requestHold = hold ?? undefined
   }
