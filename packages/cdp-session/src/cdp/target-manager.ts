@@ -16,6 +16,12 @@ export interface TargetOwner {
   targetReady(target: TargetSession): void
   /** The target is gone (closed, crashed and detached, or its context disposed). */
   targetClosed(target: TargetSession): void
+  /**
+   * A stopped service worker was started again under the same target and session: its script
+   * runs anew in a fresh global, paused before it starts like at attach. Send what lived in the
+   * old global (evaluated shims, preloads) and return the promises; the manager resumes it after.
+   */
+  targetRestarted(target: TargetSession): Array<Promise<unknown>>
 }
 
 // Chromium's own UI surfaces (omnibox popups, …) also wait for the debugger;
@@ -233,6 +239,8 @@ export class TargetManager {
       () => undefined,
     )
 
+    if (kind === 'service_worker') this.#followRestarts(target, owner)
+
     const steps: Array<Promise<unknown>> = []
     for (const step of this.#attachSteps) {
       const sent = step(target)
@@ -258,6 +266,33 @@ export class TargetManager {
     steps.push(...setup)
     if (waitingForDebugger) steps.push(client.send('Runtime.runIfWaitingForDebugger'))
     detach(this.#finishAttach(target, owner, steps), 'finish attach')
+  }
+
+  /**
+   * Chromium stops an idle service worker (30 s without events) and starts it again on the next
+   * fetch or message: the target and our session stay, the session hears `Inspector.targetCrashed`
+   * then `Inspector.targetReloadedAfterCrash`, and the new run waits for the debugger again. Left
+   * paused, it would hold every request of the pages it controls; so it gets its owner's restart
+   * steps and is resumed.
+   */
+  #followRestarts(target: TargetSession, owner: TargetOwner): void {
+    const { client } = target
+    client.on('Inspector.targetReloadedAfterCrash', () => {
+      let steps: Array<Promise<unknown>>
+      try {
+        steps = owner.targetRestarted(target)
+      } catch (error) {
+        steps = [Promise.reject(error)]
+      }
+      steps.push(client.send('Runtime.runIfWaitingForDebugger'))
+      detach(
+        Promise.allSettled(steps).then((results) => {
+          const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+          if (failure && !target.closed) debug('restart of %s %s: %s', target.kind, target.targetId, String(failure.reason))
+        }),
+        'resume restarted service worker',
+      )
+    })
   }
 
   async #finishAttach(target: TargetSession, owner: TargetOwner, steps: Array<Promise<unknown>>): Promise<void> {

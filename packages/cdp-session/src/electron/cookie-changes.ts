@@ -156,7 +156,7 @@ export class CookieChangeTracker {
     const binding = this.#binding
     this.#request()
     if (binding) for (const target of binding.manager.targetsOf(this.#session)) void this.#apply(target, generation)
-    this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation) })
+    this.#hook = this.#session.addTargetHook({ apply: (target) => this.#apply(target, generation), restart: (target) => this.#writes.restarted(target) })
     this.#schedulePoll(0)
   }
 

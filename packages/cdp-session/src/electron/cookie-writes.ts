@@ -299,6 +299,16 @@ export class CookieWriteRecorder {
     )
   }
 
+  /** A watched service worker started again: its fresh global gets the wrapper before its script runs. */
+  restarted(target: TargetSession): Array<Promise<unknown>> {
+    if (!this.#watched.get(target)?.binding) return []
+    return [
+      target.client.send('Runtime.evaluate', { expression: WRAPPER_SOURCE }).catch((error: unknown) => {
+        if (!target.closed) debug('cookie watch on restarted %s %s: %s', target.kind, target.targetId, String(error))
+      }),
+    ]
+  }
+
   /** Stops recording on every target and forgets the requests seen. */
   unwatchAll(): void {
     for (const [target, watched] of this.#watched) this.#unwatch(target, watched)

@@ -57,7 +57,7 @@ export class Preloads {
 
   constructor(core: SessionContext) {
     this.#core = core
-    core.addTargetSetting({ apply: (target) => this.#apply(target) })
+    core.addTargetSetting({ apply: (target) => this.#apply(target), restart: (target) => this.#serviceWorkerScripts(target) })
     core.onClose(() => {
       this.#closeWatcher()
     })
@@ -169,17 +169,20 @@ export class Preloads {
       )
   }
 
+  /** A service worker's scripts, evaluated while it is paused before its own (at attach, and at each restart). */
+  #serviceWorkerScripts(target: TargetSession): Array<Promise<unknown>> {
+    if (target.kind !== 'service_worker') return []
+    const source = this.#combined('service-worker')
+    return source ? [target.client.send('Runtime.evaluate', { expression: source })] : []
+  }
+
   #combined(type: PreloadScriptType): string {
     return combinePreloads(this.#scripts.filter((s) => s.type === type && s.source !== ''))
   }
 
   #apply(target: TargetSession): Array<Promise<unknown>> {
     // A service worker runs the scripts once, as it starts (the attach step, before it runs).
-    if (target.kind === 'service_worker') {
-      if (target.applied.has('ready')) return []
-      const source = this.#combined('service-worker')
-      return source ? [target.client.send('Runtime.evaluate', { expression: source })] : []
-    }
+    if (target.kind === 'service_worker') return target.applied.has('ready') ? [] : this.#serviceWorkerScripts(target)
     if (!hasFrames(target.kind)) return []
     const source = this.#combined('frame')
     const previous = target.applied.get('preload') as { source: string; id: Promise<string> } | undefined

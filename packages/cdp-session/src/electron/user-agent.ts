@@ -7,7 +7,7 @@ import type { InterceptionHandler, InterceptionRegistration } from '../cdp/reque
 import type { TargetManager } from '../cdp/target-manager.js'
 import type { TargetSession } from '../cdp/target-session.js'
 import type { SessionContext } from './context.js'
-import { applyUserAgentOverride, userAgentOverrideOf, type UserAgentOverride } from './core/user-agent-override.js'
+import { applyUserAgentOverride, reapplyWorkerNavigator, userAgentOverrideOf, type UserAgentOverride } from './core/user-agent-override.js'
 
 const userAgentSchema = z.string().trim().min(1)
 const acceptLanguagesSchema = z
@@ -22,7 +22,7 @@ export class UserAgent {
 
   constructor(core: SessionContext) {
     this.#core = core
-    core.addTargetSetting({ apply: (target) => this.#apply(target) })
+    core.addTargetSetting({ apply: (target) => this.#apply(target), restart: reapplyWorkerNavigator })
     core.addReadiness(() => {
       const hook = this.#workerScriptHook
       return hook instanceof Promise ? hook : (hook?.ready ?? Promise.resolve())

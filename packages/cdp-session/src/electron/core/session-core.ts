@@ -268,6 +268,13 @@ export class SessionCore<Page extends CorePage = CorePage> implements TargetOwne
     this.#host.webContentsCreated(made.page)
   }
 
+  /** TargetOwner: a service worker started again in the same target; every hook redoes its part. */
+  targetRestarted(target: TargetSession): Array<Promise<unknown>> {
+    const steps: Array<Promise<unknown>> = []
+    for (const hook of this.#targetHooks) if (hook.restart) steps.push(...hook.restart(target))
+    return steps
+  }
+
   /** TargetOwner: the target is gone. */
   targetClosed(target: TargetSession): void {
     const made = this.#pages.get(target.targetId)

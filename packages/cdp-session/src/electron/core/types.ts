@@ -42,6 +42,12 @@ export interface SessionInit {
  */
 export interface TargetHook {
   apply(target: TargetSession): Array<Promise<unknown>>
+  /**
+   * A stopped service worker started again (same target, a fresh global, paused before its
+   * script): redo what lived in its old global, e.g. evaluated shims. Optional: most settings
+   * (Network, Fetch, bindings, overrides) are kept by Chromium across the restart.
+   */
+  restart?(target: TargetSession): Array<Promise<unknown>>
 }
 
 /**

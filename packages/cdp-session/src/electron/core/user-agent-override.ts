@@ -29,6 +29,13 @@ export function applyUserAgentOverride(target: TargetSession, ua: UserAgentOverr
   return steps
 }
 
+/** A service worker started again has a fresh navigator: it gets its recorded override's value again. */
+export function reapplyWorkerNavigator(target: TargetSession): Array<Promise<unknown>> {
+  const ua = userAgentOverrideOf(target)
+  if (!ua || (target.kind !== 'service_worker' && target.kind !== 'shared_worker')) return []
+  return [target.client.send('Runtime.evaluate', { expression: workerNavigatorOverride(ua.userAgent) })]
+}
+
 function workerNavigatorOverride(userAgent: string): string {
   const appVersion = userAgent.replace(/^Mozilla\//, '')
   return `(() => {

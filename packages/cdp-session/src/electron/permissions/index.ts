@@ -120,7 +120,7 @@ export class Permissions {
   #install(api: string): Promise<void> {
     const handlers = this.#request !== null || this.#check !== null
     // At once, so a page opened right after the call (without awaiting it) gets the shim.
-    if (handlers) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target) })
+    if (handlers) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target), restart: (target) => (target.applied.has('permissions') ? [this.#workerShim(target)] : []) })
     const resetting = this.#request !== null || !handlers
     const previous = this.#settings
     const done = (async () => {
@@ -169,12 +169,7 @@ export class Permissions {
     // tasks (measured, Chromium 156). So the worker stops once more, before its first script
     // runs, and gets the shim there. A service or shared worker is evaluated at once (it has
     // its context while paused).
-    const shim = (): Promise<unknown> =>
-      client.send('Runtime.evaluate', { expression: workerShim(this.#name) }).then(() => {
-        const context = this.#workerContext(target)
-        this.#contexts.set(`${client.sessionId}:worker`, context)
-        return this.#deliver(context, 0, { notification: this.#notificationState(context) })
-      })
+    const shim = (): Promise<unknown> => this.#workerShim(target)
     // A worker that already runs (the handler came after it) is evaluated between its tasks.
     if (target.kind !== 'worker' || target.applied.get('ready') === true) return [...steps, shim()]
     const off = client.on('Debugger.paused', (event) => {
@@ -187,6 +182,16 @@ export class Permissions {
     })
     steps.push(client.send('Debugger.enable', {}), client.send('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }))
     return steps
+  }
+
+  /** Evaluates the shim in a worker's global and gives it the current notification state. */
+  #workerShim(target: TargetSession): Promise<unknown> {
+    const { client } = target
+    return client.send('Runtime.evaluate', { expression: workerShim(this.#name) }).then(() => {
+      const context = this.#workerContext(target)
+      this.#contexts.set(`${client.sessionId}:worker`, context)
+      return this.#deliver(context, 0, { notification: this.#notificationState(context) })
+    })
   }
 
   /**
