@@ -1,5 +1,6 @@
 // Service workers of a session: one that Chromium stops and starts again (it stops an idle worker
-// after 30 s and starts it on the next fetch or message) keeps working with every session setting.
+// after 30 s and starts it on the next fetch or message) keeps working with every session setting;
+// and newer Electron's ses.serviceWorkers (running versions, their events, startWorkerForScope).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,5 +120,162 @@ describe('a service worker stopped and started again', () => {
     expect(answer).not.toBe('timeout')
     if (answer === 'timeout') return
     await expect.poll(() => changed, { timeout: 5000 }).toContain(`late=${answer.run}`)
+  })
+})
+
+/** A worker that logs as it starts and on each message, and throws on 'throw'. */
+const LOGGING_WORKER = String.raw`addEventListener('install', (event) => event.waitUntil(skipWaiting()))
+addEventListener('activate', (event) => event.waitUntil(clients.claim()))
+console.log('started', 42)
+addEventListener('message', (event) => {
+  if (event.data === 'throw') setTimeout(() => { throw new Error('boom') })
+  else console.warn('got', event.data)
+})
+`
+
+function serveLogging(server: TestServer): void {
+  server.setContent('/sw/page.html', '<!doctype html><title>sw page</title>')
+  server.setContent('/sw/logging.js', LOGGING_WORKER, 'text/javascript')
+}
+
+async function register(wc: WebContents, script: string): Promise<void> {
+  await wc.executeJavaScript(`navigator.serviceWorker.register(${JSON.stringify(script)}, { scope: '/sw/' }).then(() => navigator.serviceWorker.ready).then(() => 1)`)
+}
+
+describe('ses.serviceWorkers', () => {
+  test('getAllRunning, getInfoFromVersionID and the events of a worker that registers, runs and stops', CELL, async ({ session, server }) => {
+    serveLogging(server)
+    const sw = session.serviceWorkers
+    const completed: string[] = []
+    const statuses: string[] = []
+    sw.on('registration-completed', (_event, details) => completed.push(details.scope))
+    sw.on('running-status-changed', (details) => statuses.push(`${details.versionId}:${details.runningStatus}`))
+    expect(sw.getAllRunning()).toEqual({})
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/sw/page.html'))
+    await register(wc, '/sw/logging.js')
+    const scope = server.url('/sw/')
+    await expect.poll(() => Object.keys(sw.getAllRunning()).length).toBe(1)
+    const [id, info] = Object.entries(sw.getAllRunning())[0]!
+    const versionId = Number(id)
+    expect(info).toEqual({ scriptUrl: server.url('/sw/logging.js'), scope, renderProcessId: -1, versionId })
+    expect(sw.getInfoFromVersionID(versionId)).toEqual(info)
+    expect(completed).toEqual([scope])
+    expect(statuses.slice(0, 2)).toEqual([`${versionId}:starting`, `${versionId}:running`])
+    const main = sw.getWorkerFromVersionID(versionId)
+    expect(main).toMatchObject({ versionId, scope, scriptURL: server.url('/sw/logging.js') })
+    expect(main?.isDestroyed()).toBe(false)
+
+    await stopWorkers(session)
+    await expect.poll(() => statuses.at(-1)).toBe(`${versionId}:stopped`)
+    expect(statuses).toEqual([`${versionId}:starting`, `${versionId}:running`, `${versionId}:stopping`, `${versionId}:stopped`])
+    expect(sw.getAllRunning()).toEqual({})
+    expect(() => sw.getInfoFromVersionID(versionId)).toThrow(/^Could not find service worker with that version_id$/)
+    expect(sw.getWorkerFromVersionID(versionId)).toBeUndefined()
+  })
+
+  test('console-message: console calls and uncaught errors of the worker, with its version id, level, source and line', CELL, async ({ session, server }) => {
+    serveLogging(server)
+    const messages: Array<{ message: string; level: number; source: string; sourceUrl: string; lineNumber: number; versionId: number }> = []
+    session.serviceWorkers.on('console-message', (event, details) => {
+      expect(event.sender).toBe(session.serviceWorkers)
+      messages.push(details)
+    })
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/sw/page.html'))
+    await register(wc, '/sw/logging.js')
+    await wc.executeJavaScript(`navigator.serviceWorker.ready.then((r) => { r.active.postMessage('hello'); r.active.postMessage('throw'); return 1 })`)
+    await expect.poll(() => messages.length).toBe(3)
+    const versionId = Number(Object.keys(session.serviceWorkers.getAllRunning())[0])
+    const url = server.url('/sw/logging.js')
+    expect(messages).toEqual([
+      { message: 'started 42', level: 1, source: 'console-api', sourceUrl: url, lineNumber: 3, versionId },
+      { message: 'got hello', level: 2, source: 'console-api', sourceUrl: url, lineNumber: 6, versionId },
+      { message: 'Uncaught Error: boom', level: 3, source: 'javascript', sourceUrl: url, lineNumber: 5, versionId },
+    ])
+  })
+
+  test('startWorkerForScope starts a stopped worker and resolves with it; an unknown scope rejects with Electron’s message', CELL, async ({ session, server }) => {
+    serveLogging(server)
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/sw/page.html'))
+    await register(wc, '/sw/logging.js')
+    await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
+    const versionId = Number(Object.keys(session.serviceWorkers.getAllRunning())[0])
+    await stopWorkers(session)
+    await expect.poll(() => session.serviceWorkers.getAllRunning()).toEqual({})
+    const started = await session.serviceWorkers.startWorkerForScope(server.url('/sw/'))
+    expect(started).toMatchObject({ versionId, scope: server.url('/sw/'), scriptURL: server.url('/sw/logging.js') })
+    expect(Object.keys(session.serviceWorkers.getAllRunning())).toEqual([String(versionId)])
+    // It runs (resumed after its restart): it answers a message with a console line.
+    const lines: string[] = []
+    session.serviceWorkers.on('console-message', (_e, d) => lines.push(d.message))
+    await wc.executeJavaScript(`navigator.serviceWorker.ready.then((r) => { r.active.postMessage('again'); return 1 })`)
+    await expect.poll(() => lines).toContain('got again')
+    await expect(session.serviceWorkers.startWorkerForScope(server.url('/nothing-here/'))).rejects.toThrow(/^Failed to start service worker\.$/)
+    await expect(session.serviceWorkers.startWorkerForScope('not a url')).rejects.toThrow(/^Failed to start service worker\.$/)
+  })
+
+  test('sessions are apart; when the watching page closes another page of the session takes over', CELL, async ({ browser, session, server }) => {
+    serveLogging(server)
+    const other = browser.session.fromPartition(`sw-other-${Date.now()}`)
+    try {
+      const otherPage = await other.createWebContents()
+      await otherPage.loadURL(server.url('/sw/page.html'))
+      const first = await session.createWebContents()
+      await first.loadURL(server.url('/sw/page.html'))
+      const second = await session.createWebContents()
+      await second.loadURL(server.url('/sw/page.html'))
+      await register(first, '/sw/logging.js')
+      await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
+      expect(other.serviceWorkers.getAllRunning()).toEqual({})
+      await first.close()
+      // A second registration, made after the first page (the watcher) closed, is still reported.
+      server.setContent('/sw2/logging.js', LOGGING_WORKER, 'text/javascript')
+      const completed: string[] = []
+      session.serviceWorkers.on('registration-completed', (_e, d) => completed.push(d.scope))
+      await second.executeJavaScript(`navigator.serviceWorker.register('/sw2/logging.js', { scope: '/sw2/' }).then(() => 1)`)
+      await expect.poll(() => completed).toEqual([server.url('/sw2/')])
+      await expect.poll(() => Object.values(session.serviceWorkers.getAllRunning()).map((i) => i.scope).sort()).toEqual([server.url('/sw/'), server.url('/sw2/')])
+      expect(other.serviceWorkers.getAllRunning()).toEqual({})
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('the watching page navigates to another site (another renderer): registrations of the session are still reported', CELL, async ({ session, server }) => {
+    serveLogging(server)
+    server.setContent('/sw2/logging.js', LOGGING_WORKER, 'text/javascript')
+    const watcher = await session.createWebContents()
+    await watcher.loadURL(server.url('/sw/page.html'))
+    const other = await session.createWebContents()
+    await other.loadURL(server.url('/sw/page.html'))
+    await register(watcher, '/sw/logging.js')
+    await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
+    await watcher.loadURL(`http://b.test:${server.port}/sw/page.html`)
+    const completed: string[] = []
+    session.serviceWorkers.on('registration-completed', (_e, d) => completed.push(d.scope))
+    await other.executeJavaScript(`navigator.serviceWorker.register('/sw2/logging.js', { scope: '/sw2/' }).then(() => 1)`)
+    await expect.poll(() => completed).toEqual([server.url('/sw2/')])
+    await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(2)
+  })
+
+  test('bad input: gin’s conversion errors; getFromVersionID warns that it is deprecated', CELL, async ({ session }) => {
+    const sw = session.serviceWorkers
+    expect(() => sw.getInfoFromVersionID('1' as unknown as number)).toThrow(/^Error processing argument at index 0, conversion failure from 1$/)
+    expect(() => sw.getWorkerFromVersionID(undefined as unknown as number)).toThrow(/^Insufficient number of arguments\.$/)
+    await expect(sw.startWorkerForScope(7 as unknown as string)).rejects.toThrow(/^Error processing argument at index 0, conversion failure from $/)
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`)
+    }
+    process.on('warning', onWarning)
+    try {
+      expect(() => sw.getFromVersionID(12345)).toThrow(/^Could not find service worker with that version_id$/)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toContain('ServiceWorkersDeprecateGetFromVersionID: The session.serviceWorkers.getFromVersionID API is deprecated, use session.serviceWorkers.getInfoFromVersionID instead.')
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 })

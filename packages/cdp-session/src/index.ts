@@ -20,6 +20,8 @@ export type { PreloadScript, PreloadScriptRegistration, PreloadScriptType } from
 export { Protocol } from './electron/protocol.js'
 export { NetLog } from './electron/net-log.js'
 export type { NetLogOptions } from './electron/net-log.js'
+export { ServiceWorkerMain, ServiceWorkers } from './electron/service-workers.js'
+export type { ServiceWorkerConsoleMessage, ServiceWorkerInfo, ServiceWorkerRunningStatus, ServiceWorkersEvents } from './electron/service-workers.js'
 export type { ProtocolHandler, FetchHandler, Completion, ProtocolRequest, UploadData } from './electron/protocol.js'
 export type { WebContentsEvents, RenderProcessGoneDetails } from './electron/web-contents.js'
 export { WebRequest } from './electron/web-request.js'

@@ -21,6 +21,7 @@ import * as integratedAuth from './integrated-auth.js'
 import * as network from './network.js'
 import { Preloads, type PreloadScript, type PreloadScriptRegistration } from './preloads.js'
 import { Protocol } from './protocol.js'
+import { ServiceWorkers } from './service-workers.js'
 import { seedGatewayCredentials } from './proxy-auth.js'
 import { holdSharedWorkerScripts } from './shared-worker-hold.js'
 import * as storage from './storage.js'
@@ -65,6 +66,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly protocol: Protocol
   /** Electron's `ses.netLog`: this session's network events, as NetLog JSON or HAR. */
   readonly netLog: NetLog
+  /** Electron's `ses.serviceWorkers`: the session's running service workers and their events. */
+  readonly serviceWorkers: ServiceWorkers
   readonly #login: LoginHook
   readonly #downloads: Downloads
   readonly #permissions: Permissions
@@ -98,6 +101,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#login = new LoginHook(core)
     this.protocol = new Protocol(core)
     this.netLog = new NetLog(core)
+    this.serviceWorkers = new ServiceWorkers(core)
     this.#downloads = new Downloads(core)
     this.#permissions = new Permissions(core)
     this.#certificates = new CertificateVerification(core)
