@@ -1,5 +1,5 @@
-// Service workers of a session: one that Chromium stops and starts again (it stops an idle worker
-// after 30 s and starts it on the next fetch or message) keeps working with every session setting;
+// Service workers of a session: one that is stopped and starts again on the next fetch or message
+// (same target, fresh global) keeps working with every session setting;
 // and newer Electron's ses.serviceWorkers (running versions, their events, startWorkerForScope).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

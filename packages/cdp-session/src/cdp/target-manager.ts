@@ -269,8 +269,8 @@ export class TargetManager {
   }
 
   /**
-   * Chromium stops an idle service worker (30 s without events) and starts it again on the next
-   * fetch or message: the target and our session stay, the session hears `Inspector.targetCrashed`
+   * A service worker that stopped (stopWorker/stopAllWorkers from any CDP client, its renderer
+   * gone) starts again on the next fetch or message: the target and our session stay, the session hears `Inspector.targetCrashed`
    * then `Inspector.targetReloadedAfterCrash`, and the new run waits for the debugger again. Left
    * paused, it would hold every request of the pages it controls; so it gets its owner's restart
    * steps and is resumed.
