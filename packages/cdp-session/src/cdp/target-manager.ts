@@ -33,7 +33,8 @@ const AUTO_ATTACH_FILTER: Protocol.Target.TargetFilter = [
   {},
 ]
 
-// Inside a page or frame we want cross-site iframes and dedicated workers. A
+// Inside a page or frame we want cross-site iframes and dedicated workers (and inside a
+// dedicated worker, the workers it starts). A
 // service worker or shared worker is reported at browser level already;
 // reporting it again here would give one target two sessions.
 const CHILD_AUTO_ATTACH_FILTER: Protocol.Target.TargetFilter = [
@@ -246,7 +247,8 @@ export class TargetManager {
       const sent = step(target)
       if (sent) steps.push(sent)
     }
-    if (hasFrames(kind)) {
+    // A dedicated worker may start workers of its own (nested workers): they are its children.
+    if (hasFrames(kind) || kind === 'worker') {
       this.#listen(client, target)
       steps.push(
         client.send('Target.setAutoAttach', {
