@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Session, WebContents } from 'cdp-session'
-import { describe, expect, test } from './fixtures/test.js'
+import { describe, expect, launchTestBrowser, test } from './fixtures/test.js'
 import type { TestServer } from './fixtures/server.js'
 import { liveTargetsOf } from './fixtures/internals.js'
 
@@ -258,6 +258,47 @@ describe('ses.serviceWorkers', () => {
     await other.executeJavaScript(`navigator.serviceWorker.register('/sw2/logging.js', { scope: '/sw2/' }).then(() => 1)`)
     await expect.poll(() => completed).toEqual([server.url('/sw2/')])
     await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(2)
+  })
+
+  test('a persistent partition: a worker registered before a relaunch starts when its page messages it, logs with its version id, and is not reported as a new registration', { timeout: 60_000 }, async ({ server }) => {
+    serveLogging(server)
+    const userDataDir = mkdtempSync(join(tmpdir(), 'sw-persist-'))
+    try {
+      let browser = await launchTestBrowser({ userDataDir })
+      try {
+        const ses = browser.session.fromPartition('persist:workers')
+        const wc = await ses.createWebContents()
+        await wc.loadURL(server.url('/sw/page.html'))
+        await register(wc, '/sw/logging.js')
+        await expect.poll(() => Object.keys(ses.serviceWorkers.getAllRunning()).length).toBe(1)
+      } finally {
+        await browser.close()
+      }
+      browser = await launchTestBrowser({ userDataDir })
+      try {
+        const ses = browser.session.fromPartition('persist:workers')
+        const completed: string[] = []
+        const statuses: string[] = []
+        ses.serviceWorkers.on('registration-completed', (_e, d) => completed.push(d.scope))
+        ses.serviceWorkers.on('running-status-changed', (d) => statuses.push(d.runningStatus))
+        const lines: Array<{ message: string; versionId: number }> = []
+        ses.serviceWorkers.on('console-message', (_e, d) => lines.push({ message: d.message, versionId: d.versionId }))
+        const wc = await ses.createWebContents()
+        await wc.loadURL(server.url('/sw/page.html'))
+        // The stored registration is active; a message to its worker (which has no fetch handler, so the
+        // page's load did not need it) starts it.
+        expect(await wc.executeJavaScript(`navigator.serviceWorker.ready.then((r) => { r.active.postMessage('wake'); return r.active.scriptURL })`)).toBe(server.url('/sw/logging.js'))
+        await expect.poll(() => Object.values(ses.serviceWorkers.getAllRunning()).map((i) => i.scope)).toEqual([server.url('/sw/')])
+        expect(statuses).toContain('running')
+        const versionId = Number(Object.keys(ses.serviceWorkers.getAllRunning())[0])
+        await expect.poll(() => lines).toContainEqual({ message: 'got wake', versionId })
+        expect(completed).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    } finally {
+      rmSync(userDataDir, { recursive: true, force: true })
+    }
   })
 
   test('bad input: gin’s conversion errors; getFromVersionID warns that it is deprecated', CELL, async ({ session }) => {
