@@ -51,6 +51,9 @@ export type {
   PermissionCheckHandler,
   PermissionRequestDetails,
   PermissionCheckDetails,
+  DisplayMediaRequest,
+  DisplayMediaRequestHandler,
+  DisplayMediaStreams,
 } from './electron/permissions/index.js'
 export { ElectronEvent } from './common/event.js'
 export {

@@ -7,7 +7,7 @@ import { debug } from '../common/util.js'
 import type { SessionContext } from './context.js'
 
 /** (ours) Which handler misbehaved. */
-export type HandlerKind = 'protocol' | 'login' | 'permission-request' | 'permission-check'
+export type HandlerKind = 'protocol' | 'login' | 'permission-request' | 'permission-check' | 'display-media'
 
 /** (ours) How it misbehaved. */
 export type HandlerFault = 'threw' | 'malformed' | 'answered-twice' | 'answered-late' | 'timeout'

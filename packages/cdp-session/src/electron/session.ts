@@ -16,7 +16,7 @@ import { SessionCore, type SessionHost } from './core/session-core.js'
 import type { SessionBinding, SessionInit } from './core/types.js'
 import { NetworkEmulation, type NetworkEmulationOptions } from './emulation.js'
 import { NetLog } from './net-log.js'
-import { Permissions, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
+import { Permissions, type DisplayMediaRequestHandler, type PermissionCheckHandler, type PermissionRequestHandler } from './permissions/index.js'
 import * as integratedAuth from './integrated-auth.js'
 import * as network from './network.js'
 import { Preloads, type PreloadScript, type PreloadScriptRegistration } from './preloads.js'
@@ -363,6 +363,18 @@ export class Session extends TypedEmitter<SessionEvents> {
   setPermissionCheckHandler(handler: PermissionCheckHandler | null): Promise<void> {
     this.#core.assertOpen('session.setPermissionCheckHandler')
     return this.#permissions.setCheckHandler(handler)
+  }
+
+  /**
+   * `handler(request, callback)` answers each getDisplayMedia() of the session's frames:
+   * `callback(null)` fails it (AbortError), `callback({ video })` lets Chromium capture (a
+   * headless Chromium has a source only with its fake capture switches; feature matrix).
+   * Without a handler getDisplayMedia rejects with NotSupportedError, as in Electron (once any
+   * permission or display handler has been set in the session).
+   */
+  setDisplayMediaRequestHandler(handler: DisplayMediaRequestHandler | null, opts?: { useSystemPicker?: boolean }): Promise<void> {
+    this.#core.assertOpen('session.setDisplayMediaRequestHandler')
+    return this.#permissions.setDisplayMediaRequestHandler(handler, opts)
   }
 
   // ---- certificates (certificates.ts, the session gateway) -------------------------------

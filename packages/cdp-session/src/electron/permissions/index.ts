@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Protocol } from 'devtools-protocol'
 import { z } from 'zod'
 import { debug, deferred, detach, quiet } from '../../common/util.js'
+import { electronValidationError, quote, warnIgnoredInput } from '../../common/input-policy.js'
 import { validateArg } from '../../common/validate.js'
 import type { CdpClient } from '../../cdp/client.js'
 import { hasFrames, type TargetSession } from '../../cdp/target-session.js'
@@ -51,6 +52,33 @@ export type PermissionCheckHandler = (
   details: PermissionCheckDetails,
 ) => boolean
 
+/** Electron's request of a display media handler (its MediaStreamRequest as JS sees it). */
+export interface DisplayMediaRequest {
+  /** Electron's requesting WebFrameMain; this library has no frame objects: always null. */
+  frame: null
+  /** The requesting frame's origin. */
+  securityOrigin: string
+  videoRequested: boolean
+  audioRequested: boolean
+  /** Whether the frame had a transient user activation when it called getDisplayMedia. */
+  userGesture: boolean
+}
+
+/** What the handler's callback takes: Electron's `Streams`. */
+export interface DisplayMediaStreams {
+  /** A desktopCapturer source (`{ id, name }`) or a frame (here: a WebContents) to capture. */
+  video?: { id: string; name: string } | WebContents
+  /** 'loopback' / 'loopbackWithMute' (system audio) or a frame (here: a WebContents). */
+  audio?: 'loopback' | 'loopbackWithMute' | WebContents
+  enableLocalEcho?: boolean
+}
+
+export type DisplayMediaRequestHandler = (request: DisplayMediaRequest, callback: (streams?: DisplayMediaStreams | null) => void) => void
+
+/** Electron's rejection of a getDisplayMedia it cannot answer (MediaStreamRequestResult → DOMException). */
+const CAPTURE_FAILURE = ['AbortError', 'Error starting capture'] as const
+const NOT_SUPPORTED = ['NotSupportedError', 'Not supported'] as const
+
 /**
  * How long a request waits for the handler's callback before it is denied
  * (the page's promise then settles with Chromium's denial; CDP_SESSION_HANDLER_TIMEOUT_MS
@@ -80,6 +108,7 @@ export class Permissions {
   readonly #name = `cdp${randomBytes(12).toString('hex')}`
   #request: PermissionRequestHandler | null = null
   #check: PermissionCheckHandler | null = null
+  #display: DisplayMediaRequestHandler | null = null
   #hook: { ready: Promise<void>; remove(): void } | undefined
   readonly #warned = new Set<string>()
   /** Live documents and workers: where Notification.permission is pushed. */
@@ -109,6 +138,26 @@ export class Permissions {
     return quiet(this.#install(api).then(() => this.#pushAll()))
   }
 
+  /**
+   * Electron's display media handler: asked for each getDisplayMedia() of a frame of the session.
+   * The page's call waits for its callback; what the callback gives decides it as in Electron.
+   */
+  setDisplayMediaRequestHandler(handler: DisplayMediaRequestHandler | null, opts?: { useSystemPicker?: boolean }): Promise<void> {
+    const api = 'session.setDisplayMediaRequestHandler'
+    if (handler !== null && typeof handler !== 'function') throw electronValidationError(api, 'handler', handler, 'Display media request handler must be null or a function')
+    if (opts !== undefined && opts !== null && typeof opts === 'object') {
+      for (const key of Object.keys(opts)) {
+        if (key === 'useSystemPicker') {
+          if ((opts as Record<string, unknown>)[key]) warnIgnoredInput(api, 'the option "useSystemPicker"', "Electron uses macOS's system picker only on macOS; Chromium here has none, the handler decides")
+        } else {
+          warnIgnoredInput(api, `the option ${quote(key)} of opts`, 'Electron knows only useSystemPicker')
+        }
+      }
+    }
+    this.#display = handler
+    return this.#install(api)
+  }
+
   // ---- setup -------------------------------------------------------------------
 
   /**
@@ -118,10 +167,10 @@ export class Permissions {
    * still in place, answers with Electron's defaults.
    */
   #install(api: string): Promise<void> {
-    const handlers = this.#request !== null || this.#check !== null
+    const handlers = this.#request !== null || this.#check !== null || this.#display !== null
     // At once, so a page opened right after the call (without awaiting it) gets the shim.
     if (handlers) this.#hook ??= this.#session.addTargetHook({ apply: (target) => this.#apply(target), restart: (target) => (target.applied.has('permissions') ? [this.#workerShim(target)] : []) })
-    const resetting = this.#request !== null || !handlers
+    const resetting = this.#request !== null || (this.#check === null && this.#request === null)
     const previous = this.#settings
     const done = (async () => {
       const binding = await this.#session.bindingFor(api)
@@ -129,7 +178,7 @@ export class Permissions {
       await Promise.allSettled([this.#defaults, previous])
       const browserContextId = binding.contextId
       if (resetting) await binding.browser.send('Browser.resetPermissions', browserContextId === undefined ? {} : { browserContextId })
-      if (!handlers) await this.#grantDefaults(binding)
+      if (this.#request === null && this.#check === null) await this.#grantDefaults(binding)
       await this.#hook?.ready
     })()
     this.#settings = quiet(done)
@@ -244,6 +293,11 @@ export class Permissions {
         await this.#deliver(context, message.id, { state: granted ? 'granted' : 'denied' })
         return
       }
+      case 'dm': {
+        const error = await this.#decideDisplay(context)
+        await this.#deliver(context, message.id, error ? { error } : { capture: true })
+        return
+      }
       case 'req': {
         const permission = requestName(String(message.permission), message.sysex === true)
         const granted = permission ? await this.#decideRequest(context, permission) : false
@@ -321,6 +375,69 @@ export class Permissions {
       }
       const text = `session.setPermissionRequestHandler: the handler threw for '${permission}' (${message.url}): ${String(error)}; the request was ${decided === true ? 'granted (its first answer)' : 'denied'}.`
       this.#warn('threw', text)
+      report('threw', text)
+    }
+    return answer.promise
+  }
+
+  /**
+   * The display media handler's answer: undefined lets Chromium capture, else the DOMException
+   * (name, message) the page's getDisplayMedia rejects with. Policy as for permission requests:
+   * the first answer counts; a throw or no answer within the bound fails the capture.
+   */
+  #decideDisplay(context: Context): Promise<readonly [string, string] | undefined> {
+    const handler = this.#display
+    if (!handler) return Promise.resolve(NOT_SUPPORTED)
+    const { message } = context
+    const media = mediaOf(message)
+    const request: DisplayMediaRequest = {
+      frame: null,
+      securityOrigin: message.origin,
+      videoRequested: media.includes('video'),
+      audioRequested: media.includes('audio'),
+      userGesture: message.gesture === true,
+    }
+    const api = 'session.setDisplayMediaRequestHandler'
+    const answer = deferred<readonly [string, string] | undefined>()
+    const timeoutMs = handlerTimeoutMs(REQUEST_TIMEOUT_MS)
+    let settled = false
+    let timedOut = false
+    const settle = (error: readonly [string, string] | undefined): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      answer.resolve(error)
+    }
+    const report = (fault: HandlerFault, text: string): void => this.#report('display-media', fault, message.url, 'capture failed', text)
+    const timer = setTimeout(() => {
+      if (settled) return
+      settle(CAPTURE_FAILURE)
+      timedOut = true
+      const text = `${api}: the handler did not call back within ${timeoutMs} ms (${message.url}); getDisplayMedia failed.`
+      this.#warn('display timeout', text)
+      report('timeout', text)
+    }, timeoutMs)
+    timer.unref()
+    const callback = (...args: unknown[]): void => {
+      if (settled) {
+        if (timedOut) report('answered-late', `${api}: the handler called back after ${timeoutMs} ms (${message.url}); getDisplayMedia had failed.`)
+        else report('answered-twice', `${api}: the handler called back more than once (${message.url}); only the first answer counts.`)
+        return
+      }
+      const fault = displayStreamsFault(args[0], request)
+      if (fault) {
+        // Electron throws the TypeError at the caller of the callback and fails the capture.
+        settle(CAPTURE_FAILURE)
+        throw electronValidationError('callback', 'streams', args[0], fault)
+      }
+      settle(args[0] === undefined || args[0] === null ? CAPTURE_FAILURE : undefined)
+    }
+    try {
+      handler(request, callback)
+    } catch (error) {
+      const text = `${api}: the handler threw (${message.url}): ${String(error)}; getDisplayMedia ${settled ? 'kept its first answer' : 'failed'}.`
+      settle(CAPTURE_FAILURE)
+      this.#warn('display threw', text)
       report('threw', text)
     }
     return answer.promise
@@ -416,6 +533,26 @@ export class Permissions {
     )
     await Promise.all(pushes)
   }
+}
+
+/** Electron's checks of a display media callback's `streams` (DisplayMediaDeviceChosen); undefined: acceptable. */
+function displayStreamsFault(streams: unknown, request: DisplayMediaRequest): string | undefined {
+  if (streams === undefined || streams === null) return undefined
+  if (typeof streams !== 'object') return 'Display Media Request streams callback must be called with null or a valid object'
+  const { video, audio } = streams as { video?: unknown; audio?: unknown }
+  const isFrame = (value: unknown): boolean => typeof value === 'object' && value !== null && 'session' in value && 'loadURL' in value
+  const isSource = (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' && typeof (value as { name?: unknown }).name === 'string'
+  let hasVideo = false
+  if (request.videoRequested && video !== undefined) {
+    if (!isSource(video) && !isFrame(video)) return 'video must be a WebFrameMain or DesktopCapturerSource'
+    hasVideo = true
+  }
+  if (request.audioRequested && audio !== undefined) {
+    if (!isSource(audio) && !isFrame(audio) && typeof audio !== 'string') return 'audio must be a WebFrameMain, "loopback" or "loopbackWithMute"'
+  }
+  if (request.videoRequested && !hasVideo) return 'Video was requested, but no video stream was provided'
+  return undefined
 }
 
 function mediaOf(message: ShimMessage): MediaType[] {

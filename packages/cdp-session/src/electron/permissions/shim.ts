@@ -19,7 +19,7 @@
 
 /** What a document's shim asks Node. */
 export interface ShimMessage {
-  t: 'req' | 'chk' | 'hello'
+  t: 'req' | 'chk' | 'hello' | 'dm'
   id: number
   /** The web permission name as the shim saw it (see names.ts). */
   permission?: string
@@ -34,6 +34,8 @@ export interface ShimMessage {
   top?: string
   /** `self === top` in a frame; absent in a worker. */
   main?: boolean
+  /** getDisplayMedia: whether the frame had a transient user activation when it asked. */
+  gesture?: boolean
 }
 
 // Shared by the window and worker shims: capture intrinsics before page code
@@ -118,6 +120,8 @@ const COMMON = String.raw`
 const WINDOW = String.raw`
   const request = (permission, extra) => ask({ t: 'req', permission, ...extra })
   const DOMEx = g.DOMException
+  const setT = g.setTimeout.bind(g)
+  const clearT = g.clearTimeout.bind(g)
   // Asks first; the original runs once Chromium's state holds the answer.
   const gated = (permission, extra) => (original, self, args) =>
     request(permission, typeof extra === 'function' ? extra(args) : extra).then(() => apply(original, self, args))
@@ -161,6 +165,23 @@ const WINDOW = String.raw`
     if (c.audio) media.push('audio')
     return { media }
   }))
+  // getDisplayMedia: the display media handler decides (Node answers an error to throw, or
+  // lets Chromium capture). A call Chromium refuses anyway (video: false) goes to it unasked.
+  hook(md, 'getDisplayMedia', (original, self, args) => {
+    const c = args[0] || {}
+    if (c.video === false) return apply(original, self, args)
+    const activation = g.navigator.userActivation
+    const media = c.audio ? ['video', 'audio'] : ['video']
+    return ask({ t: 'dm', media, gesture: Boolean(activation && activation.isActive) }).then((answer) => {
+      if (answer.error) throw new DOMEx(answer.error[1], answer.error[0])
+      // Chromium's own capture; where it has no source to give (headless without a fake one) its
+      // promise never settles, so after the bound the page gets the capture failure instead.
+      return new P((resolve, reject) => {
+        const timer = setT(() => reject(new DOMEx('Error starting capture', 'AbortError')), CAPTURE_TIMEOUT_MS)
+        apply(original, self, args).then((stream) => { clearT(timer); resolve(stream) }, (error) => { clearT(timer); reject(error) })
+      })
+    })
+  })
   const nav = g.Navigator && g.Navigator.prototype
   hook(nav, 'requestMIDIAccess', gated('midi', (args) => ({ sysex: Boolean(args[0] && args[0].sysex) })))
   const clip = g.Clipboard && g.Clipboard.prototype
@@ -188,6 +209,9 @@ const WINDOW = String.raw`
   }))
 `
 
+/** How long a granted getDisplayMedia waits for Chromium's capture before it fails (AbortError). */
+export const CAPTURE_TIMEOUT_MS = 10_000
+
 /** The permission names whose `navigator.permissions.query` the check handler decides. */
 export const QUERY_NAMES = [
   'geolocation',
@@ -210,6 +234,7 @@ function build(name: string, isWindow: boolean): string {
   const body = (isWindow ? COMMON + WINDOW : COMMON)
     .replace('QUERY_NAMES_JSON', JSON.stringify(QUERY_NAMES))
     .replaceAll('IS_WINDOW', String(isWindow))
+    .replace('CAPTURE_TIMEOUT_MS', String(CAPTURE_TIMEOUT_MS))
   return `;(() => {\n  const NAME = ${JSON.stringify(name)}\n${body}\n})();`
 }
 
