@@ -301,6 +301,22 @@ describe('ses.serviceWorkers', () => {
     }
   })
 
+  test('clearStorageData({ storages: [serviceworkers] }) unregisters the worker: it stops and leaves getAllRunning', CELL, async ({ session, server }) => {
+    serveLogging(server)
+    const wc = await session.createWebContents()
+    await wc.loadURL(server.url('/sw/page.html'))
+    await register(wc, '/sw/logging.js')
+    await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
+    const versionId = Number(Object.keys(session.serviceWorkers.getAllRunning())[0])
+    const statuses: string[] = []
+    session.serviceWorkers.on('running-status-changed', (d) => statuses.push(`${d.versionId}:${d.runningStatus}`))
+    await session.clearStorageData({ storages: ['serviceworkers'] })
+    expect(await wc.executeJavaScript('navigator.serviceWorker.getRegistrations().then((r) => r.length)')).toBe(0)
+    await expect.poll(() => session.serviceWorkers.getAllRunning()).toEqual({})
+    expect(statuses).toEqual([`${versionId}:stopping`, `${versionId}:stopped`])
+    expect(session.serviceWorkers.getWorkerFromVersionID(versionId)).toBeUndefined()
+  })
+
   test('bad input: gin’s conversion errors; getFromVersionID warns that it is deprecated', CELL, async ({ session }) => {
     const sw = session.serviceWorkers
     expect(() => sw.getInfoFromVersionID('1' as unknown as number)).toThrow(/^Error processing argument at index 0, conversion failure from 1$/)

@@ -117,6 +117,8 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
   /** Console messages of workers whose version id is not known yet, by target id. */
   readonly #pending = new Map<string, Array<{ details: Omit<ServiceWorkerConsoleMessage, 'versionId'>; timer: NodeJS.Timeout }>>()
   readonly #statusWaiters = new Set<() => void>()
+  /** Redundant versions we asked Chromium to stop. */
+  readonly #stopping = new Set<number>()
   #watcher: TargetSession | undefined
   #watching: Promise<boolean> | undefined
 
@@ -212,6 +214,14 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
       if (this.#watcher) return
       for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
     })
+    // A worker whose target is gone has stopped, also when the watcher reports nothing more of it
+    // (an unregistered version: Chromium stops reporting it once its registration is deleted).
+    detach(
+      client.whenDetached.then(() => {
+        for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
+      }),
+      'service worker target gone',
+    )
     detach(this.#ensureWatcher(), 'watch service workers')
     return [target.enable('Runtime')]
   }
@@ -278,7 +288,18 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
       const scope = this.#registrations.get(v.registrationId)?.scope
       if (scope !== undefined) this.emit('registration-completed', new ElectronEvent(this), { scope })
     }
-    if (v.status === 'redundant') this.#mains.get(versionId)?.markDestroyed()
+    if (v.status === 'redundant') {
+      this.#mains.get(versionId)?.markDestroyed()
+      // Without a DevTools client Chromium stops a redundant version (replaced or unregistered) at
+      // once; one we are attached to keeps running (measured). Stop it as Chromium would.
+      if (version.runningStatus === 'running' && this.#watcher && !this.#stopping.has(versionId)) {
+        this.#stopping.add(versionId)
+        detach(
+          this.#watcher.client.send('ServiceWorker.stopWorker', { versionId: v.versionId }).catch((error: unknown) => debug('stopping redundant service worker %s: %s', v.versionId, String(error))),
+          'stop a redundant service worker',
+        )
+      }
+    }
     const before = known?.runningStatus ?? 'stopped'
     if (before !== version.runningStatus) this.emit('running-status-changed', { versionId, runningStatus: version.runningStatus })
   }
