@@ -272,10 +272,10 @@ export class TargetManager {
 
   /**
    * A service worker that stopped (stopWorker/stopAllWorkers from any CDP client, its renderer
-   * gone) starts again on the next fetch or message: the target and our session stay, the session hears `Inspector.targetCrashed`
-   * then `Inspector.targetReloadedAfterCrash`, and the new run waits for the debugger again. Left
-   * paused, it would hold every request of the pages it controls; so it gets its owner's restart
-   * steps and is resumed.
+   * gone) starts again on the next fetch or message: the target and our session stay, the
+   * session hears `Inspector.targetCrashed` then `Inspector.targetReloadedAfterCrash`, and the
+   * new run waits for the debugger again. Left paused, it would hold every request of the pages
+   * it controls; so it gets its owner's restart steps and is resumed.
    */
   #followRestarts(target: TargetSession, owner: TargetOwner): void {
     const { client } = target

@@ -214,8 +214,7 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
       if (this.#watcher) return
       for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
     })
-    // A worker whose target is gone has stopped, also when the watcher reports nothing more of it
-    // (an unregistered version: Chromium stops reporting it once its registration is deleted).
+    // A worker whose target is gone has stopped, whether or not the watcher has said so yet.
     detach(
       client.whenDetached.then(() => {
         for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
