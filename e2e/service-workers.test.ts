@@ -48,8 +48,7 @@ function serve(server: TestServer): void {
 
 /** Opens the page, registers the worker and waits until it controls the page. */
 async function controlledPage(session: Session, server: TestServer): Promise<WebContents> {
-  const wc = await session.createWebContents()
-  await wc.loadURL(server.url('/sw/page.html'))
+  const wc = await openSwPage(session, server)
   await wc.executeJavaScript(`navigator.serviceWorker.register('/sw/worker.js', { scope: '/sw/' }).then(() => navigator.serviceWorker.ready).then(() => navigator.serviceWorker.controller ? 1 : new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', () => r(1), { once: true })))`)
   return wc
 }
@@ -138,6 +137,13 @@ function serveLogging(server: TestServer): void {
   server.setContent('/sw/logging.js', LOGGING_WORKER, 'text/javascript')
 }
 
+/** A page of `session` at /sw/page.html (where the workers' scope /sw/ is). */
+async function openSwPage(session: Session, server: TestServer): Promise<WebContents> {
+  const wc = await session.createWebContents()
+  await wc.loadURL(server.url('/sw/page.html'))
+  return wc
+}
+
 async function register(wc: WebContents, script: string): Promise<void> {
   await wc.executeJavaScript(`navigator.serviceWorker.register(${JSON.stringify(script)}, { scope: '/sw/' }).then(() => navigator.serviceWorker.ready).then(() => 1)`)
 }
@@ -151,8 +157,7 @@ describe('ses.serviceWorkers', () => {
     sw.on('registration-completed', (_event, details) => completed.push(details.scope))
     sw.on('running-status-changed', (details) => statuses.push(`${details.versionId}:${details.runningStatus}`))
     expect(sw.getAllRunning()).toEqual({})
-    const wc = await session.createWebContents()
-    await wc.loadURL(server.url('/sw/page.html'))
+    const wc = await openSwPage(session, server)
     await register(wc, '/sw/logging.js')
     const scope = server.url('/sw/')
     await expect.poll(() => Object.keys(sw.getAllRunning()).length).toBe(1)
@@ -181,8 +186,7 @@ describe('ses.serviceWorkers', () => {
       expect(event.sender).toBe(session.serviceWorkers)
       messages.push(details)
     })
-    const wc = await session.createWebContents()
-    await wc.loadURL(server.url('/sw/page.html'))
+    const wc = await openSwPage(session, server)
     await register(wc, '/sw/logging.js')
     await wc.executeJavaScript(`navigator.serviceWorker.ready.then((r) => { r.active.postMessage('hello'); r.active.postMessage('throw'); return 1 })`)
     await expect.poll(() => messages.length).toBe(3)
@@ -197,8 +201,7 @@ describe('ses.serviceWorkers', () => {
 
   test('startWorkerForScope starts a stopped worker and resolves with it; an unknown scope rejects with Electron’s message', CELL, async ({ session, server }) => {
     serveLogging(server)
-    const wc = await session.createWebContents()
-    await wc.loadURL(server.url('/sw/page.html'))
+    const wc = await openSwPage(session, server)
     await register(wc, '/sw/logging.js')
     await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
     const versionId = Number(Object.keys(session.serviceWorkers.getAllRunning())[0])
@@ -220,12 +223,9 @@ describe('ses.serviceWorkers', () => {
     serveLogging(server)
     const other = browser.session.fromPartition(`sw-other-${Date.now()}`)
     try {
-      const otherPage = await other.createWebContents()
-      await otherPage.loadURL(server.url('/sw/page.html'))
-      const first = await session.createWebContents()
-      await first.loadURL(server.url('/sw/page.html'))
-      const second = await session.createWebContents()
-      await second.loadURL(server.url('/sw/page.html'))
+      await openSwPage(other, server) // the other session has a page on the same origin
+      const first = await openSwPage(session, server)
+      const second = await openSwPage(session, server)
       await register(first, '/sw/logging.js')
       await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
       expect(other.serviceWorkers.getAllRunning()).toEqual({})
@@ -246,10 +246,8 @@ describe('ses.serviceWorkers', () => {
   test('the watching page navigates to another site (another renderer): registrations of the session are still reported', CELL, async ({ session, server }) => {
     serveLogging(server)
     server.setContent('/sw2/logging.js', LOGGING_WORKER, 'text/javascript')
-    const watcher = await session.createWebContents()
-    await watcher.loadURL(server.url('/sw/page.html'))
-    const other = await session.createWebContents()
-    await other.loadURL(server.url('/sw/page.html'))
+    const watcher = await openSwPage(session, server)
+    const other = await openSwPage(session, server)
     await register(watcher, '/sw/logging.js')
     await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
     await watcher.loadURL(`http://b.test:${server.port}/sw/page.html`)
@@ -267,8 +265,7 @@ describe('ses.serviceWorkers', () => {
       let browser = await launchTestBrowser({ userDataDir })
       try {
         const ses = browser.session.fromPartition('persist:workers')
-        const wc = await ses.createWebContents()
-        await wc.loadURL(server.url('/sw/page.html'))
+        const wc = await openSwPage(ses, server)
         await register(wc, '/sw/logging.js')
         await expect.poll(() => Object.keys(ses.serviceWorkers.getAllRunning()).length).toBe(1)
       } finally {
@@ -283,8 +280,7 @@ describe('ses.serviceWorkers', () => {
         ses.serviceWorkers.on('running-status-changed', (d) => statuses.push(d.runningStatus))
         const lines: Array<{ message: string; versionId: number }> = []
         ses.serviceWorkers.on('console-message', (_e, d) => lines.push({ message: d.message, versionId: d.versionId }))
-        const wc = await ses.createWebContents()
-        await wc.loadURL(server.url('/sw/page.html'))
+        const wc = await openSwPage(ses, server)
         // The stored registration is active; a message to its worker (which has no fetch handler, so the
         // page's load did not need it) starts it.
         expect(await wc.executeJavaScript(`navigator.serviceWorker.ready.then((r) => { r.active.postMessage('wake'); return r.active.scriptURL })`)).toBe(server.url('/sw/logging.js'))
@@ -303,8 +299,7 @@ describe('ses.serviceWorkers', () => {
 
   test('clearStorageData({ storages: [serviceworkers] }) unregisters the worker: it stops and leaves getAllRunning', CELL, async ({ session, server }) => {
     serveLogging(server)
-    const wc = await session.createWebContents()
-    await wc.loadURL(server.url('/sw/page.html'))
+    const wc = await openSwPage(session, server)
     await register(wc, '/sw/logging.js')
     await expect.poll(() => Object.keys(session.serviceWorkers.getAllRunning()).length).toBe(1)
     const versionId = Number(Object.keys(session.serviceWorkers.getAllRunning())[0])
