@@ -175,7 +175,6 @@ export class TargetManager {
   }
 
   /** Live targets of one owner, in attach order. */
-
   targetsOf(owner: TargetOwner): TargetSession[] {
     const result: TargetSession[] = []
     for (const [target, o] of this.#owners) if (o === owner && !target.closed) result.push(target)

@@ -120,7 +120,7 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
   /** Redundant versions we asked Chromium to stop. */
   readonly #stopping = new Set<number>()
   #watcher: TargetSession | undefined
-  #watching: Promise<boolean> | undefined
+  #watching: Promise<void> | undefined
 
   /** @internal Made by the Session. */
   constructor(core: SessionContext) {
@@ -211,14 +211,11 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
     client.on('Runtime.exceptionThrown', (event) => this.#onException(target, event))
     // Without a watcher page (the session has none left) a stop is known from the worker's target.
     client.on('Inspector.targetCrashed', () => {
-      if (this.#watcher) return
-      for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
+      if (!this.#watcher) this.#targetStopped(target.targetId)
     })
     // A worker whose target is gone has stopped, whether or not the watcher has said so yet.
     detach(
-      client.whenDetached.then(() => {
-        for (const version of this.#versions.values()) if (version.targetId === target.targetId) this.#setStatus(version, 'stopped', undefined)
-      }),
+      client.whenDetached.then(() => this.#targetStopped(target.targetId)),
       'service worker target gone',
     )
     detach(this.#ensureWatcher(), 'watch service workers')
@@ -234,11 +231,11 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
     return this.#watching.then(() => this.#watcher)
   }
 
-  async #startWatching(): Promise<boolean> {
-    if (this.#core.closed) return false
+  async #startWatching(): Promise<void> {
+    if (this.#core.closed) return
     const targets = await this.#core.liveTargets()
     const page = targets.find((t) => t.kind === 'page' && !t.closed)
-    if (!page) return false
+    if (!page) return
     this.#watcher = page
     const { client } = page
     client.on('ServiceWorker.workerRegistrationUpdated', (event) => {
@@ -259,11 +256,9 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
     )
     try {
       await client.send('ServiceWorker.enable')
-      return true
     } catch (error) {
       if (!page.closed) debug('ServiceWorker.enable: %s', String(error))
       if (this.#watcher === page) this.#watcher = undefined
-      return false
     }
   }
 
@@ -303,11 +298,14 @@ export class ServiceWorkers extends TypedEmitter<ServiceWorkersEvents> {
     if (before !== version.runningStatus) this.emit('running-status-changed', { versionId, runningStatus: version.runningStatus })
   }
 
-  #setStatus(version: Version, runningStatus: ServiceWorkerRunningStatus, targetId: string | undefined): void {
-    if (version.runningStatus === runningStatus) return
-    version.runningStatus = runningStatus
-    version.targetId = targetId
-    this.emit('running-status-changed', { versionId: version.versionId, runningStatus })
+  /** The versions running in target `targetId` have stopped (known from the target, not the watcher). */
+  #targetStopped(targetId: string): void {
+    for (const version of this.#versions.values()) {
+      if (version.targetId !== targetId || version.runningStatus === 'stopped') continue
+      version.runningStatus = 'stopped'
+      version.targetId = undefined
+      this.emit('running-status-changed', { versionId: version.versionId, runningStatus: 'stopped' })
+    }
   }
 
   // ---- console ---------------------------------------------------------------------
